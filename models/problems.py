@@ -1,0 +1,59 @@
+"""Input problems: one line each, naming file, place, field path, what is wrong and how to fix it."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Iterable
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a value came from: a YAML line/column or a table row/column."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+    row: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        if self.row is not None:
+            where = f"{self.file}:row {self.row}"
+            return f"{where}, column {self.field}" if self.field else where
+        if self.line is not None:
+            return f"{self.file}:{self.line}:{self.column or 1}"
+        return self.file
+
+
+@dataclass(frozen=True)
+class Problem:
+    place: Place
+    path: str
+    message: str
+    fix: str = ""
+    warning: bool = False
+
+    def __str__(self) -> str:
+        head = f"{self.place}: {'warning: ' if self.warning else ''}{self.path}: " if self.path else f"{self.place}: "
+        return head + self.message + (f" — {self.fix}" if self.fix else "")
+
+
+class InputError(Exception):
+    """Raised with every problem found, so the user fixes them all in one round."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def did_you_mean(name: str, choices: Iterable[str], what: str) -> str:
+    """A fix hint for an unknown id: the closest known ids, or the list of known ones."""
+    choices = sorted(set(choices))
+    close = difflib.get_close_matches(str(name), choices, n=2, cutoff=0.5)
+    if close:
+        return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+    if not choices:
+        return f"no {what} is defined yet; define it first"
+    shown = ", ".join(choices[:12]) + (", …" if len(choices) > 12 else "")
+    return f"use one of the {what} ids: {shown}"

@@ -1,0 +1,304 @@
+"""Typed domain objects for project.yaml (SPEC §4).
+
+Multi-valued table cells arrive as text (`R1;R2`, `R1:60;R2:80`, `water-main+2`); the `Before`
+validators below turn them into lists and maps, so YAML and tables share one schema.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+ZONE_KINDS = ("road", "path", "green", "apron")
+TASK_KINDS = ("excavate", "backfill", "lay", "test", "cutover", "relocate", "foundation", "curing", "shaft",
+              "install", "acceptance", "paving", "greening", "surface", "restore", "building", "task")
+OBJECTIVES = ("finish", "disruption", "open_days")
+ELEVATOR_STEPS = ("relocate", "foundation", "curing", "shaft", "install", "acceptance")
+
+
+def _split_list(v: Any) -> Any:
+    if isinstance(v, str):
+        return [part.strip() for part in v.split(";") if part.strip()]
+    return v
+
+
+def _split_map(v: Any) -> Any:
+    if isinstance(v, str):
+        out: dict[str, str] = {}
+        for part in v.split(";"):
+            if not part.strip():
+                continue
+            key, sep, value = part.rpartition(":")
+            if not sep:
+                raise ValueError(f"'{part.strip()}' is not of the form key:value (e.g. R1:60;R2:80)")
+            out[key.strip()] = value.strip()
+        return out
+    return v
+
+
+def _check_window(v: str) -> str:
+    m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", str(v))
+    if not m:
+        raise ValueError(f"'{v}' is not an hour window HH:MM-HH:MM (e.g. 08:00-12:00)")
+    h1, m1, h2, m2 = map(int, m.groups())
+    if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59:
+        raise ValueError(f"'{v}' has an impossible time")
+    if (h1, m1) >= (h2, m2):
+        raise ValueError(f"'{v}' ends before it starts; write the earlier time first")
+    return f"{h1:02d}:{m1:02d}-{h2:02d}:{m2:02d}"
+
+
+StrList = Annotated[list[str], BeforeValidator(_split_list)]
+DateList = Annotated[list[date], BeforeValidator(_split_list)]
+Window = Annotated[str, BeforeValidator(_check_window)]
+WindowList = Annotated[list[Window], BeforeValidator(_split_list)]
+Weekdays = Annotated[list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]], BeforeValidator(
+    lambda v: [d.lower() for d in _split_list(v)] if isinstance(v, (str, list)) else v)]
+PosInt = Annotated[int, Field(gt=0)]
+PosFloat = Annotated[float, Field(gt=0)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
+
+
+class ProjectInfo(Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]
+    name: str
+    timezone: str = "Asia/Shanghai"
+    start: date
+    deadline: date | None = None
+    hotline: str = ""
+    lang: Literal["zh-CN", "en"] = "zh-CN"
+
+
+class Period(Strict):
+    name: str
+    from_: date = Field(alias="from")
+    to: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.to < self.from_:
+            raise ValueError(f"'to' ({self.to}) is before 'from' ({self.from_}); swap them")
+        return self
+
+    def days(self) -> list[date]:
+        from datetime import timedelta
+        return [self.from_ + timedelta(n) for n in range((self.to - self.from_).days + 1)]
+
+
+class Quiet(Period):
+    buildings: StrList | None = None
+
+
+class Season(Period):
+    forbid: Annotated[StrList, Field(min_length=1)]
+
+
+class Hours(Strict):
+    work: Annotated[WindowList, Field(min_length=1)] = ["07:30-11:30", "13:30-17:30"]
+    noisy: Annotated[WindowList, Field(min_length=1)] = ["08:00-12:00", "14:00-18:00"]
+
+
+class CalendarConfig(Strict):
+    workweek: Annotated[Weekdays, Field(min_length=1)] = ["mon", "tue", "wed", "thu", "fri", "sat"]
+    holidays: Literal["CN", "none"] = "CN"
+    days_off: DateList = []
+    work_days: DateList = []
+    hours: Hours = Hours()
+    quiet: list[Quiet] = []
+    seasons: list[Season] = []
+
+
+class Trade(Strict):
+    crews: PosInt = 1
+    contractor: str = ""
+    contact: str = ""
+    workweek: Annotated[Weekdays, Field(min_length=1)] | None = None
+    excavate_rate: PosFloat | None = None
+    backfill_rate: PosFloat | None = None
+
+
+class Gate(Strict):
+    id: str
+    name: str = ""
+    zone: str
+
+
+class Zone(Strict):
+    id: str
+    name: str = ""
+    kind: Literal["road", "path", "green", "apron"]
+    length_m: PosFloat | None = None
+    links: StrList = []
+    passable_when_open: Literal["none", "people"] = "none"
+    max_open_days: PosInt | None = None
+
+
+class Entrance(Strict):
+    id: str
+    name: str = ""
+    zone: str
+
+
+class Building(Strict):
+    id: str
+    name: str = ""
+    households: Annotated[int, Field(ge=0)]
+    sensitive: bool = False
+    near: StrList = []
+    fire_zones: StrList = []
+    entrances: Annotated[list[Entrance], Field(min_length=1)]
+
+    @field_validator("entrances", mode="before")
+    @classmethod
+    def _entrance_map(cls, v: Any) -> Any:
+        """In a table cell, entrances are written as a map id:zone (B1-1:A1;B1-2:A2)."""
+        v = _split_map(v)
+        if isinstance(v, dict):
+            return [{"id": k, "zone": z} for k, z in v.items()]
+        return v
+
+
+class Site(Strict):
+    gates: Annotated[list[Gate], Field(min_length=1)]
+    zones: Annotated[list[Zone], Field(min_length=1)]
+    max_open_zones: PosInt | None = None
+    buildings: Annotated[list[Building], Field(min_length=1)]
+
+
+class After(Strict):
+    id: str
+    lag: Annotated[int, Field(ge=0)] = 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, v: Any) -> Any:
+        """`X` or `X+2` (lag 2) in a table cell or a plain YAML list."""
+        if isinstance(v, str):
+            m = re.fullmatch(r"(.+?)\+(\d+)", v.strip())
+            return {"id": m.group(1), "lag": int(m.group(2))} if m else {"id": v.strip()}
+        return v
+
+
+AfterList = Annotated[list[After], BeforeValidator(_split_list)]
+
+
+class Cutover(Strict):
+    outage: str
+    serves: Annotated[StrList, Field(min_length=1)]
+    hours: Window = "09:00-15:00"
+    days: PosInt = 1
+    notice_days: Annotated[int, Field(ge=0)] = 1
+
+
+class WorkBase(Strict):
+    id: str
+    name: str | None = None
+    after: AfterList = []
+    earliest: date | None = None
+    deadline: date | None = None
+    noisy: bool | None = None
+
+    @model_validator(mode="after")
+    def _window(self) -> WorkBase:
+        if self.earliest and self.deadline and self.deadline < self.earliest:
+            raise ValueError(f"deadline {self.deadline} is before earliest {self.earliest}")
+        return self
+
+
+class PipelineWork(WorkBase):
+    type: Literal["pipeline"]
+    trade: str
+    runs: Annotated[dict[str, PosFloat], BeforeValidator(_split_map), Field(min_length=1)]
+    rate: PosFloat
+    downstream_first: bool = False
+    depth_m: PosFloat | None = None
+    test_days: Annotated[int, Field(ge=0)] = 0
+    cutover: Cutover | None = None
+
+
+class ElevatorDays(Strict):
+    relocate: PosInt = 3
+    foundation: PosInt = 5
+    curing: PosInt = 7
+    shaft: PosInt = 10
+    install: PosInt = 15
+    acceptance: PosInt = 5
+
+
+class ElevatorWork(WorkBase):
+    type: Literal["elevator"]
+    trade: str = "elevator"
+    building: str
+    entrance: str | None = None
+    zone: str
+    crane_zones: StrList = []
+    days: Annotated[ElevatorDays, BeforeValidator(_split_map)] = ElevatorDays()
+
+
+class SurfaceWork(WorkBase):
+    type: Literal["surface"]
+    trade: str
+    zones: Annotated[dict[str, PosInt], BeforeValidator(_split_map), Field(min_length=1)]
+
+
+class BuildingWork(WorkBase):
+    type: Literal["building"]
+    trade: str
+    building: str
+    days: PosInt
+
+
+class TaskWork(WorkBase):
+    type: Literal["task"]
+    trade: str
+    days: PosInt
+    zone: str | None = None
+    building: str | None = None
+    underground: bool = False
+    equipment: StrList = []
+
+    @model_validator(mode="after")
+    def _zone_for_underground(self) -> TaskWork:
+        if self.underground and not self.zone:
+            raise ValueError("underground: true needs a zone (the trench it is dug in)")
+        return self
+
+
+Work = Annotated[Union[PipelineWork, ElevatorWork, SurfaceWork, BuildingWork, TaskWork], Field(discriminator="type")]
+
+
+class Project(Strict):
+    version: Literal[1]
+    project: ProjectInfo
+    calendar: CalendarConfig = CalendarConfig()
+    trades: dict[str, Trade]
+    equipment: dict[str, PosInt] = {}
+    site: Site
+    works: list[Work] = []
+    objective: Annotated[list[Literal["finish", "disruption", "open_days"]], Field(min_length=1)] = list(OBJECTIVES)
+
+    _source: Any = PrivateAttr(default=None)  # models.source.SourceMap: where each field came from
+    _file: str = PrivateAttr(default="project.yaml")
+    _sha256: str = PrivateAttr(default="")
+
+    # Lookups used everywhere downstream.
+    def zone(self, zid: str) -> Zone:
+        return next(z for z in self.site.zones if z.id == zid)
+
+    def building(self, bid: str) -> Building:
+        return next(b for b in self.site.buildings if b.id == bid)
+
+    @property
+    def source(self) -> Any:
+        return self._source
+
+    @property
+    def input_sha256(self) -> str:
+        return self._sha256

@@ -1,0 +1,87 @@
+"""The one result object (SPEC §7 `schedule.json`): tasks with dates, openings, disruptions, solver stats."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FORMAT = "digonce-schedule/1"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+
+class OutageInfo(_Model):
+    type: str
+    serves: list[str]
+    hours: str
+    notice_days: int
+
+
+class ScheduledTask(_Model):
+    id: str
+    name: str = ""
+    trade: str | None = None
+    kind: str = ""
+    work: str | None = None
+    zone: str | None = None
+    building: str | None = None
+    start: date
+    finish: date
+    days: list[date] = []
+    noisy: bool = False
+    underground: bool = False
+    surface: bool = False
+    hours: list[str] = []
+    outage: OutageInfo | None = None
+    equipment: list[str] = []
+    after: list[str] = []
+
+
+class Opening(_Model):
+    zone: str
+    from_: date = Field(alias="from")
+    to: date
+
+
+class Disruption(_Model):
+    building: str
+    date: date
+    kind: Literal["noise", "entrance", "outage"]
+    hours: list[str] = []
+    task: str | None = None
+    zone: str | None = None
+
+
+class SolverInfo(_Model):
+    status: str
+    wall_s: float
+    objective: dict[str, str | int] = {}
+    bound: dict[str, str | int] = {}
+    gap: dict[str, float] = {}
+    stages: list[dict] = []
+
+
+class Schedule(_Model):
+    format: Literal["digonce-schedule/1"] = FORMAT
+    project: str
+    input_sha256: str = ""
+    solver: SolverInfo | None = None
+    tasks: list[ScheduledTask]
+    openings: list[Opening] = []
+    disruptions: list[Disruption] = []
+
+    def task(self, tid: str) -> ScheduledTask:
+        return next(t for t in self.tasks if t.id == tid)
+
+    def to_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json", by_alias=True), ensure_ascii=False, indent=1) + "\n"
+
+    @classmethod
+    def read(cls, path: str | Path) -> Schedule:
+        return cls.model_validate_json(Path(path).read_text(encoding="utf-8"))

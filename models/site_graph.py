@@ -1,0 +1,73 @@
+"""The compound's zone graph and who can pass where (SPEC §5 R6).
+
+People cross road, path and apron zones (never green), and an open zone only when it is plated
+(`passable_when_open: people`). Fire engines cross road zones that are not open.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Callable, Iterable
+
+from .project import Building, Entrance, Project, Zone
+
+Passable = Callable[[Zone], bool]
+
+
+def adjacency(project: Project) -> dict[str, set[str]]:
+    """Symmetric neighbour sets; links to unknown zones are ignored (validation reports them)."""
+    ids = {z.id for z in project.site.zones}
+    adj: dict[str, set[str]] = {z: set() for z in ids}
+    for z in project.site.zones:
+        for other in z.links:
+            if other in ids and other != z.id:
+                adj[z.id].add(other)
+                adj[other].add(z.id)
+    return adj
+
+
+def walker(zone: Zone, open_zones: set[str]) -> bool:
+    return zone.kind != "green" and (zone.id not in open_zones or zone.passable_when_open == "people")
+
+
+def fire_engine(zone: Zone, open_zones: set[str]) -> bool:
+    return zone.kind == "road" and zone.id not in open_zones
+
+
+def reachable(adj: dict[str, set[str]], sources: Iterable[str], ok: Callable[[str], bool]) -> set[str]:
+    """Zones reachable from the passable sources through passable zones."""
+    seen = {s for s in sources if s in adj and ok(s)}
+    queue = deque(seen)
+    while queue:
+        z = queue.popleft()
+        for n in adj[z]:
+            if n not in seen and ok(n):
+                seen.add(n)
+                queue.append(n)
+    return seen
+
+
+class Access:
+    """Answers R6 questions for a given set of open zones."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self.adj = adjacency(project)
+        self.zones = {z.id: z for z in project.site.zones}
+        self.gate_zones = [g.zone for g in project.site.gates if g.zone in self.zones]
+
+    def _ok(self, rule: Callable[[Zone, set[str]], bool], open_zones: set[str]) -> Callable[[str], bool]:
+        return lambda zid: rule(self.zones[zid], open_zones)
+
+    def entrance_ok(self, entrance: Entrance, open_zones: set[str] = frozenset()) -> bool:
+        if entrance.zone not in self.zones:
+            return False
+        seen = reachable(self.adj, [entrance.zone], self._ok(walker, open_zones))
+        return any(g in seen for g in self.gate_zones)
+
+    def fire_ok(self, building: Building, open_zones: set[str] = frozenset()) -> bool:
+        """True when some fire zone is reachable from a gate over open-free roads (or none is listed)."""
+        if not building.fire_zones:
+            return True
+        seen = reachable(self.adj, self.gate_zones, self._ok(fire_engine, open_zones))
+        return any(f in seen for f in building.fire_zones)

@@ -1,0 +1,288 @@
+"""Works → concrete tasks (SPEC §4 "Expansion rules").
+
+The same input always gives the same tasks, in the same order, with the same readable ids:
+`<zone>:excavate`, `<work>@<zone>:lay`, `<work>:test`, `E1:shaft`, `<zone>:restore`…
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+
+from models.problems import InputError, Problem, did_you_mean
+from models.project import (BuildingWork, ElevatorWork, PipelineWork, Project, SurfaceWork, TaskWork, Zone)
+from models.source import path_str
+from models.validate import RESTORE_TRADE, dug_zones, surfaced_zones
+
+from .calendars import ALL_DAYS, PROJECT
+
+NOISY_KINDS = {"excavate", "backfill", "foundation", "shaft", "paving"}
+SURFACE_KINDS = {"paving", "greening", "surface", "restore"}
+DEFAULT_EXCAVATE_RATE = 40.0
+DEFAULT_BACKFILL_RATE = 60.0
+
+LABELS = {
+    "zh-CN": {"excavate": "开挖", "backfill": "回填", "lay": "敷设", "test": "试验", "cutover": "切改接驳",
+              "relocate": "管线迁改", "foundation": "基础施工", "curing": "基础养护", "shaft": "井道吊装",
+              "install": "电梯安装", "acceptance": "验收", "paving": "铺装", "greening": "绿化", "surface": "面层",
+              "restore_road": "路面恢复", "restore_green": "绿地恢复"},
+    "en": {"excavate": "excavation", "backfill": "backfill", "lay": "laying", "test": "test", "cutover": "cutover",
+           "relocate": "utility relocation", "foundation": "foundation", "curing": "curing", "shaft": "shaft lift",
+           "install": "installation", "acceptance": "acceptance", "paving": "paving", "greening": "greening",
+           "surface": "surface", "restore_road": "surface restoration", "restore_green": "green restoration"},
+}
+
+
+@dataclass(frozen=True)
+class Outage:
+    type: str
+    serves: tuple[str, ...]
+    hours: str
+    notice_days: int
+
+
+@dataclass
+class Task:
+    """One schedulable piece of work: `days` working days of its calendar, uninterrupted."""
+
+    id: str
+    name: str
+    kind: str
+    trade: str | None
+    days: int
+    calendar: str
+    work: str | None = None
+    zone: str | None = None
+    building: str | None = None
+    noisy: bool = False
+    underground: bool = False
+    surface: bool = False
+    equipment: dict[str, int] = field(default_factory=dict)
+    after: dict[str, int] = field(default_factory=dict)  # predecessor id → lag in working days
+    earliest: date | None = None
+    deadline: date | None = None
+    outage: Outage | None = None
+    crane_zones: tuple[str, ...] = ()
+    hours: tuple[str, ...] = ()
+    disturbs: tuple[str, ...] = ()  # buildings whose residents hear it (zone near/at an entrance, or at it)
+
+    def needs(self, pred: str, lag: int = 0) -> None:
+        if pred != self.id:
+            self.after[pred] = max(lag, self.after.get(pred, 0))
+
+
+def calendar_key(project: Project, trade: str | None, kind: str) -> str:
+    if kind == "curing" or trade is None:
+        return ALL_DAYS
+    t = project.trades.get(trade)
+    return f"trade:{trade}" if t is not None and t.workweek is not None else PROJECT
+
+
+class _Expander:
+    def __init__(self, project: Project):
+        self.p = project
+        self.labels = LABELS[project.project.lang]
+        self.zones: dict[str, Zone] = {z.id: z for z in project.site.zones}
+        self.tasks: dict[str, Task] = {}
+        self.by_work: dict[str, list[str]] = {}
+        self.underground: dict[str, list[str]] = {}
+        self.surfaces: dict[str, list[str]] = {}
+        self.cranes: dict[str, list[str]] = {}
+        self.depth: dict[str, float | None] = {}
+
+    def zname(self, zid: str) -> str:
+        return self.zones[zid].name or zid
+
+    def add(self, tid: str, kind: str, trade: str | None, days: int, name: str, *, work=None, zone=None,
+            building=None, underground=False, noisy: bool | None = None, equipment=None) -> Task:
+        if noisy is None:
+            noisy = kind in NOISY_KINDS or (kind == "restore" and zone and self.zones[zone].kind == "road")
+        t = Task(id=tid, name=name, kind=kind, trade=trade, days=max(1, int(days)),
+                 calendar=calendar_key(self.p, trade, kind), zone=zone, building=building, noisy=noisy,
+                 underground=underground, surface=kind in SURFACE_KINDS, equipment=equipment or {})
+        if work is not None:
+            t.work = work.id
+            t.earliest, t.deadline = work.earliest, work.deadline
+            if work.noisy is not None:
+                t.noisy = work.noisy
+            self.by_work.setdefault(work.id, []).append(tid)
+        if underground:
+            self.underground.setdefault(zone, []).append(tid)
+        if t.surface and zone:
+            self.surfaces.setdefault(zone, []).append(tid)
+        self.tasks[tid] = t
+        return t
+
+    def machine(self, name: str) -> dict[str, int]:
+        return {name: 1} if name in self.p.equipment else {}
+
+    def run(self) -> list[Task]:
+        p, lab = self.p, self.labels
+        civil = p.trades.get("civil")
+        ex_rate = (civil.excavate_rate if civil else None) or DEFAULT_EXCAVATE_RATE
+        bf_rate = (civil.backfill_rate if civil else None) or DEFAULT_BACKFILL_RATE
+        dug = dug_zones(p)
+        for z in dug:
+            length = self.zones[z].length_m or 0
+            self.add(f"{z}:excavate", "excavate", "civil", math.ceil(length / ex_rate),
+                     f"{self.zname(z)}{lab['excavate']}", zone=z, equipment=self.machine("excavator"))
+            self.add(f"{z}:backfill", "backfill", "civil", math.ceil(length / bf_rate),
+                     f"{self.zname(z)}{lab['backfill']}", zone=z)
+        for w in p.works:
+            getattr(self, f"_{w.type}")(w)
+        surfaced = surfaced_zones(p)
+        for z in dug:
+            if z not in surfaced:
+                zk = self.zones[z].kind
+                label = lab["restore_green"] if zk == "green" else lab["restore_road"]
+                self.add(f"{z}:restore", "restore", RESTORE_TRADE[zk],
+                         math.ceil((self.zones[z].length_m or 0) / bf_rate), f"{self.zname(z)}{label}", zone=z)
+        self._wire(dug)
+        self._after()
+        self._disturbs()
+        self._check_cycles()
+        return list(self.tasks.values())
+
+    def _pipeline(self, w: PipelineWork) -> None:
+        name = w.name or w.id
+        lays = []
+        for z, metres in w.runs.items():
+            t = self.add(f"{w.id}@{z}:lay", "lay", w.trade, math.ceil(metres / w.rate),
+                         f"{name}·{self.zname(z)}{self.labels['lay']}", work=w, zone=z, underground=True)
+            self.depth[t.id] = w.depth_m
+            if w.downstream_first and lays:
+                t.needs(lays[-1].id)
+            lays.append(t)
+        last = lays
+        if w.test_days:
+            test = self.add(f"{w.id}:test", "test", w.trade, w.test_days, f"{name}{self.labels['test']}", work=w)
+            for lay in lays:
+                test.needs(lay.id)
+            last = [test]
+        if w.cutover:
+            c = w.cutover
+            cut = self.add(f"{w.id}:cutover", "cutover", w.trade, c.days, f"{name}{self.labels['cutover']}", work=w)
+            cut.outage = Outage(c.outage, tuple(c.serves), c.hours, c.notice_days)
+            cut.hours = (c.hours,)
+            for t in last:
+                cut.needs(t.id)
+
+    def _elevator(self, w: ElevatorWork) -> None:
+        name, prev = w.name or w.id, None
+        steps = [("relocate", "civil", True), ("foundation", "civil", True), ("curing", None, False),
+                 ("shaft", w.trade, False), ("install", w.trade, False), ("acceptance", w.trade, False)]
+        for step, trade, underground in steps:
+            t = self.add(f"{w.id}:{step}", step, trade, getattr(w.days, step), f"{name}{self.labels[step]}",
+                         work=w, zone=w.zone, building=w.building, underground=underground,
+                         equipment=self.machine("crane") if step == "shaft" else None)
+            if step == "shaft":
+                t.crane_zones = tuple(w.crane_zones)
+                for z in w.crane_zones:
+                    self.cranes.setdefault(z, []).append(t.id)
+            if prev:
+                t.needs(prev.id)
+            prev = t
+
+    def _surface(self, w: SurfaceWork) -> None:
+        kind = w.trade if w.trade in ("paving", "greening") else "surface"
+        for z, days in w.zones.items():
+            self.add(f"{w.id}@{z}:{kind}", kind, w.trade, days, f"{w.name or w.id}·{self.zname(z)}",
+                     work=w, zone=z)
+
+    def _building(self, w: BuildingWork) -> None:
+        self.add(f"{w.id}:building", "building", w.trade, w.days, w.name or w.id, work=w, building=w.building)
+
+    def _task(self, w: TaskWork) -> None:
+        self.add(f"{w.id}:task", "task", w.trade, w.days, w.name or w.id, work=w, zone=w.zone, building=w.building,
+                 underground=w.underground, equipment={m: 1 for m in w.equipment})
+
+    def _wire(self, dug: list[str]) -> None:
+        """Dig once: excavate → underground work → backfill → surface; cranes before the surface they stand on."""
+        for z in dug:
+            for tid in self.underground.get(z, []):
+                self.tasks[tid].needs(f"{z}:excavate")
+                self.tasks[f"{z}:backfill"].needs(tid)
+            for tid in self.surfaces.get(z, []):
+                self.tasks[tid].needs(f"{z}:backfill")
+        for z, cranes in self.cranes.items():
+            for tid in self.surfaces.get(z, []):
+                for c in cranes:
+                    self.tasks[tid].needs(c)
+        by_zone: dict[str, list[Task]] = {}
+        for t in self.tasks.values():
+            if t.kind == "lay":
+                by_zone.setdefault(t.zone, []).append(t)
+        for lays in by_zone.values():  # deeper pipes are laid before shallower ones
+            for a in lays:
+                for b in lays:
+                    da, db = self.depth[a.id], self.depth[b.id]
+                    if da is not None and db is not None and da > db:
+                        b.needs(a.id)
+
+    def _after(self) -> None:
+        problems = []
+        for wi, w in enumerate(self.p.works):
+            for ai, dep in enumerate(w.after):
+                if dep.id in self.by_work:
+                    preds = self.by_work[dep.id]
+                elif dep.id in self.tasks:
+                    preds = [dep.id]
+                else:
+                    path = ("works", wi, "after", ai)
+                    problems.append(Problem(self.p.source.place(path), path_str(path),
+                                            f"unknown work or task '{dep.id}'",
+                                            did_you_mean(dep.id, list(self.by_work) + list(self.tasks), "work/task")))
+                    continue
+                for tid in self.by_work.get(w.id, []):
+                    for pred in preds:
+                        if pred == tid:
+                            continue
+                        self.tasks[tid].needs(pred, dep.lag)
+        if problems:
+            raise InputError(problems)
+
+    def _disturbs(self) -> None:
+        near: dict[str, set[str]] = {}
+        for b in self.p.site.buildings:
+            for z in set(b.near) | {e.zone for e in b.entrances}:
+                near.setdefault(z, set()).add(b.id)
+        order = [b.id for b in self.p.site.buildings]
+        for t in self.tasks.values():
+            hit = set(near.get(t.zone, ())) | ({t.building} if t.building else set())
+            t.disturbs = tuple(b for b in order if b in hit)
+            if not t.hours:
+                h = self.p.calendar.hours
+                t.hours = tuple(h.noisy if t.noisy else h.work)
+
+    def _check_cycles(self) -> None:
+        """Iterative DFS over predecessor edges; reports the first cycle found in dependency order."""
+        state: dict[str, int] = {}
+        for root in self.tasks:
+            if root in state:
+                continue
+            path, iters = [root], [iter(self.tasks[root].after)]
+            state[root] = 1
+            while path:
+                pred = next(iters[-1], None)
+                if pred is None:
+                    state[path.pop()] = 2
+                    iters.pop()
+                elif state.get(pred) == 1:
+                    self._report_cycle(list(reversed(path[path.index(pred):] + [pred])))
+                elif pred not in state:
+                    state[pred] = 1
+                    path.append(pred)
+                    iters.append(iter(self.tasks[pred].after))
+
+    def _report_cycle(self, cycle: list[str]) -> None:
+        works = [w for w in self.p.works if w.after and any(self.tasks[t].work == w.id for t in cycle)]
+        path = ("works", self.p.works.index(works[0]), "after") if works else ("works",)
+        raise InputError([Problem(self.p.source.place(path), path_str(path),
+                                  "the dependencies form a cycle: " + " → ".join(cycle),
+                                  "remove one of these 'after' entries")])
+
+
+def expand(project: Project) -> list[Task]:
+    """All tasks of the project; raises InputError for unknown `after` ids and dependency cycles."""
+    return _Expander(project).run()
