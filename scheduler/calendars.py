@@ -41,24 +41,36 @@ class Calendars:
         self.start = project.project.start
         self.end = end
         cal = project.calendar
-        if cal.holidays == "CN":
-            cn = holidays_pkg.China(years=range(self.start.year, end.year + 1))
-            self.holidays = set(cn)
-            self.makeup = {d for d in cn.weekend_workdays if self.start <= d <= end}
-        else:
-            self.holidays, self.makeup = set(), set()
+        self.holidays: set[date] = set()  # statutory holidays (CN) of every loaded year
+        self.makeup: set[date] = set()  # 调休 make-up working days of every loaded year
+        self._years: set[int] = set()
+        for year in range(self.start.year, end.year + 1):
+            self._load_year(year)
         self.days_off = set(cal.days_off)
         self.work_days = set(cal.work_days)
         self._cache: dict[str, list[date]] = {}
 
+    def _load_year(self, year: int) -> None:
+        """Holidays and make-up days of `year`, loaded on first use (so days outside [start, end] are right too)."""
+        if year in self._years:
+            return
+        self._years.add(year)
+        if self.project.calendar.holidays == "CN":
+            cn = holidays_pkg.China(years=year)
+            self.holidays.update(cn)
+            self.makeup.update(cn.weekend_workdays)
+
     def workweek(self, key: str) -> list[str]:
         if key.startswith("trade:"):
-            return self.project.trades[key[6:]].workweek or []
+            own = self.project.trades[key[6:]].workweek
+            if own:
+                return list(own)
         return list(self.project.calendar.workweek)
 
     def is_working(self, key: str, d: date) -> bool:
         if key == ALL_DAYS or d in self.work_days:
             return True
+        self._load_year(d.year)
         if d in self.days_off or d in self.holidays:
             return False
         return WEEKDAYS[d.weekday()] in self.workweek(key) or d in self.makeup

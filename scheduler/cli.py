@@ -60,6 +60,62 @@ def validate(project: str) -> None:
 
 
 @main.command()
+@click.argument("project", type=click.Path(exists=True))
+@click.option("-o", "--out", default="out", show_default=True, type=click.Path(), help="Output folder.")
+@click.option("--time-limit", default=60.0, show_default=True, type=float,
+              help="Wall-clock seconds for the whole solve, all objective stages together.")
+@click.option("--workers", default=2, show_default=True, type=int, help="CP-SAT search workers (1 = deterministic).")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed; with --workers 1 the result repeats.")
+@click.option("--quiet", is_flag=True, help="No progress lines.")
+def solve(project: str, out: str, time_limit: float, workers: int, seed: int, quiet: bool) -> None:
+    """Schedule PROJECT and write schedule.json, schedule.csv and schedule.xlsx into OUT.
+
+    \b
+    Objectives, in order (change with `objective:` in project.yaml):
+      finish      the last working day, as early as possible
+      disruption  households x days of noise, blocked doors and outages
+      open_days   calendar days trenches stay open
+    Exit 0 schedule found (optimal or best within the limit, with its gap), 2 invalid input,
+    3 infeasible (the rules in conflict are named), 4 nothing found within the time limit.
+    """
+    from scheduler.plan import plan
+    from scheduler.publish import publish
+    from scheduler.summary import holiday_warnings
+
+    p, tasks, warnings = _load(project)
+    show = not quiet and sys.stderr.isatty()
+    progress = None
+    if show:
+        def progress(stage: str, best: int, bound: float, elapsed: float) -> None:
+            click.echo(f"  [{elapsed:6.1f}s] {stage:<10} best {best}  bound {bound:.0f}", err=True)
+    if not quiet:
+        click.echo(f"solving {p.project.id}: {len(tasks)} tasks, limit {time_limit:g}s, {workers} worker(s)", err=True)
+    result = plan(p, tasks, time_limit, workers, seed, progress)
+    sol = result.solution
+    if sol.status == "INFEASIBLE":
+        click.echo(f"infeasible: no schedule obeys every rule. Rules in conflict: "
+                   f"{', '.join(sol.conflict) or 'not identified within the time limit'}", err=True)
+        if sol.detail:
+            click.echo(f"  {sol.detail}", err=True)
+        click.echo("  Relax one of them (see `digonce explain`); nothing was written.", err=True)
+        sys.exit(EXIT_INFEASIBLE)
+    if result.schedule is None:
+        click.echo(f"no schedule found within {time_limit:g}s; try a longer --time-limit. Nothing was written.",
+                   err=True)
+        sys.exit(EXIT_TIMEOUT)
+    sched = result.schedule
+    for w in warnings + holiday_warnings(p, max(t.finish for t in sched.tasks)):
+        click.echo(str(w), err=True)
+    written = publish(sched, p, out)
+    s = sched.solver
+    click.echo(f"{s.status} in {s.wall_s:.1f}s: finish {s.objective.get('finish')}, "
+               f"disruption {s.objective.get('disruption')}, open_days {s.objective.get('open_days')}")
+    for name, gap in s.gap.items():
+        click.echo(f"  {name:<10} value {s.objective.get(name)}  bound {s.bound.get(name)}  gap {gap:.1%}")
+    click.echo(f"wrote {len(written)} files to {out}/")
+
+
+@main.command()
 def schema() -> None:
     """Print the JSON Schema of project.yaml (for editors with YAML schema support)."""
     from models.project import Project

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date
 
-from models.problems import InputError, Problem, did_you_mean
+from models.problems import InputError, Place, Problem, did_you_mean
 from models.project import (BuildingWork, ElevatorWork, PipelineWork, Project, SurfaceWork, TaskWork, Zone)
 from models.source import path_str
 from models.validate import RESTORE_TRADE, dug_zones, surfaced_zones
@@ -220,17 +220,30 @@ class _Expander:
                     if da is not None and db is not None and da > db:
                         b.needs(a.id)
 
+    def _place(self, path: tuple) -> Place:
+        """Where a field was written; a project built in code (no source map) points at its file."""
+        src = self.p.source
+        return src.place(path) if src is not None else Place(self.p._file)
+
     def _after(self) -> None:
         problems = []
         for wi, w in enumerate(self.p.works):
+            own = self.by_work.get(w.id, [])
             for ai, dep in enumerate(w.after):
+                if dep.id == w.id or dep.id in own:
+                    path = ("works", wi, "after", ai)
+                    what = f"itself (its task '{dep.id}')" if dep.id != w.id else "itself"
+                    problems.append(Problem(self._place(path), path_str(path),
+                                            f"work '{w.id}' lists {what} in 'after'",
+                                            f"remove '{dep.id}' from its own 'after'"))
+                    continue
                 if dep.id in self.by_work:
                     preds = self.by_work[dep.id]
                 elif dep.id in self.tasks:
                     preds = [dep.id]
                 else:
                     path = ("works", wi, "after", ai)
-                    problems.append(Problem(self.p.source.place(path), path_str(path),
+                    problems.append(Problem(self._place(path), path_str(path),
                                             f"unknown work or task '{dep.id}'",
                                             did_you_mean(dep.id, list(self.by_work) + list(self.tasks), "work/task")))
                     continue
@@ -278,7 +291,7 @@ class _Expander:
     def _report_cycle(self, cycle: list[str]) -> None:
         works = [w for w in self.p.works if w.after and any(self.tasks[t].work == w.id for t in cycle)]
         path = ("works", self.p.works.index(works[0]), "after") if works else ("works",)
-        raise InputError([Problem(self.p.source.place(path), path_str(path),
+        raise InputError([Problem(self._place(path), path_str(path),
                                   "the dependencies form a cycle: " + " → ".join(cycle),
                                   "remove one of these 'after' entries")])
 

@@ -1,0 +1,134 @@
+"""Domain → core: turn an expanded project into the generic `Problem` (rules R1–R10, objectives §6).
+
+Every rule instance gets a readable group name ("R4 quiet 高考", "R2 crews civil", "R6 access B3-2")
+so a conflict can be traced back to what the project manager wrote.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from models.project import Project
+from models.validate import dug_zones
+
+from . import problem as core
+from .access import access_cuts
+from .calendars import Calendars, outage_quiet_days, season_days
+from .expand import Task
+from .summary import upper_bound_end
+
+OUTAGE_SPACING_DAYS = 7
+
+
+@dataclass
+class Compiled:
+    project: Project
+    tasks: list[Task]
+    calendars: Calendars
+    problem: core.Problem
+
+    @property
+    def day0(self) -> date:
+        return self.project.project.start
+
+    def date(self, day: int) -> date:
+        return self.day0 + timedelta(days=day)
+
+    def offset(self, d: date) -> int:
+        return (d - self.day0).days
+
+
+def _forbidden(project: Project, t: Task, off) -> dict[str, frozenset[int]]:
+    groups: dict[str, frozenset[int]] = {}
+    if t.noisy:
+        for q in project.calendar.quiet:
+            if q.buildings is None or set(t.disturbs) & set(q.buildings):
+                groups[f"R4 quiet {q.name}"] = frozenset(off(d) for d in q.days())
+    for s in project.calendar.seasons:
+        if t.kind in s.forbid or (t.trade is not None and t.trade in s.forbid):
+            groups[f"R8 season {s.name}"] = frozenset(off(d) for d in s.days())
+    if t.outage:
+        for q in project.calendar.quiet:
+            if q.buildings is None or set(t.outage.serves) & set(q.buildings):
+                groups[f"R9 outage quiet {q.name}"] = frozenset(off(d) for d in q.days())
+    return groups
+
+
+def weight(project: Project, building_id: str) -> int:
+    b = project.building(building_id)
+    return b.households * (2 if b.sensitive else 1)
+
+
+def compile_project(project: Project, tasks: list[Task], end: date | None = None) -> Compiled:
+    start = project.project.start
+    end = end or upper_bound_end(project, tasks)
+    cals = Calendars(project, end)
+    off = lambda d: (d - start).days  # noqa: E731
+    horizon = off(end) + 1
+    keys = sorted({t.calendar for t in tasks})
+    calendars = {k: [off(d) for d in cals.days(k)] for k in keys}
+
+    core_tasks = []
+    for t in tasks:
+        demands = {f"R2 crews {t.trade}": 1} if t.trade else {}
+        demands.update({f"R2 machine {m}": n for m, n in t.equipment.items() if m in project.equipment})
+        release = off(t.earliest) if t.earliest and t.earliest > start else 0
+        dues = [d for d in (project.project.deadline, t.deadline) if d]
+        core_tasks.append(core.Task(t.id, t.days, t.calendar, demands, release,
+                                    off(min(dues)) if dues else None, _forbidden(project, t, off)))
+    precedences = [core.Precedence(p, t.id, lag) for t in tasks for p, lag in t.after.items()]
+    capacities = {f"R2 crews {tr}": project.trades[tr].crews for tr in sorted({t.trade for t in tasks if t.trade})}
+    capacities.update({f"R2 machine {m}": n for m, n in project.equipment.items()})
+
+    dug = dug_zones(project)
+    zones = {z.id: z for z in project.site.zones}
+    spans = [core.Span(z, f"{z}:excavate", f"{z}:backfill", zones[z].max_open_days) for z in dug]
+    prob = core.Problem(horizon, calendars, core_tasks, precedences, capacities, spans)
+
+    seen: set[frozenset[str]] = set()
+    for group, cut in access_cuts(project, set(dug)):
+        if cut not in seen:
+            seen.add(cut)
+            prob.not_all_open.append((group, tuple(sorted(cut))))
+    if project.site.max_open_zones and dug:
+        prob.open_caps.append(("R7 max_open_zones", tuple(dug), project.site.max_open_zones))
+    for t in tasks:
+        for z in t.crane_zones:
+            if z in dug:
+                prob.span_clear_of.append((f"R10 crane {t.id}", z, t.id))
+    outage_groups: dict[tuple[str, ...], str] = {}
+    for b in project.site.buildings:
+        by_type: dict[str, list[str]] = defaultdict(list)
+        for t in tasks:
+            if t.outage and b.id in t.outage.serves:
+                by_type[t.outage.type].append(t.id)
+        for kind, ids in by_type.items():
+            if len(ids) > 1 and tuple(ids) not in outage_groups:
+                outage_groups[tuple(ids)] = f"R9 outage spacing {kind} {b.id}"
+                prob.spacing.append((outage_groups[tuple(ids)], tuple(ids), OUTAGE_SPACING_DAYS))
+
+    prob.objectives = [_objective(name, project, tasks, dug) for name in project.objective]
+    return Compiled(project, tasks, cals, prob)
+
+
+def _objective(name: str, project: Project, tasks: list[Task], dug: list[str]) -> core.Objective:
+    if name == "finish":
+        return core.Objective(name, [core.Makespan()])
+    if name == "open_days":
+        return core.Objective(name, [core.SpanLength(1, tuple(dug))] if dug else [])
+    terms: list[core.Term] = []
+    constant = 0
+    for b in project.site.buildings:
+        w = weight(project, b.id)
+        if w == 0:
+            continue
+        noisy = tuple(t.id for t in tasks if t.noisy and b.id in t.disturbs)
+        if noisy:
+            terms.append(core.UnionDays(w, tasks=noisy))
+        doors = tuple(sorted({e.zone for e in b.entrances} & set(dug)))
+        if doors:
+            terms.append(core.UnionDays(w, spans=doors))
+        constant += w * sum(t.days for t in tasks if t.outage and b.id in t.outage.serves)
+    return core.Objective(name, terms, constant)

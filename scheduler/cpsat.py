@@ -1,0 +1,378 @@
+"""Compile a generic `Problem` into an OR-Tools CP-SAT model.
+
+Encoding choices (measured in shared/notes/cpsat-modelling.md):
+- every task lives on its calendar's compressed axis: `s` is the index of its first working day and
+  its interval has the fixed size `duration`, so resources and same-calendar precedences propagate
+  like a plain RCPSP;
+- calendar days (spans, cross-calendar precedences, spacing) come from exact monotone day tables
+  via `AddElement`, built only where a rule needs them;
+- forbidden days, release dates and deadlines are filtered out of the start domains up front;
+- union-of-days objective terms are time-indexed over order literals `s >= v`, built lazily when
+  that objective stage starts (after the finish stage has shrunk the horizon).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from .problem import Makespan, Objective, Problem, SpanLength, Task, UnionDays
+
+
+class Infeasible(Exception):
+    """Raised while building when a rule group makes the model trivially infeasible."""
+
+    def __init__(self, groups: list[str], detail: str):
+        self.groups, self.detail = groups, detail
+        super().__init__(detail)
+
+
+@dataclass
+class Window:
+    est: int  # earliest start index on the task's calendar
+    lst: int  # latest start index
+
+
+class CpBuilder:
+    def __init__(self, problem: Problem, disabled: frozenset[str] = frozenset(), finish_bound: int | None = None):
+        self.p = problem
+        self.disabled = disabled
+        self.m = cp_model.CpModel()
+        self.cal = problem.calendars
+        self.identity = {k: all(d == i for i, d in enumerate(w)) for k, w in self.cal.items()}
+        self.tasks = {t.id: t for t in problem.tasks}
+        self.preds: dict[str, list] = defaultdict(list)
+        self.succs: dict[str, list] = defaultdict(list)
+        for pr in problem.precedences:
+            self.preds[pr.after].append(pr)
+            self.succs[pr.before].append(pr)
+        self.allowed = {t.id: self._allowed_starts(t) for t in problem.tasks}
+        self.win = self._windows(finish_bound)
+        self.s: dict[str, cp_model.IntVar] = {}
+        self.dom: dict[str, list[int]] = {}  # start-index values of s (never read back from the proto:
+        # IntVar.Proto() is a dangling view in OR-Tools 9.15)
+        self.iv: dict[str, cp_model.IntervalVar] = {}
+        self._start_day: dict[str, cp_model.LinearExprT] = {}
+        self._finish_day: dict[str, cp_model.LinearExprT] = {}
+        self._ge: dict[tuple[str, int], object] = {}
+        self.hint_fns: list = []  # (var, fn(starts)->value) for variables added after the first solve
+        self.span_iv: dict[str, cp_model.IntervalVar] = {}
+        self.span_len: dict[str, cp_model.IntVar] = {}
+        self.span_days: dict[str, tuple] = {}
+        self.objective_exprs: dict[str, cp_model.LinearExprT] = {}
+        self._build()
+
+    # ---------- domains ----------
+    def _allowed_starts(self, t: Task) -> list[int]:
+        w = self.cal[t.calendar]
+        forbidden = frozenset().union(*[days for g, days in t.forbidden.items() if g not in self.disabled]) \
+            if t.forbidden else frozenset()
+        release = t.release if "release" not in self.disabled else 0
+        due = t.due if "deadline" not in self.disabled else None
+        n, d = len(w), t.duration
+        bad_prefix = [0] * (n + 1)
+        for i, day in enumerate(w):
+            bad_prefix[i + 1] = bad_prefix[i] + (day in forbidden)
+        return [s for s in range(bisect_left(w, release), n - d + 1)
+                if (due is None or w[s + d - 1] <= due) and bad_prefix[s + d] == bad_prefix[s]]
+
+    def next_index(self, cal: str, day: int) -> int:
+        """Index of the first working day of `cal` strictly after calendar day `day`."""
+        return bisect_right(self.cal[cal], day)
+
+    def _order(self) -> list[str]:
+        indeg = {t: len(self.preds[t]) for t in self.tasks}
+        queue = [t for t in self.tasks if indeg[t] == 0]
+        out = []
+        while queue:
+            t = queue.pop()
+            out.append(t)
+            for pr in self.succs[t]:
+                indeg[pr.after] -= 1
+                if indeg[pr.after] == 0:
+                    queue.append(pr.after)
+        if len(out) != len(self.tasks):
+            raise Infeasible(["R1"], "the precedences form a cycle")
+        return out
+
+    def _windows(self, finish_bound: int | None) -> dict[str, Window]:
+        """Earliest/latest start indices from precedences alone (a CPM pass through the day tables)."""
+        order = self._order()
+        est: dict[str, int] = {}
+        for tid in order:
+            t, allowed = self.tasks[tid], self.allowed[tid]
+            if not allowed:
+                raise Infeasible(self._domain_groups(t), f"task {tid} has no possible start day")
+            lo = allowed[0]
+            for pr in self.preds[tid]:
+                p = self.tasks[pr.before]
+                fin = self.cal[p.calendar][est[pr.before] + p.duration - 1]
+                lo = max(lo, self.next_index(t.calendar, fin) + pr.lag)
+            k = bisect_left(allowed, lo)
+            if k == len(allowed):
+                raise Infeasible(self._domain_groups(t) + ["R1"], f"task {tid} cannot start after its predecessors")
+            est[tid] = allowed[k]
+        lst: dict[str, int] = {}
+        for tid in reversed(order):
+            t, allowed, w = self.tasks[tid], self.allowed[tid], self.cal[self.tasks[tid].calendar]
+            last_day = finish_bound if finish_bound is not None else w[-1]
+            for pr in self.succs[tid]:
+                succ = self.tasks[pr.after]
+                k = lst[pr.after] - pr.lag
+                last_day = min(last_day, self.cal[succ.calendar][k] - 1 if k >= 0 else -1)
+            hi = bisect_right(w, last_day) - t.duration  # last start index whose finish <= last_day
+            k = bisect_right(allowed, hi) - 1
+            if k < 0 or allowed[k] < est[tid]:
+                raise Infeasible(self._domain_groups(t) + ["R1"],
+                                 f"task {tid} cannot fit between its predecessors and successors")
+            lst[tid] = allowed[k]
+        return {tid: Window(est[tid], lst[tid]) for tid in self.tasks}
+
+    def _domain_groups(self, t: Task) -> list[str]:
+        groups = [g for g in t.forbidden if g not in self.disabled]
+        if t.release:
+            groups.append("release")
+        if t.due is not None:
+            groups.append("deadline")
+        return groups
+
+    # ---------- variables ----------
+    def _build(self) -> None:
+        m = self.m
+        for t in self.p.tasks:
+            w = self.win[t.id]
+            vals = [v for v in self.allowed[t.id] if w.est <= v <= w.lst]
+            self.dom[t.id] = vals
+            self.s[t.id] = m.NewIntVarFromDomain(cp_model.Domain.FromValues(vals), f"s[{t.id}]")
+            self.iv[t.id] = m.NewFixedSizeIntervalVar(self.s[t.id], t.duration, f"iv[{t.id}]")
+        for pr in self.p.precedences:
+            self._precedence(pr)
+        for res, cap in self.p.capacities.items():
+            if res not in self.disabled:
+                self._resource(res, cap)
+        for sp in self.p.spans:
+            self._span(sp)
+        self._span_rules()
+        for g, tasks, gap in self.p.spacing:
+            if g not in self.disabled:
+                self._spacing(tasks, gap)
+
+    def start_day(self, tid: str) -> cp_model.LinearExprT:
+        if tid not in self._start_day:
+            t = self.tasks[tid]
+            if self.identity[t.calendar]:
+                self._start_day[tid] = self.s[tid]
+            else:
+                self._start_day[tid] = self._element(tid, 0, f"sd[{tid}]")
+        return self._start_day[tid]
+
+    def finish_day(self, tid: str) -> cp_model.LinearExprT:
+        if tid not in self._finish_day:
+            t = self.tasks[tid]
+            if self.identity[t.calendar]:
+                self._finish_day[tid] = self.s[tid] + (t.duration - 1)
+            else:
+                self._finish_day[tid] = self._element(tid, t.duration - 1, f"fd[{tid}]")
+        return self._finish_day[tid]
+
+    def _element(self, tid: str, offset: int, name: str) -> cp_model.IntVar:
+        """Calendar day of working day `s + offset` of the task, through its monotone day table."""
+        t = self.tasks[tid]
+        w = self.cal[t.calendar]
+        n = len(w) - t.duration + 1
+        table = [w[v + offset] for v in range(n)]
+        return self._lookup(tid, table, name)
+
+    def _lookup(self, tid: str, table: list[int], name: str) -> cp_model.IntVar:
+        """A new variable equal to table[s[tid]]."""
+        var = self.m.NewIntVarFromDomain(cp_model.Domain.FromValues(sorted({table[v] for v in self.dom[tid]})), name)
+        self.m.AddElement(self.s[tid], table, var)
+        return var
+
+    def _precedence(self, pr) -> None:
+        a, b = self.tasks[pr.before], self.tasks[pr.after]
+        if a.calendar == b.calendar:
+            self.m.Add(self.s[b.id] >= self.s[a.id] + a.duration + pr.lag)
+        elif self.identity[b.calendar]:
+            self.m.Add(self.s[b.id] >= self.finish_day(a.id) + 1 + pr.lag)
+        else:
+            wa = self.cal[a.calendar]
+            n = len(wa) - a.duration + 1
+            table = [self.next_index(b.calendar, wa[v + a.duration - 1]) for v in range(n)]
+            nxt = self._lookup(a.id, table, f"next[{a.id}->{b.calendar}]")
+            self.m.Add(self.s[b.id] >= nxt + pr.lag)
+
+    def _resource(self, res: str, cap: int) -> None:
+        users = [t for t in self.p.tasks if t.demands.get(res, 0) > 0]
+        if not users:
+            return
+        cals = sorted({t.calendar for t in users})
+        if len(cals) == 1:
+            self.m.AddCumulative([self.iv[t.id] for t in users], [t.demands[res] for t in users], cap)
+            return
+        # Mixed calendars: one cumulative per class of days (the set of these calendars working then),
+        # each task projected onto the days of the class it works on. Exact, and each class is small.
+        classes: dict[frozenset, list[int]] = defaultdict(list)
+        work_sets = {c: set(self.cal[c]) for c in cals}
+        for day in sorted(set().union(*work_sets.values())):
+            classes[frozenset(c for c in cals if day in work_sets[c])].append(day)
+        for key, axis in classes.items():
+            ivs, dem = [], []
+            for t in users:
+                if t.calendar not in key:
+                    continue
+                w = self.cal[t.calendar]
+                n = len(w) - t.duration + 1
+                lo = self._lookup(t.id, [bisect_left(axis, w[v]) for v in range(n)], f"plo[{t.id}]")
+                hi = self._lookup(t.id, [bisect_right(axis, w[v + t.duration - 1]) for v in range(n)],
+                                  f"phi[{t.id}]")
+                size = self.m.NewIntVar(0, t.duration, f"psz[{t.id}]")
+                ivs.append(self.m.NewIntervalVar(lo, size, hi, f"piv[{t.id}]"))
+                dem.append(t.demands[res])
+            self.m.AddCumulative(ivs, dem, cap)
+
+    def _span(self, sp) -> None:
+        o1, o2 = self.start_day(sp.first), self.finish_day(sp.last)
+        length = self.m.NewIntVar(1, self.p.horizon, f"len[{sp.id}]")
+        self.m.Add(length == o2 - o1 + 1)
+        if sp.max_length is not None and "R7 max_open_days" not in self.disabled:
+            self.m.Add(length <= sp.max_length)
+        self.span_len[sp.id] = length
+        self.span_days[sp.id] = (o1, o2)
+        self.span_iv[sp.id] = self.m.NewIntervalVar(o1, length, o2 + 1, f"open[{sp.id}]")
+
+    def _apart(self, a: tuple, b: tuple, name: str) -> None:
+        """Either a ends before b starts or b ends before a starts (calendar days, inclusive ends)."""
+        first = self.m.NewBoolVar(name)
+        self.m.Add(a[1] < b[0]).OnlyEnforceIf(first)
+        self.m.Add(b[1] < a[0]).OnlyEnforceIf(first.Not())
+
+    def _span_rules(self) -> None:
+        for g, spans in self.p.not_all_open:
+            if g in self.disabled:
+                continue
+            if len(spans) == 1:
+                raise Infeasible([g], f"{spans[0]} may never be open, but it must be")
+            if len(spans) == 2:
+                self._apart(self.span_days[spans[0]], self.span_days[spans[1]], f"apart[{spans}]")
+            else:
+                self.m.AddCumulative([self.span_iv[s] for s in spans], [1] * len(spans), len(spans) - 1)
+        for g, spans, cap in self.p.open_caps:
+            if g not in self.disabled:
+                self.m.AddCumulative([self.span_iv[s] for s in spans], [1] * len(spans), cap)
+        for g, span, tid in self.p.span_clear_of:
+            if g not in self.disabled:
+                self._apart(self.span_days[span], (self.start_day(tid), self.finish_day(tid)), f"clear[{span},{tid}]")
+
+    def _spacing(self, tasks: tuple[str, ...], gap: int) -> None:
+        ivs = []
+        for tid in tasks:
+            a, b = self.start_day(tid), self.finish_day(tid)
+            size = self.m.NewIntVar(gap + 1, self.p.horizon + gap, f"spc[{tid}]")
+            self.m.Add(size == b - a + 1 + gap - 1)
+            ivs.append(self.m.NewIntervalVar(a, size, b + gap, f"spciv[{tid}]"))
+        self.m.AddNoOverlap(ivs)
+
+    # ---------- objectives ----------
+    def objective(self, obj: Objective, finish_bound: int | None) -> cp_model.LinearExprT:
+        expr = obj.constant
+        for term in obj.terms:
+            if isinstance(term, Makespan):
+                expr += self.makespan()
+            elif isinstance(term, SpanLength):
+                expr += term.weight * sum(self.span_len[s] for s in term.spans)
+            elif isinstance(term, UnionDays):
+                expr += term.weight * self._union_days(term, finish_bound)
+        self.objective_exprs[obj.name] = expr
+        return expr
+
+    def makespan(self) -> cp_model.IntVar:
+        if "makespan" not in self.objective_exprs:
+            by_cal: dict[str, list[Task]] = defaultdict(list)
+            for t in self.p.tasks:
+                by_cal[t.calendar].append(t)
+            days = []
+            for cal, ts in by_cal.items():
+                w = self.cal[cal]
+                last = self.m.NewIntVar(0, len(w) - 1, f"last[{cal}]")
+                self.m.AddMaxEquality(last, [self.s[t.id] + t.duration - 1 for t in ts])
+                if self.identity[cal]:
+                    days.append(last)
+                else:
+                    day = self.m.NewIntVar(w[0], w[-1], f"lastday[{cal}]")
+                    self.m.AddElement(last, w, day)
+                    days.append(day)
+            ms = self.m.NewIntVar(0, self.p.horizon, "makespan")
+            self.m.AddMaxEquality(ms, days)
+            self.objective_exprs["makespan"] = ms
+        return self.objective_exprs["makespan"]
+
+    def ge(self, tid: str, v: int):
+        """Literal for s[tid] >= v (True/False when the domain decides it)."""
+        lo, hi = self.win[tid].est, self.win[tid].lst
+        if v <= lo:
+            return True
+        if v > hi:
+            return False
+        key = (tid, v)
+        if key not in self._ge:
+            b = self.m.NewBoolVar(f"ge[{tid},{v}]")
+            self.m.Add(self.s[tid] >= v).OnlyEnforceIf(b)
+            self.m.Add(self.s[tid] <= v - 1).OnlyEnforceIf(b.Not())
+            self._ge[key] = b
+            self.hint_fns.append((b, lambda st, tid=tid, v=v: int(st[tid] >= v)))
+        return self._ge[key]
+
+    def _union_days(self, term: UnionDays, finish_bound: int | None) -> cp_model.LinearExprT:
+        if not term.tasks and len(term.spans) == 1:
+            return self.span_len[term.spans[0]]
+        if len(term.tasks) == 1 and not term.spans:
+            return self.tasks[term.tasks[0]].duration
+        clauses: dict[int, list[list]] = defaultdict(list)  # day -> clauses "covered -> U[day]" (negated lits)
+        covers_fns: dict[int, list] = defaultdict(list)
+        for tid in term.tasks:
+            t, w = self.tasks[tid], self.cal[self.tasks[tid].calendar]
+            win = self.win[tid]
+            for k in range(win.est, win.lst + t.duration):
+                day = w[k]
+                if finish_bound is not None and day > finish_bound:
+                    break
+                clauses[day].append([(tid, k - t.duration + 1, True), (tid, k + 1, False)])
+                covers_fns[day].append(lambda st, tid=tid, k=k, d=t.duration: st[tid] <= k < st[tid] + d)
+        for sid in term.spans:
+            sp = next(s for s in self.p.spans if s.id == sid)
+            f, last = self.tasks[sp.first], self.tasks[sp.last]
+            wf, wl = self.cal[f.calendar], self.cal[last.calendar]
+            first_day = wf[self.win[f.id].est]
+            last_day = wl[self.win[last.id].lst + last.duration - 1]
+            if finish_bound is not None:
+                last_day = min(last_day, finish_bound)
+            for day in range(first_day, last_day + 1):
+                le = bisect_right(wf, day) - 1  # o1 <= day  <=>  s_first <= le
+                ge_idx = bisect_left(wl, day) - last.duration + 1  # o2 >= day  <=>  s_last >= ge_idx
+                clauses[day].append([(f.id, le + 1, False), (last.id, ge_idx, True)])
+                covers_fns[day].append(
+                    lambda st, f=f.id, le=le, l=last.id, g=ge_idx: st[f] <= le and st[l] >= g)
+        total = []
+        for day in sorted(clauses):
+            u = self.m.NewBoolVar(f"u[{day}]")
+            for clause in clauses[day]:
+                lits = [u]
+                satisfied = False
+                for tid, v, positive in clause:
+                    lit = self.ge(tid, v)
+                    # the clause is: u OR NOT(ge_a) OR ge_b  (positive=True marks the literal that is negated)
+                    lit = (not lit if isinstance(lit, bool) else lit.Not()) if positive else lit
+                    if lit is True:
+                        satisfied = True
+                        break
+                    if lit is not False:
+                        lits.append(lit)
+                if not satisfied:
+                    self.m.AddBoolOr(lits)
+            self.hint_fns.append((u, lambda st, fns=covers_fns[day]: int(any(fn(st) for fn in fns))))
+            total.append(u)
+        return sum(total)

@@ -1,0 +1,95 @@
+"""The generic scheduling problem the CP-SAT core solves. It knows nothing of pipes or buildings.
+
+Time is in whole calendar days counted from day 0. Each task needs `duration` working days of its
+calendar, runs uninterrupted over them (it may span the calendar's off days), and "after" always
+means on a later day than the predecessor's finish. PSPLIB RCPSP instances map onto it directly
+(one calendar with every day working).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Task:
+    id: str
+    duration: int  # working days of its calendar, >= 1
+    calendar: str  # key into Problem.calendars
+    demands: dict[str, int] = field(default_factory=dict)  # renewable resource -> units per working day
+    release: int = 0  # first calendar day it may start
+    due: int | None = None  # last calendar day it may finish
+    forbidden: frozenset[int] = frozenset()  # calendar days it may neither work on nor span
+
+
+@dataclass(frozen=True)
+class Precedence:
+    before: str
+    after: str
+    lag: int = 0  # working days of the successor's calendar strictly between the two
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of calendar days from one task's start to another's finish (e.g. a trench opening)."""
+
+    id: str
+    first: str
+    last: str
+    max_length: int | None = None
+
+
+@dataclass(frozen=True)
+class UnionDays:
+    """weight × number of calendar days on which any of `tasks` works or any of `spans` is open."""
+
+    weight: int
+    tasks: tuple[str, ...] = ()
+    spans: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SpanLength:
+    """weight × Σ calendar length of the spans."""
+
+    weight: int
+    spans: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Makespan:
+    """The last calendar day on which any task works."""
+
+
+Term = UnionDays | SpanLength | Makespan
+
+
+@dataclass
+class Objective:
+    name: str
+    terms: list[Term]
+    constant: int = 0
+
+
+@dataclass
+class Problem:
+    horizon: int  # calendar days 0 .. horizon-1
+    calendars: dict[str, list[int]]  # key -> sorted working days
+    tasks: list[Task]
+    precedences: list[Precedence] = field(default_factory=list)
+    capacities: dict[str, int] = field(default_factory=dict)
+    spans: list[Span] = field(default_factory=list)
+    # Rules over spans, each tagged with a group name so a conflict can be traced to its rule.
+    not_all_open: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # (group, spans)
+    open_caps: list[tuple[str, tuple[str, ...], int]] = field(default_factory=list)  # (group, spans, cap)
+    span_clear_of: list[tuple[str, str, str]] = field(default_factory=list)  # (group, span, task): disjoint
+    spacing: list[tuple[str, tuple[str, ...], int]] = field(default_factory=list)  # (group, tasks, gap days)
+    objectives: list[Objective] = field(default_factory=list)
+
+    def task(self, tid: str) -> Task:
+        return self._by_id()[tid]
+
+    def _by_id(self) -> dict[str, Task]:
+        if getattr(self, "_index", None) is None or len(self._index) != len(self.tasks):
+            self._index = {t.id: t for t in self.tasks}
+        return self._index

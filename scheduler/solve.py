@@ -1,0 +1,113 @@
+"""Lexicographic solve of a core `Problem`: one CP-SAT run per objective stage, one shared time budget.
+
+Each stage minimises its objective, then fixes it (`value <= best`) for the next stage, which starts
+from the previous schedule as a complete hint.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ortools.sat.python import cp_model
+
+from .cpsat import CpBuilder, Infeasible
+from .problem import Makespan, Problem
+
+STAGE_WEIGHT = {"finish": 1.0, "disruption": 2.0, "open_days": 1.0}
+Progress = Callable[[str, int, float, float], None]  # stage, best value, bound, elapsed seconds
+
+
+@dataclass
+class StageResult:
+    name: str
+    status: str  # OPTIMAL, FEASIBLE, or UNKNOWN (kept the previous stage's schedule)
+    value: int | None
+    bound: float | None
+    wall_s: float
+
+    @property
+    def gap(self) -> float | None:
+        if self.value is None or self.bound is None:
+            return None
+        return max(0.0, (self.value - self.bound) / max(1, abs(self.value)))
+
+
+@dataclass
+class CoreSolution:
+    status: str  # OPTIMAL, FEASIBLE, INFEASIBLE, UNKNOWN
+    starts: dict[str, int] = field(default_factory=dict)  # task id -> index of its first working day
+    stages: list[StageResult] = field(default_factory=list)
+    wall_s: float = 0.0
+    conflict: list[str] = field(default_factory=list)  # rule groups involved when infeasible
+    detail: str = ""
+
+
+class _Callback(cp_model.CpSolverSolutionCallback):
+    def __init__(self, stage: str, progress: Progress, t0: float):
+        super().__init__()
+        self.stage, self.progress, self.t0 = stage, progress, t0
+
+    def on_solution_callback(self) -> None:
+        self.progress(self.stage, int(self.ObjectiveValue()), self.BestObjectiveBound(), time.time() - self.t0)
+
+
+def _params(solver: cp_model.CpSolver, limit: float, workers: int, seed: int) -> None:
+    p = solver.parameters
+    p.max_time_in_seconds = max(0.05, limit)
+    p.num_workers = workers
+    p.random_seed = seed
+    p.use_overload_checker_in_cumulative = True
+    p.use_timetable_edge_finding_in_cumulative = True
+
+
+def solve(problem: Problem, time_limit: float = 60.0, workers: int = 2, seed: int = 0,
+          progress: Progress | None = None, disabled: frozenset[str] = frozenset()) -> CoreSolution:
+    t0 = time.time()
+    try:
+        b = CpBuilder(problem, disabled)
+    except Infeasible as exc:
+        return CoreSolution("INFEASIBLE", conflict=exc.groups, detail=exc.detail, wall_s=time.time() - t0)
+    out = CoreSolution("OPTIMAL")
+    last: list[int] | None = None
+    finish_bound: int | None = None
+    names = [o.name for o in problem.objectives]
+    for k, obj in enumerate(problem.objectives):
+        expr = b.objective(obj, finish_bound)
+        b.m.Minimize(expr)
+        if last is not None:
+            b.m.ClearHints()
+            for i, v in enumerate(last):
+                b.m.AddHint(b.m.GetIntVarFromProtoIndex(i), v)
+            for var, fn in b.hint_fns:
+                if var.Index() >= len(last):
+                    b.m.AddHint(var, fn(out.starts))
+        remaining = time_limit - (time.time() - t0)
+        share = STAGE_WEIGHT.get(obj.name, 1.0) / sum(STAGE_WEIGHT.get(n, 1.0) for n in names[k:])
+        solver = cp_model.CpSolver()
+        _params(solver, remaining * share if k < len(names) - 1 else remaining, workers, seed)
+        ts = time.time()
+        cb = _Callback(obj.name, progress, t0) if progress else None
+        status = solver.Solve(b.m, cb)
+        wall = time.time() - ts
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            value = int(round(solver.ObjectiveValue()))
+            bound = solver.BestObjectiveBound()
+            out.stages.append(StageResult(obj.name, solver.StatusName(status), value, bound, wall))
+            last = list(solver.ResponseProto().solution)
+            out.starts = {tid: solver.Value(v) for tid, v in b.s.items()}
+            b.m.Add(expr <= value)
+            if any(isinstance(t, Makespan) for t in obj.terms):
+                finish_bound = value
+            if status != cp_model.OPTIMAL:
+                out.status = "FEASIBLE"
+        elif k == 0 or last is None:
+            out.status = "INFEASIBLE" if status == cp_model.INFEASIBLE else "UNKNOWN"
+            out.stages.append(StageResult(obj.name, solver.StatusName(status), None, None, wall))
+            break
+        else:  # no improvement found in time: keep the previous stage's schedule
+            out.stages.append(StageResult(obj.name, "UNKNOWN", None, None, wall))
+            out.status = "FEASIBLE"
+    out.wall_s = time.time() - t0
+    return out
