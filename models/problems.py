@@ -36,7 +36,8 @@ class Problem:
 
     def __str__(self) -> str:
         head = f"{self.place}: {'warning: ' if self.warning else ''}{self.path}: " if self.path else f"{self.place}: "
-        return head + self.message + (f" — {self.fix}" if self.fix else "")
+        line = head + self.message + (f" — {self.fix}" if self.fix else "")
+        return " ".join(line.splitlines())  # one problem, one line, even when a library's message has several
 
 
 class InputError(Exception):
@@ -49,8 +50,12 @@ class InputError(Exception):
 
 def did_you_mean(name: str, choices: Iterable[str], what: str) -> str:
     """A fix hint for an unknown id: the closest known ids, or the list of known ones."""
-    choices = sorted(set(choices))
-    close = difflib.get_close_matches(str(name), choices, n=2, cutoff=0.5)
+    choices = sorted(set(map(str, choices)))
+    same = [c for c in choices if c.casefold() == str(name).strip().casefold()]
+    if same:  # ids are case-sensitive: 'a1' is not 'A1', but that is surely what was meant
+        return f"did you mean '{same[0]}'? (case matters)"
+    by_fold = {c.casefold(): c for c in choices}
+    close = [by_fold[c] for c in difflib.get_close_matches(str(name).casefold(), list(by_fold), n=2, cutoff=0.5)]
     if close:
         return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
     if not choices:

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ZONE_KINDS = ("road", "path", "green", "apron")
@@ -18,6 +19,17 @@ TASK_KINDS = ("excavate", "backfill", "lay", "test", "cutover", "relocate", "fou
               "install", "acceptance", "paving", "greening", "surface", "restore", "building", "task")
 OBJECTIVES = ("finish", "disruption", "open_days")
 ELEVATOR_STEPS = ("relocate", "foundation", "curing", "shaft", "install", "acceptance")
+
+
+def bad(what: str, fix: str, field: str | None = None) -> PydanticCustomError:
+    """A validation error that carries its own fix (and, for model checks, the field it is about).
+
+    models.load turns it into one problem line: `<place>: <path>[.<field>]: <what> — <fix>`.
+    """
+    ctx = {"what": what, "fix": fix}
+    if field:
+        ctx["field"] = field
+    return PydanticCustomError("digonce", "{what}", ctx)
 
 
 def _split_list(v: Any) -> Any:
@@ -33,8 +45,9 @@ def _split_map(v: Any) -> Any:
             if not part.strip():
                 continue
             key, sep, value = part.rpartition(":")
-            if not sep:
-                raise ValueError(f"'{part.strip()}' is not of the form key:value (e.g. R1:60;R2:80)")
+            if not sep or not key.strip():
+                raise bad(f"'{part.strip()}' in '{v.strip()}' is not of the form key:value",
+                          "write the map as key:value pairs separated by ';', e.g. R1:60;R2:80")
             out[key.strip()] = value.strip()
         return out
     return v
@@ -43,12 +56,14 @@ def _split_map(v: Any) -> Any:
 def _check_window(v: str) -> str:
     m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", str(v))
     if not m:
-        raise ValueError(f"'{v}' is not an hour window HH:MM-HH:MM (e.g. 08:00-12:00)")
+        raise bad(f"'{v}' is not an hour window", "write it as HH:MM-HH:MM, e.g. 08:00-12:00")
     h1, m1, h2, m2 = map(int, m.groups())
-    if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59:
-        raise ValueError(f"'{v}' has an impossible time")
+    if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2 > 0):
+        raise bad(f"'{v}' has an impossible time of day", "hours go from 00:00 to 24:00, e.g. 08:00-12:00")
     if (h1, m1) >= (h2, m2):
-        raise ValueError(f"'{v}' ends before it starts; write the earlier time first")
+        what = "is empty" if (h1, m1) == (h2, m2) else "ends before it starts"
+        raise bad(f"hour window '{v}' {what}", "write the earlier time first, e.g. 08:00-12:00; "
+                  "a window cannot cross midnight")
     return f"{h1:02d}:{m1:02d}-{h2:02d}:{m2:02d}"
 
 
@@ -57,13 +72,19 @@ DateList = Annotated[list[date], BeforeValidator(_split_list)]
 Window = Annotated[str, BeforeValidator(_check_window)]
 WindowList = Annotated[list[Window], BeforeValidator(_split_list)]
 Weekdays = Annotated[list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]], BeforeValidator(
-    lambda v: [d.lower() for d in _split_list(v)] if isinstance(v, (str, list)) else v)]
-PosInt = Annotated[int, Field(gt=0)]
-PosFloat = Annotated[float, Field(gt=0)]
+    lambda v: [str(d).strip().lower() for d in _split_list(v)] if isinstance(v, (str, list)) else v)]
+# Upper limits catch typos (an extra zero or two) long before they overflow a date or the solver.
+MAX_COUNT = 3650          # days, crews, capacities, lags: ten years of days is more than any renovation
+MAX_AMOUNT = 1_000_000.0  # metres and metres per day
+PosInt = Annotated[int, Field(gt=0, le=MAX_COUNT)]
+NonNegInt = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+PosFloat = Annotated[float, Field(gt=0, le=MAX_AMOUNT, allow_inf_nan=False)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
+    # Numbers are accepted where text is expected: `id: 1` in YAML and "1" in a table mean the same building.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True,
+                              coerce_numbers_to_str=True)
 
 
 class ProjectInfo(Strict):
@@ -84,7 +105,8 @@ class Period(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Period:
         if self.to < self.from_:
-            raise ValueError(f"'to' ({self.to}) is before 'from' ({self.from_}); swap them")
+            raise bad(f"'{self.name}' ends ({self.to}) before it starts ({self.from_})",
+                      f"swap them: from: {self.to}, to: {self.from_}", "to")
         return self
 
     def days(self) -> list[date]:
@@ -149,7 +171,7 @@ class Entrance(Strict):
 class Building(Strict):
     id: str
     name: str = ""
-    households: Annotated[int, Field(ge=0)]
+    households: Annotated[int, Field(ge=0, le=100_000)]
     sensitive: bool = False
     near: StrList = []
     fire_zones: StrList = []
@@ -172,9 +194,21 @@ class Site(Strict):
     buildings: Annotated[list[Building], Field(min_length=1)]
 
 
+def _after_schema(schema: dict[str, Any]) -> None:
+    """In the JSON Schema, an `after` entry is `X`, `X+2` or {id: X, lag: 2} (editors must accept all three)."""
+    as_object = dict(schema)
+    schema.clear()
+    schema.update(title=as_object.get("title", "After"),
+                  anyOf=[{"type": "string",
+                          "description": "a work or task id, optionally +lag: water-main, E1:shaft+2"},
+                         {k: v for k, v in as_object.items() if k != "title"}])
+
+
 class After(Strict):
+    model_config = ConfigDict(json_schema_extra=_after_schema)
+
     id: str
-    lag: Annotated[int, Field(ge=0)] = 0
+    lag: NonNegInt = 0
 
     @model_validator(mode="before")
     @classmethod
@@ -194,7 +228,7 @@ class Cutover(Strict):
     serves: Annotated[StrList, Field(min_length=1)]
     hours: Window = "09:00-15:00"
     days: PosInt = 1
-    notice_days: Annotated[int, Field(ge=0)] = 1
+    notice_days: NonNegInt = 1
 
 
 class WorkBase(Strict):
@@ -208,7 +242,8 @@ class WorkBase(Strict):
     @model_validator(mode="after")
     def _window(self) -> WorkBase:
         if self.earliest and self.deadline and self.deadline < self.earliest:
-            raise ValueError(f"deadline {self.deadline} is before earliest {self.earliest}")
+            raise bad(f"deadline {self.deadline} is before earliest {self.earliest}",
+                      "move the deadline after 'earliest', or remove one of them", "deadline")
         return self
 
 
@@ -219,7 +254,7 @@ class PipelineWork(WorkBase):
     rate: PosFloat
     downstream_first: bool = False
     depth_m: PosFloat | None = None
-    test_days: Annotated[int, Field(ge=0)] = 0
+    test_days: NonNegInt = 0
     cutover: Cutover | None = None
 
 
@@ -267,7 +302,8 @@ class TaskWork(WorkBase):
     @model_validator(mode="after")
     def _zone_for_underground(self) -> TaskWork:
         if self.underground and not self.zone:
-            raise ValueError("underground: true needs a zone (the trench it is dug in)")
+            raise bad("underground: true needs a zone (the trench the task is dug in)",
+                      "add zone: <zone id>, or set underground: false", "underground")
         return self
 
 

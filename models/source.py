@@ -57,24 +57,54 @@ class _Loader(yaml.SafeLoader):
 _SCALARS = _Loader("")
 
 
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
+
+def _mark(node_or_mark: Any, file: str) -> Place:
+    mark = getattr(node_or_mark, "start_mark", node_or_mark)
+    return Place(file, mark.line + 1, mark.column + 1)
+
+
 def _construct(node: yaml.Node, path: PathKey, smap: SourceMap, file: str, problems: list[Problem]) -> Any:
-    smap.add(path, Place(file, node.start_mark.line + 1, node.start_mark.column + 1))
+    smap.add(path, _mark(node, file))
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
+        first: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
-            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.append(Problem(_mark(key_node, file), path_str(path), "a key here is a list or a mapping",
+                                        "keys are plain names such as id, zone or R1"))
+                continue
+            key = str(key_node.value)
+            if key == "<<":
+                problems.append(Problem(_mark(key_node, file), path_str(path + (key,)),
+                                        "YAML merge keys (<<: *anchor) are not supported",
+                                        "write the fields out in full"))
+                continue
             if key in out:
-                problems.append(Problem(Place(file, key_node.start_mark.line + 1, key_node.start_mark.column + 1),
-                                        path_str(path + (key,)), f"duplicate key '{key}'",
+                fm = first[key].start_mark
+                seen_at = f"line {fm.line + 1}" + (f", column {fm.column + 1}"
+                                                   if fm.line == key_node.start_mark.line else "")
+                problems.append(Problem(_mark(key_node, file), path_str(path + (key,)),
+                                        f"duplicate key '{key}' (first at {seen_at})",
                                         "write each key once; the second one would silently replace the first"))
                 continue
+            first[key] = key_node
             out[key] = _construct(value_node, path + (key,), smap, file, problems)
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_construct(v, path + (i,), smap, file, problems) for i, v in enumerate(node.value)]
+    # Closer to YAML 1.2 for plain scalars: only true/false are booleans (so a gate `NO`, a zone `on` or
+    # `sensitive: no` keep their text, which the schema reads as it should); 1:30 is text, not 90; and
+    # 010… is text, not an octal number (a phone number or an id; number fields still read "02" as 2).
+    if node.tag == _BOOL_TAG and node.value.lower() not in ("true", "false"):
+        return node.value
+    if node.tag in _NUMBER_TAGS and (":" in node.value or re.fullmatch(r"[-+]?0[0-9_]+", node.value)):
+        return node.value
     try:
         return _SCALARS.construct_object(node)
-    except ValueError:  # e.g. 2027-13-01 looks like a date but is none: let validation name it
+    except (ValueError, yaml.YAMLError):  # e.g. 2027-13-01 looks like a date but is none: let validation name it
         return node.value
 
 
@@ -123,9 +153,13 @@ def read_table(file: Path, shown: str, path: PathKey, smap: SourceMap) -> list[d
     return rows
 
 
-def _expand_tables(data: dict, base: Path, file: str, smap: SourceMap, problems: list[Problem]) -> None:
-    """Replace every table-file reference in a list or dict section by the table's rows."""
-    for path in sorted(LIST_SECTIONS | set(DICT_SECTIONS), key=len):
+def _expand_tables(data: dict, base: Path, file: str, smap: SourceMap, problems: list[Problem]) -> set[PathKey]:
+    """Replace every table-file reference in a list or dict section by the table's rows.
+
+    Returns the sections whose table could not be read at all (their values are left as they were).
+    """
+    broken: set[PathKey] = set()
+    for path in sorted(LIST_SECTIONS | set(DICT_SECTIONS), key=lambda p: (len(p), p)):
         parent = data
         for k in path[:-1]:
             parent = parent.get(k) if isinstance(parent, dict) else None
@@ -138,17 +172,42 @@ def _expand_tables(data: dict, base: Path, file: str, smap: SourceMap, problems:
         place = smap.place(path)
         if not table.is_file():
             problems.append(Problem(place, path_str(path), f"table file '{ref}' not found next to {Path(file).name}",
-                                    "give the path relative to the project.yaml folder, or write the list inline"))
+                                    _missing_table_fix(base, ref)))
+            broken.add(path)
             continue
         shown = str(Path(file).parent / ref)
         try:
             rows = read_table(table, shown, path, smap)
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(Place(shown), path_str(path), f"table '{ref}' is not UTF-8 text "
+                                    f"(byte {exc.start} cannot be read; Excel's plain 'CSV' is saved as GBK)",
+                                    "in Excel use Save As → 'CSV UTF-8 (逗号分隔)', or save the table as .xlsx"))
+            broken.add(path)
+            continue
         except Exception as exc:  # pandas/openpyxl raise many kinds; all mean "unreadable table"
-            problems.append(Problem(place, path_str(path), f"cannot read table '{ref}': {exc}",
+            problems.append(Problem(Place(shown), path_str(path), f"cannot read table '{ref}': {exc}",
                                     "save it as UTF-8 CSV or XLSX with one header row"))
+            broken.add(path)
+            continue
+        wanted = "date" if path in DATE_LIST_SECTIONS else DICT_SECTIONS.get(path)
+        if wanted and rows and not any(wanted in r for r in rows):
+            columns = sorted({k for r in rows for k in r})
+            problems.append(Problem(Place(shown, row=1), path_str(path), f"the table has no '{wanted}' column "
+                                    f"(its filled columns: {', '.join(columns) or 'none'})",
+                                    f"name the column '{wanted}' in the header row"
+                                    + (", next to 'id'" if wanted != "date" else "")))
+            broken.add(path)
             continue
         if path in DATE_LIST_SECTIONS:
-            parent[path[-1]] = [r.get("date") for r in rows]
+            dates = []
+            for i, r in enumerate(rows):
+                if r.get("date") is None:
+                    problems.append(Problem(smap.place(path + (i,)), path_str(path + (i,)), "row has no 'date'",
+                                            "the table needs a 'date' column with one YYYY-MM-DD date per row"))
+                    continue
+                smap.places[path + (len(dates),)] = smap.place(path + (i, "date"))
+                dates.append(r["date"])
+            parent[path[-1]] = dates
         elif path in DICT_SECTIONS:
             value_col = DICT_SECTIONS[path]
             out: dict[str, Any] = {}
@@ -156,7 +215,17 @@ def _expand_tables(data: dict, base: Path, file: str, smap: SourceMap, problems:
                 key = r.pop("id", None)
                 if key is None:
                     problems.append(Problem(smap.place(path + (i,)), path_str(path + (i,)), "row has no 'id'",
-                                            "add an id column and fill it"))
+                                            "add an 'id' column and fill it in every row"))
+                    continue
+                if key in out:
+                    problems.append(Problem(smap.place(path + (i, "id")), path_str(path + (key,)),
+                                            f"duplicate id '{key}' (first at {_short(smap.place(path + (key,)))})",
+                                            "give each row its own id; the second row would replace the first"))
+                    continue
+                if value_col and r.get(value_col) is None:
+                    problems.append(Problem(smap.place(path + (i,)), path_str(path + (key,)),
+                                            f"row '{key}' has no '{value_col}'",
+                                            f"the table needs columns id and {value_col}, e.g. excavator,2"))
                     continue
                 out[key] = r.get(value_col) if value_col else r
                 for col in list(smap.places):
@@ -165,10 +234,65 @@ def _expand_tables(data: dict, base: Path, file: str, smap: SourceMap, problems:
             parent[path[-1]] = out
         else:
             parent[path[-1]] = rows
+    return broken
+
+
+def _short(place: Place) -> str:
+    """`row 3` / `line 8` for a reference to another place of the same file."""
+    if place.row is not None:
+        return f"row {place.row}"
+    return f"line {place.line}" if place.line is not None else str(place)
+
+
+def _missing_table_fix(base: Path, ref: str) -> str:
+    import difflib
+
+    try:
+        present = sorted(f.name for f in base.iterdir() if f.suffix.lower() in TABLE_SUFFIXES)
+    except OSError:
+        present = []
+    close = difflib.get_close_matches(Path(ref).name, present, n=2, cutoff=0.5)
+    if close:
+        return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+    return "give the path relative to the project.yaml folder, or write the list inline"
+
+
+_YAML_HINTS = (
+    ("'\\t'", "indent with spaces, not tabs"),
+    ("mapping values are not allowed", "put a space after every ':' of a key, and quote text that contains ': '"),
+    ("could not find expected ':'", "every line of a mapping is 'key: value'; check the line above too"),
+    ("found undefined alias", "define the &anchor before using *anchor, or write the value out"),
+    ("found duplicate anchor", "give each &anchor its own name"),
+    ("expected <block end>", "check the indentation: items of one list or mapping start in the same column"),
+    ("did not find expected key", "check the indentation and that every '-' item lines up"),
+    ("found unexpected end of stream", "a quote or bracket is not closed"),
+    ("while scanning a quoted scalar", "a quote is not closed"),
+    ("expected ',' or ']'", "close the [ list ] on the same item, separating entries with ','"),
+    ("expected ',' or '}'", "close the { mapping } on the same item, separating entries with ','"),
+)
+
+
+def _yaml_fix(what: str) -> str:
+    for needle, hint in _YAML_HINTS:
+        if needle in what:
+            return hint
+    return "check indentation, colons and quotes around text with ':' or '#'"
 
 
 def read_project_data(project_path: str | Path) -> tuple[dict, SourceMap, Path]:
     """Load the raw data of a project (a folder holding project.yaml, or the yaml file itself)."""
+    data, smap, file, problems, _ = read_project_source(project_path)
+    if problems:
+        raise InputError(problems)
+    return data, smap, file
+
+
+def read_project_source(project_path: str | Path) -> tuple[dict, SourceMap, Path, list[Problem], set[PathKey]]:
+    """Like `read_project_data`, but problems that leave the data usable are returned, not raised.
+
+    Returns data, source map, file, those problems, and the sections whose table could not be read
+    (so that schema errors about those sections, which would only repeat the problem, can be dropped).
+    Unreadable or unparsable files still raise `InputError`."""
     p = Path(project_path)
     file = p / "project.yaml" if p.is_dir() else p
     shown = str(file)
@@ -188,17 +312,23 @@ def read_project_data(project_path: str | Path) -> tuple[dict, SourceMap, Path]:
         mark = getattr(exc, "problem_mark", None)
         place = Place(shown, mark.line + 1, mark.column + 1) if mark else Place(shown)
         what = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context", None)
         raise InputError([Problem(place, "", f"YAML syntax error: {what}",
-                                  "check indentation, colons and quotes around text with ':' or '#'")]) from None
-    if node is None or not isinstance(node, yaml.MappingNode):
-        raise InputError([Problem(Place(shown, 1, 1), "", "the project file must be a mapping of sections",
-                                  "start from inputs/tiny/project.yaml (sections: version, project, calendar, "
-                                  "trades, equipment, site, works)")])
+                                  _yaml_fix(f"{what} {context or ''}"))]) from None
+    sections = "version, project, calendar, trades, equipment, site, works (see docs/input-format.md)"
+    if node is None:
+        raise InputError([Problem(Place(shown, 1, 1), "", "the project file is empty",
+                                  f"write the project's sections: {sections}")])
+    if not isinstance(node, yaml.MappingNode):
+        kind = "a list" if isinstance(node, yaml.SequenceNode) else f"the single value '{node.value}'"
+        raise InputError([Problem(_mark(node, shown), "", f"the project file holds {kind}, not a mapping of sections",
+                                  f"write 'section: value' lines starting at the left margin: {sections}")])
     try:
         data = _construct(node, (), smap, shown, problems)
     except yaml.YAMLError as exc:
-        raise InputError([Problem(Place(shown), "", f"YAML error: {exc}", "fix the value it names")]) from None
-    _expand_tables(data, file.parent, shown, smap, problems)
-    if problems:
-        raise InputError(problems)
-    return data, smap, file
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError([Problem(_mark(mark, shown) if mark else Place(shown), "",
+                                  f"YAML error: {getattr(exc, 'problem', None) or exc}",
+                                  "remove YAML tags (!!…) and write plain values")]) from None
+    broken = _expand_tables(data, file.parent, shown, smap, problems)
+    return data, smap, file, problems, broken

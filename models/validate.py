@@ -5,12 +5,11 @@ Each check has its own message and fix; all problems are collected, none stops t
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Iterable
 
 from .problems import Problem, did_you_mean
 from .project import TASK_KINDS, ElevatorWork, PipelineWork, Project, SurfaceWork, TaskWork
-from .site_graph import Access
+from .site_graph import Access, fire_engine, reachable, walker
 from .source import PathKey, SourceMap, path_str
 
 RESTORE_TRADE = {"road": "paving", "path": "paving", "apron": "paving", "green": "greening"}
@@ -24,12 +23,23 @@ class _Collector:
     def add(self, path: PathKey, message: str, fix: str = "", warning: bool = False) -> None:
         self.problems.append(Problem(self.smap.place(path), path_str(path), message, fix, warning))
 
-    def known(self, path: PathKey, value: str, choices: Iterable[str], what: str) -> bool:
-        choices = list(choices)
+    def known(self, path: PathKey, value: str, choices: Iterable, what: str) -> bool:
+        """True when `value` is one of the ids; else report it, suggesting the id whose name it is, if any."""
         if value in choices:
             return True
-        self.add(path, f"unknown {what} '{value}'", did_you_mean(value, choices, what))
+        if isinstance(choices, dict):
+            named = [k for k, v in choices.items() if getattr(v, "name", None) and v.name == value]
+            if named:
+                self.add(path, f"unknown {what} '{value}': that is the name of {what} '{named[0]}'",
+                         f"refer to a {what} by its id: write {named[0]}")
+                return False
+        self.add(path, f"unknown {what} '{value}'", did_you_mean(value, list(choices), what))
         return False
+
+
+def _ids(ids: Iterable[str], limit: int = 8) -> str:
+    ids = sorted(ids)
+    return ", ".join(ids[:limit]) + (", …" if len(ids) > limit else "")
 
 
 def dug_zones(project: Project) -> list[str]:
@@ -52,31 +62,48 @@ def surfaced_zones(project: Project) -> set[str]:
 def cross_check(project: Project, smap: SourceMap) -> list[Problem]:
     c = _Collector(smap)
     site = project.site
-    zones = {z.id: z for z in site.zones}
-    buildings = {b.id: b for b in site.buildings}
+    zones: dict = {}
+    for z in site.zones:  # the first of duplicate ids counts (the later ones are reported below)
+        zones.setdefault(z.id, z)
+    buildings: dict = {}
+    for b in site.buildings:
+        buildings.setdefault(b.id, b)
 
     if project.project.deadline and project.project.deadline < project.project.start:
         c.add(("project", "deadline"), f"deadline {project.project.deadline} is before start {project.project.start}",
               "move the deadline after the start, or remove it")
 
     def duplicates(items: list, path: PathKey, what: str, key=lambda x: x.id) -> None:
-        counts = Counter(key(x) for x in items)
-        seen: set[str] = set()
+        first: dict[str, int] = {}
         for i, x in enumerate(items):
-            if counts[key(x)] > 1 and key(x) in seen:
-                c.add(path + (i, "id"), f"duplicate {what} id '{key(x)}'", f"give each {what} its own id")
-            seen.add(key(x))
+            if key(x) in first:
+                seen_at = where(path + (first[key(x)], "id"))
+                c.add(path + (i, "id"), f"duplicate {what} id '{key(x)}' (first at {seen_at})",
+                      f"give each {what} its own id")
+            else:
+                first[key(x)] = i
+
+    def where(path: PathKey) -> str:
+        """A short reference to another place: `line 12` in the same file, else the full place."""
+        place = smap.place(path)
+        if place.line is not None and place.file == smap.default.file:
+            return f"line {place.line}"
+        return str(place)
 
     duplicates(site.zones, ("site", "zones"), "zone")
     duplicates(site.gates, ("site", "gates"), "gate")
     duplicates(site.buildings, ("site", "buildings"), "building")
     duplicates(project.works, ("works",), "work")
-    entrance_ids = Counter(e.id for b in site.buildings for e in b.entrances)
+    first_door: dict[str, tuple[str, PathKey]] = {}
     for bi, b in enumerate(site.buildings):
         for ei, e in enumerate(b.entrances):
-            if entrance_ids[e.id] > 1:
-                c.add(("site", "buildings", bi, "entrances", ei, "id"), f"entrance id '{e.id}' is used more than once",
+            path = ("site", "buildings", bi, "entrances", ei, "id")
+            if e.id in first_door:
+                owner, fpath = first_door[e.id]
+                c.add(path, f"duplicate entrance id '{e.id}' (already used by building '{owner}' at {where(fpath)})",
                       "entrance ids are unique across the compound, e.g. B1-1, B1-2")
+            else:
+                first_door[e.id] = (b.id, path)
     for name in (set(project.trades) & set(project.equipment)):
         c.add(("equipment", name), f"'{name}' is both a trade and a machine", "rename one of them")
 
@@ -86,6 +113,10 @@ def cross_check(project: Project, smap: SourceMap) -> list[Problem]:
                 c.add(("site", "zones", zi, "links", li), f"zone '{z.id}' links to itself", "remove it from its own links")
             else:
                 c.known(("site", "zones", zi, "links", li), other, zones, "zone")
+    for zi, z in enumerate(site.zones):
+        if z.kind == "green" and z.passable_when_open == "people":
+            c.add(("site", "zones", zi, "passable_when_open"), f"green zone '{z.id}' is never passable, plated or not",
+                  "remove passable_when_open, or change its kind if people do walk there", warning=True)
     for gi, g in enumerate(site.gates):
         if c.known(("site", "gates", gi, "zone"), g.zone, zones, "zone") and zones[g.zone].kind == "green":
             c.add(("site", "gates", gi, "zone"), f"gate '{g.id}' is on green zone '{g.zone}', which nobody can cross",
@@ -97,8 +128,11 @@ def cross_check(project: Project, smap: SourceMap) -> list[Problem]:
             c.known(bp + ("near", i), z, zones, "zone")
         for i, z in enumerate(b.fire_zones):
             if c.known(bp + ("fire_zones", i), z, zones, "zone") and zones[z].kind != "road":
-                c.add(bp + ("fire_zones", i), f"fire zone '{z}' is a {zones[z].kind}, not a road",
-                      "fire engines need road zones: list road zones next to the building")
+                article = "an" if zones[z].kind[0] in "aeiou" else "a"
+                roads = sorted(zid for zid, zz in zones.items() if zz.kind == "road")
+                c.add(bp + ("fire_zones", i), f"fire zone '{z}' is {article} {zones[z].kind} zone, not a road",
+                      "fire engines drive on road zones only: list road zones next to the building"
+                      + (f" ({', '.join(roads[:8])}{', …' if len(roads) > 8 else ''})" if roads else ""))
         if not b.fire_zones:
             c.add(bp + ("fire_zones",), f"building '{b.id}' lists no fire_zones, so its fire access is not checked",
                   "list the road zones a fire engine can serve it from", warning=True)
@@ -110,6 +144,10 @@ def cross_check(project: Project, smap: SourceMap) -> list[Problem]:
     trades = project.trades
     kinds_or_trades = set(TASK_KINDS) | set(trades)
     for qi, q in enumerate(project.calendar.quiet):
+        if q.buildings == []:
+            c.add(("calendar", "quiet", qi, "buildings"), f"quiet period '{q.name}' lists no buildings, so it applies "
+                  "to none", "remove 'buildings:' to make it apply to the whole compound, or list the buildings",
+                  warning=True)
         for i, b in enumerate(q.buildings or []):
             c.known(("calendar", "quiet", qi, "buildings", i), b, buildings, "building")
     for si, s in enumerate(project.calendar.seasons):
@@ -125,7 +163,17 @@ def cross_check(project: Project, smap: SourceMap) -> list[Problem]:
         if w.deadline and w.deadline < project.project.start:
             c.add(wp + ("deadline",), f"deadline {w.deadline} is before the project start {project.project.start}",
                   "move it after project.start")
-        c.known(wp + ("trade",), w.trade, trades, "trade")
+        if isinstance(w, ElevatorWork) and w.trade not in trades and ("works", wi, "trade") not in smap.places:
+            c.add(wp, f"elevator work '{w.id}' is done by trade '{w.trade}' (the default), which is not in trades",
+                  f"add trades: {{{w.trade}: {{crews: 1}}}}, or set trade: to the elevator installer's trade id")
+        else:
+            c.known(wp + ("trade",), w.trade, trades, "trade")
+        for ai, dep in enumerate(w.after):
+            if dep.id == w.id:
+                c.add(wp + ("after", ai), f"work '{w.id}' lists itself in 'after'", "remove it from its own 'after'")
+        if w.earliest and project.project.deadline and w.earliest > project.project.deadline:
+            c.add(wp + ("earliest",), f"earliest {w.earliest} is after the project deadline {project.project.deadline}",
+                  "move 'earliest' before the deadline, or move project.deadline")
         if isinstance(w, PipelineWork):
             for z in w.runs:
                 c.known(wp + ("runs", z), z, zones, "zone")
@@ -142,8 +190,14 @@ def cross_check(project: Project, smap: SourceMap) -> list[Problem]:
             if c.known(wp + ("building",), w.building, buildings, "building") and w.entrance:
                 doors = [e.id for e in buildings[w.building].entrances]
                 if w.entrance not in doors:
-                    c.add(wp + ("entrance",), f"entrance '{w.entrance}' is not an entrance of building '{w.building}'",
-                          did_you_mean(w.entrance, doors, "entrance"))
+                    owner = next((b.id for b in site.buildings if any(e.id == w.entrance for e in b.entrances)), None)
+                    what = (f"entrance '{w.entrance}' belongs to building '{owner}', not to '{w.building}'" if owner
+                            else f"entrance '{w.entrance}' is not an entrance of building '{w.building}'")
+                    hint = did_you_mean(w.entrance, doors, "entrance")
+                    if owner:
+                        hint = (f"use an entrance of '{w.building}' ({', '.join(doors)}), "
+                                f"or set building: {owner}")
+                    c.add(wp + ("entrance",), what, hint)
             if "crane" not in project.equipment:
                 c.add(wp + ("crane_zones",), "no 'crane' in equipment, so shaft lifts are not limited by cranes",
                       "add equipment: {crane: N}", warning=True)
@@ -170,17 +224,23 @@ def cross_check(project: Project, smap: SourceMap) -> list[Problem]:
         if z not in surfaced and restore not in trades:
             c.add(("site", "zones", zi), f"zone '{z}' is dug and, with no surface work listed for it, is restored "
                   f"by trade '{restore}', which is not in trades",
-                  f"add trade '{restore}', or a surface work for '{z}'")
+                  f"add trades: {{{restore}: {{crews: 1}}}}, or a surface work for it "
+                  f"(type: surface, zones: {{{z}: <days>}})")
     if not c.problems:  # reachability only makes sense on a consistent site
         access = Access(project)
         for bi, b in enumerate(site.buildings):
             for ei, e in enumerate(b.entrances):
                 if not access.entrance_ok(e):
+                    seen = reachable(access.adj, [e.zone], lambda z: walker(zones[z], set()))
                     c.add(("site", "buildings", bi, "entrances", ei, "zone"),
-                          f"entrance '{e.id}' cannot reach any gate even with no trench open",
+                          f"entrance '{e.id}' cannot reach any gate even with no trench open: from its zone "
+                          f"'{e.zone}' people can only walk to {_ids(seen)} (green zones cannot be crossed)",
                           "link its zone to the road/path network (site.zones[].links) or add a gate")
             if b.fire_zones and not access.fire_ok(b):
+                roads = reachable(access.adj, access.gate_zones, lambda z: fire_engine(zones[z], set()))
                 c.add(("site", "buildings", bi, "fire_zones"),
                       f"no fire zone of '{b.id}' can be reached from a gate over road zones, even with no trench open",
-                      "list a road zone connected by roads to a gate on a road")
+                      (f"list a road zone a fire engine reaches from a gate ({_ids(roads)}), or link "
+                       f"{_ids(b.fire_zones)} to them by road zones") if roads else
+                      "put a gate on a road zone (fire engines drive on road zones only)")
     return c.problems
