@@ -100,7 +100,7 @@ class CpBuilder:
 
     def _windows(self, finish_bound: int | None) -> dict[str, Window]:
         """Earliest/latest start indices from precedences alone (a CPM pass through the day tables)."""
-        order = self._order()
+        order = self.topo = self._order()
         est: dict[str, int] = {}
         for tid in order:
             t, allowed = self.tasks[tid], self.allowed[tid]
@@ -187,9 +187,11 @@ class CpBuilder:
         return self._lookup(tid, table, name)
 
     def _lookup(self, tid: str, table: list[int], name: str) -> cp_model.IntVar:
-        """A new variable equal to table[s[tid]]."""
-        var = self.m.NewIntVarFromDomain(cp_model.Domain.FromValues(sorted({table[v] for v in self.dom[tid]})), name)
-        self.m.AddElement(self.s[tid], table, var)
+        """A new variable equal to table[s[tid]]; only the window of s is passed to the element."""
+        dom = self.dom[tid]
+        lo, hi = dom[0], dom[-1]
+        var = self.m.NewIntVarFromDomain(cp_model.Domain.FromValues(sorted({table[v] for v in dom})), name)
+        self.m.AddElement(self.s[tid] - lo, table[lo: hi + 1], var)
         return var
 
     def _precedence(self, pr) -> None:
@@ -268,11 +270,12 @@ class CpBuilder:
                 self._apart(self.span_days[span], (self.start_day(tid), self.finish_day(tid)), f"clear[{span},{tid}]")
 
     def _spacing(self, tasks: tuple[str, ...], gap: int) -> None:
+        """Each task's interval is stretched by `gap` days past its finish; no two may overlap."""
         ivs = []
         for tid in tasks:
             a, b = self.start_day(tid), self.finish_day(tid)
-            size = self.m.NewIntVar(gap + 1, self.p.horizon + gap, f"spc[{tid}]")
-            self.m.Add(size == b - a + 1 + gap - 1)
+            size = self.m.NewIntVar(gap, self.p.horizon + gap, f"spc[{tid}]")
+            self.m.Add(size == b - a + gap)
             ivs.append(self.m.NewIntervalVar(a, size, b + gap, f"spciv[{tid}]"))
         self.m.AddNoOverlap(ivs)
 
@@ -357,6 +360,7 @@ class CpBuilder:
                 covers_fns[day].append(
                     lambda st, f=f.id, le=le, l=last.id, g=ge_idx: st[f] <= le and st[l] >= g)
         total = []
+        lower = self._union_lower_bound(term.tasks)
         for day in sorted(clauses):
             u = self.m.NewBoolVar(f"u[{day}]")
             for clause in clauses[day]:
@@ -375,4 +379,20 @@ class CpBuilder:
                     self.m.AddBoolOr(lits)
             self.hint_fns.append((u, lambda st, fns=covers_fns[day]: int(any(fn(st) for fn in fns))))
             total.append(u)
+        if lower > 1:
+            self.m.Add(sum(total) >= lower)
         return sum(total)
+
+    def _union_lower_bound(self, tids: tuple[str, ...]) -> int:
+        """Valid cut for a union of task days: tasks on one precedence chain never share a day, and a
+        resource serves at most its capacity per day. Strengthens the LP bound of the disruption stage."""
+        members = set(tids)
+        chain: dict[str, int] = {}
+        for tid in self.topo:
+            own = self.tasks[tid].duration if tid in members else 0
+            chain[tid] = own + max((chain[pr.before] for pr in self.preds[tid]), default=0)
+        best = max(chain.values(), default=0)
+        for res, cap in self.p.capacities.items():
+            load = sum(self.tasks[t].duration * self.tasks[t].demands.get(res, 0) for t in tids)
+            best = max(best, -(-load // cap))
+        return best

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from datetime import date
 
 from models.project import Project
@@ -13,6 +14,7 @@ from .expand import Task
 from .problem import Objective, Problem
 from .result import build_schedule
 from .solve import CoreSolution, Progress, solve
+from .summary import upper_bound_end
 
 
 @dataclass
@@ -36,12 +38,19 @@ def rule_groups(p: Problem) -> list[str]:
 
 
 def conflicting_groups(p: Problem, time_limit: float, seed: int = 0) -> list[str]:
-    """Rule groups whose removal alone makes the project feasible (finish stage only, short runs)."""
-    finish_only = Problem(**{**p.__dict__, "objectives": [Objective("finish", [])]})
+    """Rule groups whose removal alone makes the project feasible (feasibility runs, shared budget)."""
+    feasibility = replace(p, objectives=[Objective("feasible", [])])
     groups = rule_groups(p)
-    per = max(0.2, time_limit / max(1, len(groups)))
-    return [g for g in groups
-            if solve(finish_only, per, 1, seed, disabled=frozenset({g})).status in ("OPTIMAL", "FEASIBLE")]
+    t0 = time.time()
+    out = []
+    for i, g in enumerate(groups):
+        left = time_limit - (time.time() - t0)
+        if left <= 0:
+            break
+        per = max(2.0, left / (len(groups) - i))
+        if solve(feasibility, min(per, left), 1, seed, disabled=frozenset({g})).status in ("OPTIMAL", "FEASIBLE"):
+            out.append(g)
+    return out
 
 
 def plan(project: Project, tasks: list[Task], time_limit: float = 60.0, workers: int = 2, seed: int = 0,
@@ -49,6 +58,8 @@ def plan(project: Project, tasks: list[Task], time_limit: float = 60.0, workers:
     compiled = compile_project(project, tasks, end)
     sol = solve(compiled.problem, time_limit, workers, seed, progress)
     if sol.status == "INFEASIBLE" and not sol.conflict:
-        sol.conflict = conflicting_groups(compiled.problem, min(30.0, max(2.0, time_limit / 4)), seed)
+        # diagnose on a horizon that does not end at the deadline, so dropping the deadline can help
+        wide = compile_project(project, tasks, upper_bound_end(project, tasks, ignore_deadline=True))
+        sol.conflict = conflicting_groups(wide.problem, max(10.0, time_limit - sol.wall_s), seed)
     sched = build_schedule(compiled, sol) if sol.starts else None
     return Plan(compiled, sol, sched)

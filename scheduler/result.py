@@ -82,15 +82,14 @@ def build_schedule(c: Compiled, sol: CoreSolution) -> Schedule:
     values = objective_values(c.project, st, disr, opens)
     objective, bound, gap = {}, {}, {}
     for stage in sol.stages:
-        name = stage.name
-        objective[name] = values[name].isoformat() if isinstance(values[name], date) else values[name]
-        if stage.bound is not None:
-            b = int(-(-stage.bound // 1))  # ceil: the bound of an integer objective
-            bound[name] = c.date(b).isoformat() if name == "finish" else b
-            if name != "finish" and stage.gap is not None:
-                gap[name] = round(stage.gap, 4)
-            elif name == "finish":
-                gap[name] = round(stage.gap or 0.0, 4)
+        name, value = stage.name, values[stage.name]
+        objective[name] = value.isoformat() if isinstance(value, date) else value
+        if stage.bound is None:
+            continue
+        b = int(-(-stage.bound // 1))  # ceil: the bound of an integer objective
+        true = c.offset(value) if isinstance(value, date) else value
+        bound[name] = c.date(b).isoformat() if isinstance(value, date) else b
+        gap[name] = round(max(0.0, (true - b) / max(1, abs(true))), 4)
     solver = SolverInfo(status=sol.status, wall_s=round(sol.wall_s, 2), objective=objective, bound=bound, gap=gap,
                         stages=[{"name": s.name, "status": s.status, "value": s.value,
                                  "bound": s.bound, "wall_s": round(s.wall_s, 2)} for s in sol.stages])

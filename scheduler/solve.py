@@ -6,6 +6,7 @@ from the previous schedule as a complete hint.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -45,12 +46,38 @@ class CoreSolution:
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
-    def __init__(self, stage: str, progress: Progress, t0: float):
+    def __init__(self, stage: str, progress: Progress | None, t0: float):
         super().__init__()
         self.stage, self.progress, self.t0 = stage, progress, t0
+        self.found = False
 
     def on_solution_callback(self) -> None:
-        self.progress(self.stage, int(self.ObjectiveValue()), self.BestObjectiveBound(), time.time() - self.t0)
+        self.found = True
+        if self.progress:
+            self.progress(self.stage, int(self.ObjectiveValue()), self.BestObjectiveBound(), time.time() - self.t0)
+
+
+def _run(solver: cp_model.CpSolver, model: cp_model.CpModel, cb: _Callback, share: float):
+    """Solve with the whole remaining budget as hard limit, but stop once `share` seconds have passed
+    and a schedule exists: a stage never ends empty-handed while time is left."""
+    done = threading.Event()
+
+    def watch() -> None:
+        if done.wait(share):
+            return
+        while not done.is_set():
+            if cb.found:
+                solver.stop_search()
+                return
+            done.wait(0.1)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        return solver.Solve(model, cb)
+    finally:
+        done.set()
+        watcher.join()
 
 
 def _params(solver: cp_model.CpSolver, limit: float, workers: int, seed: int) -> None:
@@ -86,10 +113,9 @@ def solve(problem: Problem, time_limit: float = 60.0, workers: int = 2, seed: in
         remaining = time_limit - (time.time() - t0)
         share = STAGE_WEIGHT.get(obj.name, 1.0) / sum(STAGE_WEIGHT.get(n, 1.0) for n in names[k:])
         solver = cp_model.CpSolver()
-        _params(solver, remaining * share if k < len(names) - 1 else remaining, workers, seed)
+        _params(solver, remaining, workers, seed)
         ts = time.time()
-        cb = _Callback(obj.name, progress, t0) if progress else None
-        status = solver.Solve(b.m, cb)
+        status = _run(solver, b.m, _Callback(obj.name, progress, t0), remaining * share)
         wall = time.time() - ts
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             value = int(round(solver.ObjectiveValue()))

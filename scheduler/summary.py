@@ -42,9 +42,9 @@ def lower_bound_days(project: Project, tasks: list[Task]) -> int:
     return max(chain, busiest)
 
 
-def upper_bound_end(project: Project, tasks: list[Task]) -> date:
+def upper_bound_end(project: Project, tasks: list[Task], ignore_deadline: bool = False) -> date:
     """A last day by which some schedule surely fits (all tasks one after another, seasons waited out)."""
-    if project.project.deadline:
+    if project.project.deadline and not ignore_deadline:
         return project.project.deadline
     start = max([project.project.start] + [t.earliest for t in tasks if t.earliest])
     work = sum(t.days + max(t.after.values(), default=0) for t in tasks)
