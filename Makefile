@@ -3,6 +3,8 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SAMPLE ?= inputs/hepingli
+OUT ?= out
+LIMIT ?= 60
 
 .PHONY: demo test install install-test clean
 
@@ -23,6 +25,8 @@ install-test: $(VENV)/.installed-test
 
 demo: install
 	$(BIN)/digonce validate $(SAMPLE)
+	$(BIN)/digonce solve $(SAMPLE) -o $(OUT) --time-limit $(LIMIT)
+	$(BIN)/digonce check $(SAMPLE) $(OUT)/schedule.json
 
 test: install-test
 	$(BIN)/python -m pytest

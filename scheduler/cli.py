@@ -131,7 +131,7 @@ def check(project: str, schedule: str) -> None:
 
     Each violation is printed as: rule, task, day, what is wrong. Exit 0 valid, 1 violations, 2 invalid input.
     """
-    from scheduler.check import check_schedule, read_schedule_file
+    from scheduler.check import RULES, check_schedule, read_schedule_file
 
     p, tasks, _ = _load(project)
     try:
@@ -144,7 +144,8 @@ def check(project: str, schedule: str) -> None:
         click.echo(str(v))
     if violations:
         rules = Counter(v.rule for v in violations)
-        click.echo(f"{len(violations)} violation(s): " + ", ".join(f"{r} ×{n}" for r, n in sorted(rules.items())))
+        click.echo(f"{len(violations)} violation(s): " + ", ".join(f"{r} ×{n}" for r, n in
+                                                          sorted(rules.items(), key=lambda kv: RULES.index(kv[0]))))
         sys.exit(EXIT_VIOLATIONS)
     click.echo(f"valid: {len(sched.tasks)} tasks obey R1–R10")
 

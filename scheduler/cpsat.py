@@ -131,6 +131,13 @@ class CpBuilder:
             lst[tid] = allowed[k]
         return {tid: Window(est[tid], lst[tid]) for tid in self.tasks}
 
+    def tighten(self, finish_bound: int) -> None:
+        """Shrink every start window to fit a proven finish bound (before the time-indexed stages)."""
+        self.win = self._windows(finish_bound)
+        for tid, w in self.win.items():
+            self.m.Add(self.s[tid] >= w.est)
+            self.m.Add(self.s[tid] <= w.lst)
+
     def _domain_groups(self, t: Task) -> list[str]:
         groups = [g for g in t.forbidden if g not in self.disabled]
         if t.release:

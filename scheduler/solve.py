@@ -126,6 +126,7 @@ def solve(problem: Problem, time_limit: float = 60.0, workers: int = 2, seed: in
             b.m.Add(expr <= value)
             if any(isinstance(t, Makespan) for t in obj.terms):
                 finish_bound = value
+                b.tighten(value)
             if status != cp_model.OPTIMAL:
                 out.status = "FEASIBLE"
         elif k == 0 or last is None:

@@ -83,8 +83,7 @@ def summary(project: Project, tasks: list[Task], warnings: list[Problem]) -> str
     for t in tasks:
         crew_days[t.trade or "(no crew)"] += t.days
     lb = lower_bound_days(project, tasks)
-    last = estimated_last_day(project, tasks)
-    warnings = warnings + holiday_warnings(project, last)
+    warnings = warnings + holiday_warnings(project, estimated_last_day(project, tasks))
     dug = dug_zones(project)
     lines = [
         f"{project.project.name} ({project.project.id}) — valid",
@@ -100,8 +99,9 @@ def summary(project: Project, tasks: list[Task], warnings: list[Problem]) -> str
         crews = project.trades[trade].crews if trade in project.trades else "-"
         lines.append(f"    {trade:<12} {trades[trade]:>4} / {crew_days[trade]:>5}   crews {crews}")
     deadline = project.project.deadline.isoformat() if project.project.deadline else "none"
+    earliest = project.project.start + timedelta(days=math.ceil(lb * 7 / 6))
     lines.append(f"  horizon    start {project.project.start}, deadline {deadline}, "
-                 f"at least {lb} working days (≈ {last} without a deadline)")
+                 f"needs at least {lb} working days (finish ≈ {earliest} at the earliest)")
     if warnings:
         lines.append(f"  warnings   {len(warnings)}")
         lines += [f"    {w}" for w in warnings]
