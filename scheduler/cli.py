@@ -67,8 +67,15 @@ def validate(project: str) -> None:
 @click.option("--workers", default=2, show_default=True, type=int, help="CP-SAT search workers (1 = deterministic).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed; with --workers 1 the result repeats.")
 @click.option("--quiet", is_flag=True, help="No progress lines.")
-def solve(project: str, out: str, time_limit: float, workers: int, seed: int, quiet: bool) -> None:
+@click.option("--baseline", type=click.Path(exists=True, dir_okay=False),
+              help="A previous schedule.json: its folder's feeds are the reference for SEQUENCE numbers "
+                   "(default: the previous output in OUT), and the Gantt shows it as ghost bars.")
+def solve(project: str, out: str, time_limit: float, workers: int, seed: int, quiet: bool,
+          baseline: str | None) -> None:
     """Schedule PROJECT and write schedule.json, schedule.csv and schedule.xlsx into OUT.
+
+    \b
+    Also writes gantt.html, feeds/*.ics and notices/*.html.
 
     \b
     Objectives, in order (change with `objective:` in project.yaml):
@@ -106,12 +113,54 @@ def solve(project: str, out: str, time_limit: float, workers: int, seed: int, qu
     sched = result.schedule
     for w in warnings + holiday_warnings(p, max(t.finish for t in sched.tasks)):
         click.echo(str(w), err=True)
-    written = publish(sched, p, out)
+    ref = _read_schedule(baseline) if baseline else None
+    written = publish(sched, p, out, baseline_dir=Path(baseline).parent if baseline else None, baseline=ref)
     s = sched.solver
     click.echo(f"{s.status} in {s.wall_s:.1f}s: finish {s.objective.get('finish')}, "
                f"disruption {s.objective.get('disruption')}, open_days {s.objective.get('open_days')}")
     for name, gap in s.gap.items():
         click.echo(f"  {name:<10} value {s.objective.get(name)}  bound {s.bound.get(name)}  gap {gap:.1%}")
+    click.echo(f"wrote {len(written)} files to {out}/")
+
+
+def _read_schedule(path: str):
+    from models.schedule import Schedule
+
+    try:
+        return Schedule.read(path)
+    except (ValueError, OSError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        click.echo(f"{path}: not a digonce schedule.json ({first}) — pass the schedule.json that "
+                   "`digonce solve` wrote", err=True)
+        sys.exit(EXIT_INPUT)
+
+
+@main.command()
+@click.argument("schedule", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--out", default="out", show_default=True, type=click.Path(), help="Output folder.")
+@click.option("-p", "--project", "project_path", type=click.Path(exists=True),
+              help="The project the schedule belongs to (default: inputs/<project id>).")
+def publish(schedule: str, out: str, project_path: str | None) -> None:
+    """Re-publish every output (ledger, Gantt, feeds, notices) from an existing SCHEDULE json.
+
+    Use it after a hand edit that `digonce check` accepted. Run `digonce check` first: publish does
+    not re-check the rules. Feeds keep their UIDs; moved events get a higher SEQUENCE.
+    """
+    from scheduler.publish import publish as write_all
+
+    sched = _read_schedule(schedule)
+    if project_path is None:
+        project_path = f"inputs/{sched.project}"
+        if not Path(project_path).exists():
+            click.echo(f"{schedule}: which project? inputs/{sched.project} does not exist — pass --project PATH",
+                       err=True)
+            sys.exit(EXIT_INPUT)
+    p, tasks, _ = _load(project_path)
+    if sched.project != p.project.id:
+        click.echo(f"{schedule}: schedule of project '{sched.project}', not '{p.project.id}' — pass the right "
+                   "--project", err=True)
+        sys.exit(EXIT_INPUT)
+    written = write_all(sched, p, out)
     click.echo(f"wrote {len(written)} files to {out}/")
 
 
@@ -148,6 +197,24 @@ def check(project: str, schedule: str) -> None:
                                                           sorted(rules.items(), key=lambda kv: RULES.index(kv[0]))))
         sys.exit(EXIT_VIOLATIONS)
     click.echo(f"valid: {len(sched.tasks)} tasks obey R1–R10")
+
+
+@main.command()
+@click.option("--buildings", "-n", required=True, type=click.IntRange(2, 2000), help="Number of buildings.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Same seed, same compound.")
+@click.option("-o", "--out", required=True, type=click.Path(file_okay=False), help="Folder to write into.")
+def generate(buildings: int, seed: int, out: str) -> None:
+    """Write a synthetic compound (project.yaml + zones.csv) with BUILDINGS buildings into OUT.
+
+    \b
+    Modelled on inputs/hepingli: building rows on a grid of road loops, plated aprons, a kindergarten
+    on a split stub road, every pipeline trade per district, elevators, facades, roofs, paving and
+    greening, quiet periods and seasons; no deadline, so it is always feasible. For benchmarks.
+    """
+    from scheduler.generate import write_project
+
+    folder = write_project(out, buildings, seed)
+    click.echo(f"wrote {folder}/project.yaml and {folder}/zones.csv ({buildings} buildings, seed {seed})")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,410 @@
+"""Subscription calendars (SPEC §7): one feed per trade, one per building, and one with every task.
+
+`render_feeds` returns relative path → file bytes; it writes nothing. The feeds are iCalendar files meant
+to be *subscribed to* (webcal / "add calendar by URL"), hence no METHOD property.
+
+Stability, so that a calendar client updates events in place and an unchanged schedule gives unchanged
+files (stable HTTP ETags):
+
+* UIDs never depend on dates that can move, nor on chance:
+  - task event            `<task id>@<project id>`
+  - outage (timed)         `<building>-outage-<task id>-<n>@<project id>`  n-th outage event of that
+                           cutover for that building (one per outage day and hour window), counted from 1
+  - noise (all-day)        `<building>-noise-<task id>-<n>@<project id>`   n-th run of consecutive noisy
+                           days of that task heard in that building
+  - entrance (all-day)     `<building>-entrance-<zone id>-<n>@<project id>` n-th run of consecutive days
+                           the zone in front of the building's doors is dug open
+  A task or an opening that moves keeps its UID, so subscribers see the event move (SEQUENCE + 1) instead
+  of one event vanishing and another appearing. A first date in the UID would do the opposite.
+* SEQUENCE, DTSTAMP and LAST-MODIFIED come from the previous feeds (`previous_dir/feeds/*.ics`): an event
+  whose DTSTART, DTEND, SUMMARY, DESCRIPTION and LOCATION are unchanged keeps its SEQUENCE and its change
+  time; a changed one gets SEQUENCE + 1 and `now`; a new one SEQUENCE 0 and `now`. Nothing else in a feed
+  depends on the time of the run.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event, Timezone, vDuration
+
+from models.project import Project
+from models.schedule import Disruption, Schedule, ScheduledTask
+
+PRODID = "-//digonce//digonce feeds//EN"
+REFRESH = timedelta(hours=4)
+COMPARED = ("DTSTART", "DTEND", "SUMMARY", "DESCRIPTION", "LOCATION")  # a change here is a new SEQUENCE
+
+TRADE_NAMES = {  # zh-CN names of the usual trade ids, shown beside the id in a trade feed's name
+    "civil": "土建", "sewer": "排水", "storm": "雨水", "water": "给水", "gas": "燃气", "power": "电力",
+    "telecom": "通信", "heating": "供热", "elevator": "电梯", "paving": "路面", "greening": "绿化",
+    "facade": "外墙", "roofing": "屋面",
+}
+
+TEXT = {
+    "zh-CN": {
+        "all": "全部工序", "sep": "、", "semi": "；", "days_total": "（共{n}天）",
+        "days": "工作日：{v}", "hours": "作业时间：{v}", "noisy": "（噪声作业）", "after": "前置工序：{v}",
+        "none": "无", "contractor": "施工单位：{v}", "contact": "联系人：{v}", "task_id": "工序编号：{v}",
+        "task_outage": "{outage} {hours}，影响 {buildings}，提前 {notice} 天通知居民",
+        "outage": {"water": "停水", "gas": "停气", "power": "停电", "heating": "停暖", "telecom": "通信中断",
+                   "sewer": "暂停排水"},
+        "outage_other": "{type}停用",
+        "outage_summary": "{outage} {hours}",
+        "cause": "原因：{v}", "hotline": "咨询电话：{v}", "date": "日期：{v}", "time": "时间：{v}",
+        "noise_summary": "噪声施工 {hours}", "noise_what": "噪声施工：{task}（{where}）",
+        "entrance_plates": "单元门前开挖（铺钢板通行）", "entrance_closed": "单元门前开挖（单元门封闭，请绕行）",
+        "entrance_what": "{zone}开挖，影响 {doors}",
+        "plates_detail": "开挖期间铺设钢板，行人可通行；车辆请绕行。",
+        "closed_detail": "开挖期间单元门前不能通行，请按现场指引绕行。",
+    },
+    "en": {
+        "all": "all tasks", "sep": ", ", "semi": "; ", "days_total": " ({n} days)",
+        "days": "Working days: {v}", "hours": "Hours: {v}", "noisy": " (noisy work)", "after": "After: {v}",
+        "none": "none", "contractor": "Contractor: {v}", "contact": "Contact: {v}", "task_id": "Task: {v}",
+        "task_outage": "{outage} {hours} for {buildings}; residents are told {notice} day(s) before",
+        "outage": {"water": "Water outage", "gas": "Gas outage", "power": "Power outage",
+                   "heating": "Heating outage", "telecom": "Telecom outage", "sewer": "Sewer outage"},
+        "outage_other": "{type} outage",
+        "outage_summary": "{outage} {hours}",
+        "cause": "Cause: {v}", "hotline": "Hotline: {v}", "date": "Dates: {v}", "time": "Hours: {v}",
+        "noise_summary": "Noisy work {hours}", "noise_what": "Noisy work: {task} ({where})",
+        "entrance_plates": "Trench at the entrance (steel plates, passable on foot)",
+        "entrance_closed": "Trench at the entrance (entrance closed, please detour)",
+        "entrance_what": "{zone} dug open, affects {doors}",
+        "plates_detail": "Steel plates are laid over the trench: passable on foot; vehicles please detour.",
+        "closed_detail": "The entrance cannot be used while the trench is open: please follow the signs.",
+    },
+}
+
+_KIND_ORDER = {"task": 0, "outage": 1, "entrance": 2, "noise": 3}
+
+
+@dataclass
+class _Spec:
+    """One event before its SEQUENCE and change time are known."""
+
+    uid: str
+    kind: str
+    start: date | datetime
+    end: date | datetime
+    summary: str
+    description: str
+    location: str = ""
+
+    def sort_key(self) -> tuple:
+        def moment(v: date | datetime) -> tuple:
+            return (v.date(), v.timetz().replace(tzinfo=None)) if isinstance(v, datetime) else (v, time(0))
+        return (*moment(self.start), _KIND_ORDER[self.kind], *moment(self.end), self.uid)
+
+
+@dataclass
+class _Previous:
+    sequence: int
+    stamp: datetime | None
+    fingerprint: tuple
+
+
+def render_feeds(schedule: Schedule, project: Project, previous_dir: Path | None,
+                 now: datetime) -> dict[str, bytes]:
+    """Every feed for this schedule: `feeds/trade-<trade>.ics`, `feeds/building-<building>.ics`, `feeds/all.ics`.
+
+    `previous_dir` is the previous run's output folder (its `feeds/*.ics` are the reference for SEQUENCE and
+    change times); `now` (timezone-aware) is the change time given to new and changed events.
+    """
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("render_feeds: `now` must be timezone-aware (UTC)")
+    now = now.astimezone(timezone.utc).replace(microsecond=0)
+    text = TEXT.get(project.project.lang, TEXT["zh-CN"])
+    tz = ZoneInfo(project.project.timezone)
+    pid = project.project.id
+    previous = _read_previous(Path(previous_dir) if previous_dir is not None else None)
+
+    task_events = [_task_event(t, schedule, project, text, pid) for t in schedule.tasks]
+    feeds: dict[str, tuple[str, list[_Spec], bool]] = {}  # path → (calendar name, events, with VTIMEZONE)
+    trades = sorted({t.trade for t in schedule.tasks if t.trade})
+    for trade in trades:
+        events = [e for e, t in zip(task_events, schedule.tasks) if t.trade == trade]
+        feeds[f"feeds/trade-{_safe(trade)}.ics"] = (_name(project, _trade_label(trade, project)), events, False)
+    for b in project.site.buildings:
+        events = _building_events(b.id, schedule, project, text, pid, tz)
+        feeds[f"feeds/building-{_safe(b.id)}.ics"] = (_name(project, b.name or b.id), events, True)
+    feeds["feeds/all.ics"] = (_name(project, text["all"]), task_events, False)
+
+    stamped: dict[str, Event] = {}
+    for _, events, _ in feeds.values():
+        for spec in events:
+            if spec.uid not in stamped:
+                stamped[spec.uid] = _stamp(spec, previous.get(spec.uid), now)
+    return {path: _calendar(name, sorted(events, key=_Spec.sort_key), stamped, tz if with_tz else None,
+                            project.project.timezone)
+            for path, (name, events, with_tz) in feeds.items()}
+
+
+# ---- events -------------------------------------------------------------------------------------------
+
+def _task_event(t: ScheduledTask, schedule: Schedule, project: Project, text: dict, pid: str) -> _Spec:
+    days = t.days or [t.start + timedelta(n) for n in range((t.finish - t.start).days + 1)]
+    lines = [text["days"].format(v=_day_ranges(days, text) + text["days_total"].format(n=len(days)))]
+    if t.hours:
+        lines.append(text["hours"].format(v=", ".join(t.hours)) + (text["noisy"] if t.noisy else ""))
+    names = {s.id: s.name for s in schedule.tasks}
+    after = [f"{a} {names[a]}" if names.get(a) else a for a in t.after]
+    lines.append(text["after"].format(v=text["semi"].join(after) if after else text["none"]))
+    if t.outage:
+        served = text["sep"].join(_building_name(project, b) for b in t.outage.serves)
+        lines.append(text["task_outage"].format(outage=_outage_label(t.outage.type, text), hours=t.outage.hours,
+                                                buildings=served, notice=t.outage.notice_days))
+    trade = project.trades.get(t.trade) if t.trade else None
+    if trade and trade.contractor:
+        lines.append(text["contractor"].format(v=trade.contractor))
+    if trade and trade.contact:
+        lines.append(text["contact"].format(v=trade.contact))
+    lines.append(text["task_id"].format(v=t.id))
+    where = [_zone_name(project, t.zone) if t.zone else "", _building_name(project, t.building) if t.building else ""]
+    return _Spec(uid=f"{t.id}@{pid}", kind="task", start=t.start, end=t.finish + timedelta(1),
+                 summary=t.name or t.id, description="\n".join(lines), location=" / ".join(w for w in where if w))
+
+
+def _building_events(bid: str, schedule: Schedule, project: Project, text: dict, pid: str,
+                     tz: ZoneInfo) -> list[_Spec]:
+    mine = [d for d in schedule.disruptions if d.building == bid]
+    building = _building_name(project, bid)
+    hotline = [text["hotline"].format(v=project.project.hotline)] if project.project.hotline else []
+    tasks = {t.id: t for t in schedule.tasks}
+    out: list[_Spec] = []
+
+    # outages: one timed event per outage day (and hour window), numbered per cutover task
+    by_task: dict[str, list[Disruption]] = {}
+    for d in (d for d in mine if d.kind == "outage"):
+        by_task.setdefault(d.task or "", []).append(d)
+    for tid, ds in sorted(by_task.items()):
+        task = tasks.get(tid)
+        otype = task.outage.type if task and task.outage else ""
+        label = _outage_label(otype, text)
+        n = 0
+        for d in sorted(ds, key=lambda d: d.date):
+            windows = d.hours or ([task.outage.hours] if task and task.outage else [])
+            for window in windows:
+                n += 1
+                start, end = _window(d.date, window, tz)
+                lines = []
+                if task:
+                    lines.append(text["cause"].format(v=task.name or task.id))
+                    trade = project.trades.get(task.trade) if task.trade else None
+                    if trade and trade.contractor:
+                        lines.append(text["contractor"].format(v=trade.contractor))
+                out.append(_Spec(uid=f"{bid}-outage-{tid}-{n}@{pid}", kind="outage", start=start, end=end,
+                                 summary=text["outage_summary"].format(outage=label, hours=window),
+                                 description="\n".join(lines + hotline), location=building))
+
+    # noise: all-day, per task, per run of consecutive days (with the same hours)
+    by_task = {}
+    for d in (d for d in mine if d.kind == "noise"):
+        by_task.setdefault(d.task or "", []).append(d)
+    for tid, ds in sorted(by_task.items()):
+        task = tasks.get(tid)
+        zone = ds[0].zone or (task.zone if task else None)
+        where = _zone_name(project, zone) if zone else building
+        runs = _runs(sorted(ds, key=lambda d: d.date), same=lambda a, b: a.hours == b.hours)
+        for n, run in enumerate(runs, 1):
+            hours = ", ".join(run[0].hours)
+            days = [d.date for d in run]
+            lines = [text["noise_what"].format(task=(task.name or task.id) if task else tid, where=where),
+                     text["date"].format(v=_day_ranges(days, text) + text["days_total"].format(n=len(days)))]
+            if hours:
+                lines.append(text["time"].format(v=hours))
+            out.append(_Spec(uid=f"{bid}-noise-{tid}-{n}@{pid}", kind="noise", start=days[0],
+                             end=days[-1] + timedelta(1), summary=text["noise_summary"].format(hours=hours).strip(),
+                             description="\n".join(lines + hotline), location=where))
+
+    # entrances: all-day, per zone in front of the doors, per run of consecutive open days
+    by_zone: dict[str, list[Disruption]] = {}
+    for d in (d for d in mine if d.kind == "entrance"):
+        by_zone.setdefault(d.zone or "", []).append(d)
+    doors_of = {}
+    for b in project.site.buildings:
+        if b.id == bid:
+            for e in b.entrances:
+                doors_of.setdefault(e.zone, []).append(e.name or e.id)
+    for zid, ds in sorted(by_zone.items()):
+        zone = next((z for z in project.site.zones if z.id == zid), None)
+        plates = zone is not None and zone.passable_when_open == "people"
+        zname = _zone_name(project, zid)
+        for n, run in enumerate(_runs(sorted(ds, key=lambda d: d.date)), 1):
+            days = [d.date for d in run]
+            lines = [text["entrance_what"].format(zone=zname, doors=text["sep"].join(doors_of.get(zid, [building]))),
+                     text["plates_detail" if plates else "closed_detail"],
+                     text["date"].format(v=_day_ranges(days, text) + text["days_total"].format(n=len(days)))]
+            out.append(_Spec(uid=f"{bid}-entrance-{zid}-{n}@{pid}", kind="entrance", start=days[0],
+                             end=days[-1] + timedelta(1),
+                             summary=text["entrance_plates" if plates else "entrance_closed"],
+                             description="\n".join(lines + hotline), location=zname))
+    return out
+
+
+def _runs(items: list[Disruption], same=lambda a, b: True) -> list[list[Disruption]]:
+    """Split date-sorted disruptions into runs of consecutive calendar days (a day off ends a run)."""
+    runs: list[list[Disruption]] = []
+    for d in items:
+        if runs and d.date == runs[-1][-1].date:
+            continue  # the same day twice (should not happen): keep one
+        if runs and d.date - runs[-1][-1].date == timedelta(1) and same(runs[-1][-1], d):
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    return runs
+
+
+def _window(day: date, window: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", window)
+    if not m:
+        raise ValueError(f"outage hours '{window}' are not HH:MM-HH:MM")
+    h1, m1, h2, m2 = map(int, m.groups())
+    start = datetime.combine(day, time(h1, m1), tz)
+    end = datetime.combine(day + timedelta(h2 // 24), time(h2 % 24, m2), tz)  # 24:00 is midnight after
+    return start, end
+
+
+def _day_ranges(days: list[date], text: dict) -> str:
+    """2027-03-06、03-08–03-13、03-15–03-17: runs of consecutive days; the year only when it changes."""
+    parts, last_year = [], None
+    spans: list[list[date]] = []
+    for d in sorted(set(days)):
+        if spans and d - spans[-1][1] == timedelta(1):
+            spans[-1][1] = d
+        else:
+            spans.append([d, d])
+    for a, b in spans:
+        first = a.isoformat() if a.year != last_year else a.strftime("%m-%d")
+        part = first if a == b else f"{first}–{b.isoformat() if b.year != a.year else b.strftime('%m-%d')}"
+        parts.append(part)
+        last_year = b.year
+    return text["sep"].join(parts)
+
+
+# ---- SEQUENCE and change times --------------------------------------------------------------------------
+
+def _fingerprint(ev: Event) -> tuple:
+    out = []
+    for name in COMPARED:
+        v = ev.get(name)
+        if v is None:
+            out.append(None)
+        elif name in ("DTSTART", "DTEND"):
+            out.append((v.to_ical().decode(), str(v.params.get("TZID", "")), type(v.dt) is date))
+        else:
+            out.append(str(v))
+    return tuple(out)
+
+
+def _read_previous(previous_dir: Path | None) -> dict[str, _Previous]:
+    """UID → SEQUENCE, change time and content of each event in the previous run's feeds."""
+    out: dict[str, _Previous] = {}
+    folder = previous_dir / "feeds" if previous_dir is not None else None
+    if folder is None or not folder.is_dir():
+        return out
+    for path in sorted(folder.glob("*.ics")):
+        try:
+            cal = Calendar.from_ical(path.read_bytes())
+            events = cal.walk("VEVENT")
+        except Exception:  # noqa: BLE001 — a damaged old feed is no reference; its events count as new
+            continue
+        for ev in events:
+            uid = ev.get("UID")
+            if uid is None:
+                continue
+            try:
+                seq = int(ev.get("SEQUENCE", 0))
+            except (TypeError, ValueError):
+                seq = 0
+            stamp = None
+            for name in ("LAST-MODIFIED", "DTSTAMP"):
+                v = ev.get(name)
+                if v is not None and isinstance(v.dt, datetime) and v.dt.tzinfo is not None:
+                    stamp = v.dt.astimezone(timezone.utc)
+                    break
+            prev = _Previous(seq, stamp, _fingerprint(ev))
+            if str(uid) not in out or seq > out[str(uid)].sequence:
+                out[str(uid)] = prev
+    return out
+
+
+def _stamp(spec: _Spec, prev: _Previous | None, now: datetime) -> Event:
+    ev = Event()  # not Event.new(): that invents a random UID
+    ev.add("uid", spec.uid)
+    ev.add("dtstart", spec.start)
+    ev.add("dtend", spec.end)
+    ev.add("summary", spec.summary)
+    if spec.description:
+        ev.add("description", spec.description)
+    if spec.location:
+        ev.add("location", spec.location)
+    ev.add("transp", "TRANSPARENT")  # information, not busy time
+    # compare as the previous feed will be read back: through the serializer and the parser
+    fingerprint = _fingerprint(Event.from_ical(ev.to_ical()))
+    if prev is None:
+        seq, stamp = 0, now
+    elif prev.fingerprint == fingerprint:
+        seq, stamp = prev.sequence, prev.stamp or now
+    else:
+        seq, stamp = prev.sequence + 1, now
+    ev.add("sequence", seq)
+    ev.add("dtstamp", stamp)
+    ev.add("last-modified", stamp)
+    return ev
+
+
+# ---- calendars ------------------------------------------------------------------------------------------
+
+def _calendar(name: str, specs: list[_Spec], stamped: dict[str, Event], tz: ZoneInfo | None,
+              tzid: str) -> bytes:
+    cal = Calendar()  # not Calendar.new(): that invents a random UID
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("name", name)
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", tzid)
+    cal.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", vDuration(REFRESH))
+    if tz is not None:  # building feeds always carry their VTIMEZONE (and so never are empty calendars)
+        cal.add_component(Timezone.from_tzid(tzid))
+    for spec in specs:
+        cal.add_component(stamped[spec.uid])
+    cal.add_missing_timezones()  # any other TZID in use (none today)
+    return cal.to_ical()
+
+
+# ---- names ----------------------------------------------------------------------------------------------
+
+def _name(project: Project, what: str) -> str:
+    return f"{project.project.name} · {what}"
+
+
+def _trade_label(trade: str, project: Project) -> str:
+    zh = TRADE_NAMES.get(trade)
+    return f"{zh} {trade}" if zh and project.project.lang == "zh-CN" else trade
+
+
+def _outage_label(otype: str, text: dict) -> str:
+    return text["outage"].get(otype) or text["outage_other"].format(type=otype)
+
+
+def _zone_name(project: Project, zid: str) -> str:
+    z = next((z for z in project.site.zones if z.id == zid), None)
+    return (z.name or z.id) if z else zid
+
+
+def _building_name(project: Project, bid: str) -> str:
+    b = next((b for b in project.site.buildings if b.id == bid), None)
+    return (b.name or b.id) if b else bid
+
+
+def _safe(part: str) -> str:
+    """A file-name part: ids are kept as they are, except for path separators."""
+    return re.sub(r"[/\\]", "_", part)

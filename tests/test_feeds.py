@@ -1,0 +1,397 @@
+"""iCalendar feeds (SPEC §7): contents, stable UIDs, SEQUENCE on change, byte-identical regeneration, and the
+files read by three parsers: icalendar, vobject and ical.js (the parser Thunderbird uses, under node).
+
+The schedule is inputs/tiny solved in-test (deterministic: one worker, seed 0). Hand-made variants of it
+cover moved tasks, English text, closed entrances and long Chinese text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import vobject
+from icalendar import Calendar
+
+from models import load_project
+from models.schedule import Schedule, ScheduledTask
+from scheduler.expand import expand
+from scheduler.plan import plan
+from scheduler.publish.feeds import render_feeds
+
+ROOT = Path(__file__).resolve().parent.parent
+JS = Path(__file__).resolve().parent / "js"
+NOW1 = datetime(2027, 2, 1, 8, 30, tzinfo=timezone.utc)
+NOW2 = datetime(2027, 2, 9, 17, 5, 42, 123456, tzinfo=timezone.utc)
+STAMP1, STAMP2 = "20270201T083000Z", "20270209T170542Z"
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    project, _ = load_project(ROOT / "inputs" / "tiny")
+    result = plan(project, expand(project), time_limit=10, workers=1, seed=0)
+    assert result.schedule is not None
+    return project, result.schedule
+
+
+@pytest.fixture(scope="module")
+def feeds(tiny):
+    project, schedule = tiny
+    return render_feeds(schedule, project, None, NOW1)
+
+
+def write(files: dict[str, bytes], out: Path) -> Path:
+    for rel, data in files.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_bytes(data)
+    return out
+
+
+def events(data: bytes) -> list:
+    return Calendar.from_ical(data).walk("VEVENT")
+
+
+def by_uid(data: bytes) -> dict:
+    return {str(e["UID"]): e for e in events(data)}
+
+
+def moved(schedule: Schedule, tid: str, days: int) -> Schedule:
+    """A copy of the schedule with one task (and its disruptions) shifted by `days` calendar days."""
+    s = schedule.model_copy(deep=True)
+    t = s.task(tid)
+    shift = timedelta(days)
+    t.start, t.finish, t.days = t.start + shift, t.finish + shift, [d + shift for d in t.days]
+    for d in s.disruptions:
+        if d.task == tid:
+            d.date += shift
+    return s
+
+
+# ---- files and contents ---------------------------------------------------------------------------------
+
+def test_one_feed_per_trade_and_building_plus_all(tiny, feeds):
+    project, schedule = tiny
+    trades = {t.trade for t in schedule.tasks if t.trade}
+    expected = ({f"feeds/trade-{t}.ics" for t in trades} | {f"feeds/building-{b.id}.ics" for b in project.site.buildings}
+                | {"feeds/all.ics"})
+    assert set(feeds) == expected
+    for trade in trades:
+        uids = [str(e["UID"]) for e in events(feeds[f"feeds/trade-{trade}.ics"])]
+        assert sorted(uids) == sorted(f"{t.id}@tiny" for t in schedule.tasks if t.trade == trade)  # one per task
+    assert sorted(str(e["UID"]) for e in events(feeds["feeds/all.ics"])) == sorted(f"{t.id}@tiny" for t in schedule.tasks)
+
+
+def test_calendar_properties(feeds):
+    for rel, data in feeds.items():
+        text = data.decode("utf-8")
+        cal = Calendar.from_ical(data)
+        assert "METHOD" not in cal, rel
+        assert "\r\nMETHOD" not in text
+        assert str(cal["VERSION"]) == "2.0" and str(cal["CALSCALE"]) == "GREGORIAN" and str(cal["PRODID"])
+        assert str(cal["NAME"]) == str(cal["X-WR-CALNAME"]) and str(cal["NAME"]).startswith("小院示例 · ")
+        assert "\r\nREFRESH-INTERVAL;VALUE=DURATION:PT4H\r\n" in text
+        assert "\r\nX-PUBLISHED-TTL:PT4H\r\n" in text
+        assert "BEGIN:VEVENT" in text
+    assert str(Calendar.from_ical(feeds["feeds/trade-water.ics"])["NAME"]) == "小院示例 · 给水 water"
+    assert str(Calendar.from_ical(feeds["feeds/building-B1.ics"])["X-WR-CALNAME"]) == "小院示例 · 1号楼"
+
+
+def test_task_event_is_all_day_from_first_to_last_working_day(tiny, feeds):
+    project, schedule = tiny
+    evs = by_uid(feeds["feeds/trade-civil.ics"])
+    t = schedule.task("facade-B1:building")  # 10 working days over two Sundays
+    ev = evs["facade-B1:building@tiny"]
+    assert ev.decoded("DTSTART") == t.start and type(ev.decoded("DTSTART")) is date
+    assert ev.decoded("DTEND") == t.finish + timedelta(1)  # exclusive
+    assert f"\r\nDTSTART;VALUE=DATE:{t.start:%Y%m%d}\r\n".encode() in feeds["feeds/trade-civil.ics"]
+    assert str(ev["SUMMARY"]) == "1号楼外墙保温"
+    assert str(ev["LOCATION"]) == "1号楼"
+    desc = str(ev["DESCRIPTION"])
+    assert "（共10天）" in desc and "08:00-12:00, 14:00-18:00" in desc
+    assert "示例城建公司" in desc and "张工 138-0000-0001" in desc
+    # working days, compactly: the Sundays in between are gaps between ranges
+    ranges = desc.split("\n")[0].removeprefix("工作日：").split("（")[0].split("、")
+    assert len(ranges) == len({d - timedelta(n) for n, d in enumerate(t.days)})  # one range per run
+    assert ranges[0].startswith(t.start.isoformat())
+    # predecessors with ids and names; zone / building location
+    desc = str(by_uid(feeds["feeds/trade-water.ics"])["water:test@tiny"]["DESCRIPTION"])
+    for pred in schedule.task("water:test").after:
+        assert f"{pred} {schedule.task(pred).name}" in desc
+    assert str(by_uid(feeds["feeds/trade-civil.ics"])["A1:excavate@tiny"]["LOCATION"]) == "入户前区"
+
+
+def test_building_feed_outages_noise_and_entrances(tiny, feeds):
+    project, schedule = tiny
+    cal = Calendar.from_ical(feeds["feeds/building-B1.ics"])
+    assert [str(z["TZID"]) for z in cal.walk("VTIMEZONE")] == ["Asia/Shanghai"]
+    evs = cal.walk("VEVENT")
+    mine = [d for d in schedule.disruptions if d.building == "B1"]
+
+    outages = [e for e in evs if "-outage-" in str(e["UID"])]
+    assert len(outages) == sum(1 for d in mine if d.kind == "outage") == 1
+    ev = outages[0]
+    assert str(ev["SUMMARY"]) == "停水 09:00-15:00"
+    assert ev["DTSTART"].params["TZID"] == "Asia/Shanghai"
+    cut = schedule.task("water:cutover").start
+    assert ev.decoded("DTSTART").astimezone(timezone.utc) == datetime(cut.year, cut.month, cut.day, 1, tzinfo=timezone.utc)
+    assert ev.decoded("DTEND").astimezone(timezone.utc) == datetime(cut.year, cut.month, cut.day, 7, tzinfo=timezone.utc)
+    assert str(ev["UID"]) == "B1-outage-water:cutover-1@tiny"
+
+    # noise: all-day runs of consecutive days, per task; together exactly the noisy days
+    noise = [e for e in evs if "-noise-" in str(e["UID"])]
+    assert noise and all(str(e["SUMMARY"]) == "噪声施工 08:00-12:00, 14:00-18:00" for e in noise)
+    covered = set()
+    for e in noise:
+        tid = re.fullmatch(r"B1-noise-(.+)-\d+@tiny", str(e["UID"])).group(1)
+        a, b = e.decoded("DTSTART"), e.decoded("DTEND")
+        assert type(a) is date and type(b) is date
+        days = {(tid, a + timedelta(n)) for n in range((b - a).days)}
+        assert not days & covered
+        covered |= days
+    assert covered == {(d.task, d.date) for d in mine if d.kind == "noise"}
+    facade = sorted((e for e in noise if "facade-B1" in str(e["UID"])), key=lambda e: e.decoded("DTSTART"))
+    assert len(facade) == 3  # 10 working days cut by two Sundays
+    assert [str(e["UID"]) for e in facade] == [f"B1-noise-facade-B1:building-{n}@tiny" for n in (1, 2, 3)]
+
+    # A1 is passable_when_open: people → the entrance is on steel plates
+    ent = [e for e in evs if "-entrance-" in str(e["UID"])]
+    opening = next(o for o in schedule.openings if o.zone == "A1")
+    assert len(ent) == 1
+    assert str(ent[0]["SUMMARY"]) == "单元门前开挖（铺钢板通行）"
+    assert (ent[0].decoded("DTSTART"), ent[0].decoded("DTEND")) == (opening.from_, opening.to + timedelta(1))
+    assert "1单元、2单元" in str(ent[0]["DESCRIPTION"]) and "010-0000-0000" in str(ent[0]["DESCRIPTION"])
+
+    # sorted deterministically by start
+    starts = [(e.decoded("DTSTART") if type(e.decoded("DTSTART")) is date else e.decoded("DTSTART").date()) for e in evs]
+    assert starts == sorted(starts)
+
+
+def test_english_and_closed_entrance(tiny):
+    project, schedule = tiny
+    p = project.model_copy(deep=True)
+    p.project.lang = "en"
+    p.zone("A1").passable_when_open = "none"
+    files = render_feeds(schedule, p, None, NOW1)
+    evs = events(files["feeds/building-B2.ics"])
+    summaries = {str(e["SUMMARY"]) for e in evs}
+    assert "Water outage 09:00-15:00" in summaries
+    assert "Trench at the entrance (entrance closed, please detour)" in summaries
+    assert "Noisy work 08:00-12:00, 14:00-18:00" in summaries
+    assert str(Calendar.from_ical(files["feeds/trade-water.ics"])["NAME"]) == "小院示例 · water"
+    desc = str(by_uid(files["feeds/trade-water.ics"])["water:cutover@tiny"]["DESCRIPTION"])
+    assert "Working days:" in desc and "Contractor: 示例自来水公司" in desc and "Water outage 09:00-15:00" in desc
+
+
+def test_building_without_disruptions_is_still_a_valid_feed(tiny):
+    project, schedule = tiny
+    s = schedule.model_copy(deep=True)
+    s.disruptions = [d for d in s.disruptions if d.building != "B2"]
+    cal = Calendar.from_ical(render_feeds(s, project, None, NOW1)["feeds/building-B2.ics"])
+    assert cal.walk("VEVENT") == [] and len(cal.walk("VTIMEZONE")) == 1  # never an empty VCALENDAR
+
+
+# ---- stability --------------------------------------------------------------------------------------------
+
+def test_uids_are_stable_unique_and_never_random(tiny, feeds):
+    project, schedule = tiny
+    again = render_feeds(schedule, project, None, NOW2)
+    for rel, data in feeds.items():
+        uids = [str(e["UID"]) for e in events(data)]
+        assert uids == [str(e["UID"]) for e in events(again[rel])]
+        assert len(uids) == len(set(uids)), rel
+        for uid in uids:
+            assert uid.endswith("@tiny")
+            assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-", uid), uid
+    cal = Calendar.from_ical(feeds["feeds/all.ics"])
+    assert "UID" not in cal  # no invented calendar UID either
+
+
+def test_unchanged_schedule_is_byte_identical(tiny, feeds, tmp_path):
+    project, schedule = tiny
+    first = write(feeds, tmp_path / "run1")
+    second = render_feeds(schedule, project, first, NOW2)  # a later run: nothing moved
+    assert second == feeds
+    third = render_feeds(Schedule.model_validate_json(schedule.to_json()), project, write(second, tmp_path / "run2"),
+                         NOW2 + timedelta(days=3))
+    assert third == feeds  # also after a round trip through schedule.json
+
+
+def test_sequence_grows_exactly_for_moved_events(tiny, feeds, tmp_path):
+    project, schedule = tiny
+    first = write(feeds, tmp_path / "run1")
+    second_s = moved(schedule, "water:cutover", 1)
+    second = render_feeds(second_s, project, first, NOW2)
+    changed = {"water:cutover@tiny", "B1-outage-water:cutover-1@tiny", "B2-outage-water:cutover-1@tiny"}
+    for rel, data in second.items():
+        old = by_uid(feeds[rel])
+        for uid, ev in by_uid(data).items():
+            seq, stamp, modified = int(ev["SEQUENCE"]), ev["DTSTAMP"].to_ical().decode(), ev["LAST-MODIFIED"].to_ical().decode()
+            if uid in changed:
+                assert (seq, stamp, modified) == (1, STAMP2, STAMP2), (rel, uid)
+                assert ev.decoded("DTSTART") != old[uid].decoded("DTSTART")
+            else:
+                assert (seq, stamp, modified) == (0, STAMP1, STAMP1), (rel, uid)
+                assert ev.to_ical() == old[uid].to_ical()
+    assert {u for rel in second for u in by_uid(second[rel])} >= changed
+
+    # moved again → 2; a run with nothing moved keeps 2 and the time of the change
+    second_dir = write(second, tmp_path / "run2")
+    third = render_feeds(moved(second_s, "water:cutover", 1), project, second_dir, NOW2 + timedelta(days=1))
+    ev = by_uid(third["feeds/all.ics"])["water:cutover@tiny"]
+    assert int(ev["SEQUENCE"]) == 2 and ev["DTSTAMP"].to_ical().decode() == "20270210T170542Z"
+    assert int(by_uid(third["feeds/building-B2.ics"])["B2-outage-water:cutover-1@tiny"]["SEQUENCE"]) == 2
+    assert render_feeds(second_s, project, second_dir, NOW2 + timedelta(days=5)) == second
+
+    # a new task gets SEQUENCE 0 at `now`; a changed name (SUMMARY) is a change too
+    s4 = second_s.model_copy(deep=True)
+    s4.task("R2:excavate").name = "东路开挖（改）"
+    s4.tasks.append(ScheduledTask(id="extra:task", name="加项", trade="civil", kind="task", start=date(2027, 3, 20),
+                                  finish=date(2027, 3, 20), days=[date(2027, 3, 20)]))
+    fourth = by_uid(render_feeds(s4, project, second_dir, NOW2 + timedelta(days=1))["feeds/trade-civil.ics"])
+    assert int(fourth["R2:excavate@tiny"]["SEQUENCE"]) == 1
+    assert (int(fourth["extra:task@tiny"]["SEQUENCE"]), fourth["extra:task@tiny"]["DTSTAMP"].to_ical()) == (
+        0, b"20270210T170542Z")
+
+
+def test_a_damaged_previous_feed_is_no_reference(tiny, feeds, tmp_path):
+    project, schedule = tiny
+    first = write(feeds, tmp_path / "run1")
+    (first / "feeds" / "trade-civil.ics").write_bytes(b"not a calendar\r\n")
+    (first / "feeds" / "all.ics").unlink()
+    again = render_feeds(schedule, project, first, NOW2)
+    ev = by_uid(again["feeds/trade-civil.ics"])["R2:excavate@tiny"]
+    assert int(ev["SEQUENCE"]) == 0 and ev["DTSTAMP"].to_ical().decode() == STAMP2  # nothing to compare with
+    assert again["feeds/trade-water.ics"] == feeds["feeds/trade-water.ics"]
+    assert render_feeds(schedule, project, tmp_path / "nowhere", NOW1) == feeds
+
+
+def test_now_must_be_timezone_aware(tiny):
+    project, schedule = tiny
+    with pytest.raises(ValueError):
+        render_feeds(schedule, project, None, datetime(2027, 2, 1, 8, 30))
+    local = NOW1.astimezone(timezone(timedelta(hours=8)))
+    assert render_feeds(schedule, project, None, local) == render_feeds(schedule, project, None, NOW1)
+
+
+# ---- bytes on the wire --------------------------------------------------------------------------------------
+
+def long_schedule(schedule: Schedule) -> Schedule:
+    s = schedule.model_copy(deep=True)
+    t = s.task("facade-B1:building")
+    t.name = "1号楼外墙保温🚧及节能改造（含屋面防水、雨落管更换、空调板封堵）" * 4
+    s.task("water:test").name = "给水管更换试验" * 12
+    return s
+
+
+def test_crlf_folding_and_utf8(tiny, feeds):
+    project, schedule = tiny
+    s = long_schedule(schedule)
+    files = render_feeds(s, project, None, NOW1)
+    for data in [*feeds.values(), *files.values()]:
+        assert data.endswith(b"\r\n")
+        lines = data.split(b"\r\n")[:-1]
+        for line in lines:
+            assert b"\n" not in line and b"\r" not in line
+            assert len(line) <= 75, line
+            line.decode("utf-8")  # no UTF-8 character is split by the folding
+    all_evs = by_uid(files["feeds/all.ics"])
+    assert str(all_evs["facade-B1:building@tiny"]["SUMMARY"]) == s.task("facade-B1:building").name
+    desc = str(all_evs["R2:backfill@tiny"]["DESCRIPTION"])
+    assert str(all_evs["water:cutover@tiny"]["DESCRIPTION"]).count("给水管更换试验" * 12) == 1
+    assert "\n" in desc and len(desc.encode()) > 75
+    folded = [ln for ln in files["feeds/all.ics"].split(b"\r\n") if ln.startswith(b" ")]
+    assert folded  # long Chinese text really was folded
+    v = vobject.readOne(files["feeds/all.ics"].decode("utf-8"))
+    assert any(e.summary.value == s.task("facade-B1:building").name for e in v.vevent_list)
+
+
+# ---- independent parsers ----------------------------------------------------------------------------------
+
+def expected(data: bytes) -> list[dict]:
+    """What every parser must read: UID, start/end (date, or UTC instant plus TZID), SEQUENCE, SUMMARY."""
+    out = []
+    for e in events(data):
+        row = {"uid": str(e["UID"]), "sequence": int(e["SEQUENCE"]), "summary": str(e["SUMMARY"])}
+        for key in ("DTSTART", "DTEND"):
+            v = e.decoded(key)
+            if type(v) is date:
+                row[key] = v.isoformat()
+            else:
+                row[key] = (v.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"), e[key].params["TZID"])
+        out.append(row)
+    return out
+
+
+def test_vobject_reads_every_feed(feeds):
+    for rel, data in feeds.items():
+        cal = vobject.readOne(data.decode("utf-8"))
+        got = []
+        for e in cal.contents.get("vevent", []):
+            row = {"uid": e.uid.value, "sequence": int(e.sequence.value), "summary": e.summary.value}
+            for key, comp in (("DTSTART", e.dtstart), ("DTEND", e.dtend)):
+                v = comp.value
+                if isinstance(v, datetime):
+                    assert v.tzinfo is not None, (rel, row["uid"])  # built from the feed's own VTIMEZONE
+                    tzid = vobject.icalendar.TimezoneComponent.pickTzid(v.tzinfo)
+                    row[key] = (v.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"), tzid)
+                else:
+                    row[key] = v.isoformat()
+            got.append(row)
+        assert got == expected(data), rel
+        assert "method" not in cal.contents
+        assert cal.contents["refresh-interval"][0].params["VALUE"] == ["DURATION"]
+
+
+@pytest.fixture(scope="module")
+def icaljs():
+    if not shutil.which("node") or not shutil.which("npm"):
+        pytest.skip("node/npm not on PATH")
+    if not (JS / "node_modules" / "ical.js").is_dir():
+        subprocess.run(["npm", "install", "--prefix", str(JS), "--no-audit", "--no-fund"], check=True,
+                       capture_output=True, timeout=300)
+
+    def parse(paths: list[Path]) -> dict:
+        done = subprocess.run(["node", str(JS / "parse.mjs"), *map(str, paths)], check=True, capture_output=True,
+                              timeout=120)
+        return json.loads(done.stdout)
+    return parse
+
+
+def test_icaljs_reads_every_feed(feeds, icaljs, tmp_path):
+    out = write(feeds, tmp_path)
+    parsed = icaljs([out / rel for rel in sorted(feeds)])
+    timed = 0
+    for rel in sorted(feeds):
+        cal = parsed[str(out / rel)]
+        assert cal["method"] is None
+        assert cal["refresh"] == {"value": "PT4H", "type": "duration"}
+        assert cal["name"]["value"] == cal["calname"]["value"] == str(Calendar.from_ical(feeds[rel])["NAME"])
+        got = []
+        for e in cal["events"]:
+            row = {"uid": e["uid"], "sequence": e["sequence"], "summary": e["summary"]}
+            for key, t in (("DTSTART", e["start"]), ("DTEND", e["end"])):
+                if t["isDate"]:
+                    row[key] = t["value"]
+                else:
+                    timed += 1
+                    assert t["zone"] == "Asia/Shanghai", (rel, e["uid"], t)  # not "floating"
+                    row[key] = (t["utc"][:19], t["zone"])
+            got.append(row)
+        assert got == expected(feeds[rel]), rel
+    assert timed >= 4  # the two outages (start and end) of the tiny project were among them
+
+
+def test_icaljs_reads_long_chinese_text(tiny, icaljs, tmp_path):
+    project, schedule = tiny
+    s = long_schedule(schedule)
+    out = write(render_feeds(s, project, None, NOW1), tmp_path)
+    cal = icaljs([out / "feeds" / "all.ics"])[str(out / "feeds" / "all.ics")]
+    names = {e["uid"]: e["summary"] for e in cal["events"]}
+    assert names["facade-B1:building@tiny"] == s.task("facade-B1:building").name
+    descs = {e["uid"]: e["description"] for e in cal["events"]}
+    assert ("给水管更换试验" * 12) in descs["water:cutover@tiny"]
