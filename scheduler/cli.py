@@ -217,5 +217,13 @@ def generate(buildings: int, seed: int, out: str) -> None:
     click.echo(f"wrote {folder}/project.yaml and {folder}/zones.csv ({buildings} buildings, seed {seed})")
 
 
+@main.group()
+def bench() -> None:
+    """Benchmarks: PSPLIB instances in the core, synthetic compounds, peers and baselines.
+
+    Figures depend on the machine: compare runs made side by side, quote medians and ratios.
+    """
+
+
 if __name__ == "__main__":
     main()

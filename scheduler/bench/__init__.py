@@ -1,0 +1,1 @@
+"""Benchmarks behind `digonce bench`: PSPLIB instances in the generic core, synthetic compounds, peers."""
