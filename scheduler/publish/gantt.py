@@ -20,6 +20,7 @@ switch is `layout.updatemenus[0]`; its buttons are named "zone", "trade" and "bu
 from __future__ import annotations
 
 import hashlib
+import math
 import html
 import unicodedata
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ ROW_PX = 20          # height of one row
 TOP_PX = 150         # title, switch, range selector, top date axis
 BOTTOM_PX = 110      # bottom date axis and range slider
 SLIDER_PX = 56
+PHONE_PX = 700       # below this page width the chart switches to its phone layout (see PHONE_SCRIPT)
+PHONE_LABEL = 14     # display columns of a y label on a phone
 FONT = "PingFang SC, Hiragino Sans GB, Microsoft YaHei, Noto Sans CJK SC, Source Han Sans SC, " \
        "WenQuanYi Micro Hei, Arial, sans-serif"
 
@@ -97,6 +100,38 @@ CONFIG = {
 }
 
 
+# The phone layout. Plotly has no media queries, so below PHONE_PX this applies `layout.meta.phone.on`
+# (short title, legend under the chart, range buttons on their own row) and short y labels for the grouping
+# shown, and puts `off` back on a wider screen. Short labels are tick texts over the same categories, so
+# hover, zoom and the grouping switch keep working; they are re-applied after every switch.
+PHONE_SCRIPT = """
+(function () {
+  var gd = document.getElementById('{plot_id}');
+  var phone = gd.layout.meta.phone, narrow = null;
+  function ticks() {
+    var cats = gd.layout.yaxis.categoryarray;
+    return {'yaxis.tickmode': 'array', 'yaxis.tickvals': cats,
+            'yaxis.ticktext': cats.map(function (c) { return phone.short[c] || c; })};
+  }
+  function fit() {
+    var now = window.innerWidth < phone.width;
+    if (now === narrow) return;
+    narrow = now;
+    var change = Object.assign({}, now ? phone.on : phone.off, now ? ticks() :
+      {'yaxis.tickmode': 'auto', 'yaxis.tickvals': null, 'yaxis.ticktext': null});
+    gd.style.height = change.height + 'px';
+    Plotly.relayout(gd, change);
+  }
+  gd.on('plotly_relayout', function (ev) {
+    if (narrow && ev && 'yaxis.categoryarray' in ev) Plotly.relayout(gd, ticks());
+  });
+  var pending;
+  window.addEventListener('resize', function () { clearTimeout(pending); pending = setTimeout(fit, 150); });
+  fit();
+})();
+"""
+
+
 def trade_colour(trade: str | None) -> str:
     if not trade:
         return NO_TRADE_COLOUR
@@ -140,6 +175,7 @@ class _Rows:
     """One grouping: the y categories top to bottom, which of them are group headers, which zone rows."""
     order: list[str] = field(default_factory=list)
     headers: list[str] = field(default_factory=list)
+    short: dict[str, str] = field(default_factory=dict)  # y label → the short one a phone shows
     zone_spans: dict[str, tuple[int, int]] = field(default_factory=dict)  # zone → first, last row index
 
 
@@ -277,16 +313,23 @@ class _Gantt:
             head = f"<b>{self.tx['openings']}</b> ({len(self.s.openings)})"
             r.order.append(head)
             r.headers.append(head)
-            r.order += [self.opening_label[o.zone] for o in sorted(self.s.openings, key=lambda o: o.from_)]
+            r.short[head] = f"<b>⛏</b> ({len(self.s.openings)})"
+            for o in sorted(self.s.openings, key=lambda o: o.from_):
+                r.order.append(self.opening_label[o.zone])
+                r.short[self.opening_label[o.zone]] = f"⛏ {_esc(clip(o.zone, PHONE_LABEL - 2))}"
         for key in self._group_order(grouping):
             tasks = by_group.get(key, [])
             head = self._header(grouping, key, len(tasks))
             r.order.append(head)
             r.headers.append(head)
+            r.short[head] = f"<b>{_esc(clip(key or NONE, PHONE_LABEL - 4))}</b> ({len(tasks)})"
             first = len(r.order)
             if grouping == "zone" and key in self.opening_label:
                 r.order.append(self.opening_label[key])
-            r.order += [self.label[t.id] for t in tasks]
+                r.short[self.opening_label[key]] = f"⛏ {self.tx['opening']}"
+            for t in tasks:
+                r.order.append(self.label[t.id])
+                r.short[self.label[t.id]] = _esc(clip(t.name or t.id, PHONE_LABEL))
             if grouping == "zone" and key is not None and len(r.order) > first:
                 r.zone_spans[key] = (first, len(r.order) - 1)
         if not r.order:  # nothing to show: one empty row keeps the axes drawable
@@ -456,6 +499,8 @@ class _Gantt:
                  f"{x['finish']} {finish.isoformat() if finish else NONE} · {len(self.tasks)} {x['tasks']}")
         if self.base:
             title += f" · {len(self.moved)} {x['moved']}"
+        phone_title = (f"<b>{_esc(clip(self.p.project.name, 22))}</b><br>{x['finish']} "
+                       f"{finish.isoformat() if finish else NONE} · {len(self.tasks)} {x['tasks']}")
         start = layout_for("zone")
         axis_common = dict(type="date", range=window, showgrid=True, gridcolor="rgba(0,0,0,0.08)",
                            tickformat="%m-%d\n%Y", hoverformat="%Y-%m-%d", ticks="outside")
@@ -489,6 +534,18 @@ class _Gantt:
                 buttons=[dict(name=g, label=x["by"][g], method="relayout", args=[layout_for(g)])
                          for g in GROUPINGS])],
         )
+        legend_px = 22 * sum(1 for t in fig.data if t.showlegend is not False) + 10  # one entry per line
+        short = {k: v for g in GROUPINGS for k, v in rows[g].short.items()}
+        ticks = axis_common["tickformat"]
+        fig.update_layout(meta={"phone": {
+            "width": PHONE_PX, "short": short,
+            "on": {"title.text": phone_title, "title.font.size": 14, "height": height + legend_px,
+                   "margin.b": BOTTOM_PX + legend_px, "yaxis.tickfont.size": 10, "xaxis.tickformat": "%m-%d",
+                   "xaxis2.tickformat": "%m-%d", "xaxis.rangeselector.visible": False,
+                   "legend.x": 0, "legend.y": -(BOTTOM_PX + 12) / plot_px, "legend.yanchor": "top"},
+            "off": {"title.text": title, "title.font.size": 17, "height": height, "margin.b": BOTTOM_PX,
+                    "yaxis.tickfont.size": 11, "xaxis.tickformat": ticks, "xaxis2.tickformat": ticks,
+                    "xaxis.rangeselector.visible": True, "legend.x": 1.01, "legend.y": 1, "legend.yanchor": "top"}}})
         fig.add_annotation(name="group_by", xref="paper", yref="paper", x=0, y=1 + 62 / plot_px, xanchor="left",
                            yanchor="bottom", yshift=4, showarrow=False, text=f"<b>{x['group_by']}</b>")
         return fig
@@ -506,7 +563,7 @@ def gantt_html(schedule: Schedule, project: Project, baseline: Schedule | None =
     fig = gantt_figure(schedule, project, baseline, today)
     page = fig.to_html(full_html=True, include_plotlyjs=True, include_mathjax=False, config=CONFIG,
                        div_id="digonce-gantt", default_width="100%", default_height=f"{fig.layout.height}px",
-                       validate=False)
+                       validate=False, post_script=PHONE_SCRIPT)
     title = f"{_esc(project.project.name)} — {TEXT.get(project.project.lang, TEXT['en'])['title']}"
     lang = project.project.lang
     head = (f'<meta charset="utf-8" />\n<meta name="viewport" content="width=device-width, initial-scale=1" />\n'

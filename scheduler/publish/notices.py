@@ -326,7 +326,6 @@ a{color:#000;text-decoration:none}
 h2{break-after:avoid;page-break-after:avoid}
 h3{break-after:avoid;page-break-after:avoid}
 tr,li{break-inside:avoid;page-break-inside:avoid}
-.summary{break-inside:avoid;page-break-inside:avoid}
 .chip{color:#000;background:#fff;border:1.5pt solid #000}
 th{background:#fff}
 .cal td{font-size:9pt;height:auto}

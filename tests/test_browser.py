@@ -1,0 +1,284 @@
+"""The published pages in a real browser: headless Chromium (Debian's /usr/bin/chromium) driven by playwright.
+
+inputs/tiny is solved and published into a temporary folder; gantt.html and the resident notices are then
+opened from file:// URLs on a phone-sized viewport (390×844) and on a desktop (1280×900). Every request the
+pages make is routed: only file:, data: and blob: URLs may load, anything else (http, https, ws…) is
+aborted, recorded and fails the test, so the pages are proven to work offline and to leak nothing. Console
+errors and uncaught page errors fail the test too. Screenshots and the printed A4 PDF are kept under
+tests/artifacts/ (git-ignored) for a person to look at.
+
+Chromium comes from Debian (`apt-get install chromium fonts-noto-cjk`, done by .ci/run), never from
+`playwright install`. Without /usr/bin/chromium the module is skipped on a developer's machine, but fails
+under CI (the CI environment variable set), so that CI cannot pass without really running it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = REPO / "inputs" / "tiny"
+ARTIFACTS = REPO / "tests" / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+# Chromium runs as root here: no sandbox; no GPU; and none of its own background traffic (updates,
+# sync, field trials), which would otherwise show up as refused connections on a machine without network.
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+ALLOWED_SCHEMES = {"file", "data", "blob"}
+
+if not CHROMIUM.exists() and not IN_CI:
+    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium fonts-noto-cjk)", allow_module_level=True)
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:
+    if IN_CI:
+        raise
+    pytest.skip("playwright not installed (pip install -e '.[test]')", allow_module_level=True)
+
+from models import load_project  # noqa: E402
+from scheduler.expand import expand  # noqa: E402
+from scheduler.plan import plan  # noqa: E402
+from scheduler.publish import publish  # noqa: E402
+
+
+# ------------------------------------------------------------------------------------------- fixtures
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """inputs/tiny solved (1 worker, seed 0) and published: (project, schedule, output folder)."""
+    project, _warnings = load_project(TINY)
+    result = plan(project, expand(project), time_limit=10, workers=1, seed=0)
+    assert result.schedule is not None, result.solution.status
+    out = tmp_path_factory.mktemp("site")
+    publish(result.schedule, project, out)
+    return project, result.schedule, out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"CI is set but {CHROMIUM} is missing: .ci/run must apt-get install chromium")
+    # playwright gives every launch a fresh temporary profile (--user-data-dir) and removes it afterwards
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture(scope="module")
+def artifacts():
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+class Watched:
+    """A page whose every request is routed (only file:/data:/blob: may load) and whose errors are kept."""
+
+    def __init__(self, browser, viewport: dict):
+        self.errors: list[str] = []
+        self.outgoing: list[str] = []
+        self.context = browser.new_context(viewport=viewport, service_workers="block")
+        self.context.route("**/*", self._route)
+        self.context.on("request", self._request)
+        if hasattr(self.context, "route_web_socket"):   # playwright >= 1.48; older ones only record them
+            self.context.route_web_socket(re.compile(r".*"), self._websocket)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: self.errors.append(f"console.{m.type}: {m.text}")
+                     if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        self.page.on("websocket", lambda ws: self.outgoing.append(ws.url) if ws.url not in self.outgoing else None)
+
+    @staticmethod
+    def _allowed(url: str) -> bool:
+        return urlsplit(url).scheme.lower() in ALLOWED_SCHEMES
+
+    def _route(self, route):
+        url = route.request.url
+        if self._allowed(url):
+            route.continue_()
+        else:
+            if url not in self.outgoing:
+                self.outgoing.append(url)
+            route.abort("blockedbyclient")
+
+    def _websocket(self, ws):   # never connected to a server: recorded, then closed
+        if ws.url not in self.outgoing:
+            self.outgoing.append(ws.url)
+        ws.close()
+
+    def _request(self, request):   # also catches any request that would bypass routing
+        if not self._allowed(request.url) and request.url not in self.outgoing:
+            self.outgoing.append(request.url)
+
+    def goto(self, path: Path):
+        self.page.goto(path.as_uri(), wait_until="load")
+        return self.page
+
+    def assert_clean(self):
+        assert self.outgoing == [], f"requests left the machine: {self.outgoing}"
+        assert self.errors == [], f"errors in the browser console: {self.errors}"
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def watched(browser):
+    opened: list[Watched] = []
+
+    def open_(viewport: dict) -> Watched:
+        w = Watched(browser, viewport)
+        opened.append(w)
+        return w
+
+    yield open_
+    for w in opened:
+        w.close()
+
+
+def scroll_width(page) -> int:
+    return page.evaluate("document.scrollingElement.scrollWidth")
+
+
+def wait_for_gantt(page) -> None:
+    page.wait_for_selector("#digonce-gantt.js-plotly-plot .barlayer .point path", state="attached", timeout=30_000)
+
+
+def strip_tags(text: str) -> str:
+    return re.sub(r"<[^>]+>", "", text)
+
+
+# ---------------------------------------------------------------------------------------------- gantt
+
+def test_gantt_renders_offline_on_a_phone(site, watched, artifacts):
+    project, schedule, out = site
+    w = watched(PHONE)
+    page = w.goto(out / "gantt.html")
+    wait_for_gantt(page)
+    assert project.project.name in page.title()
+    chart = page.locator("#digonce-gantt.js-plotly-plot")
+    assert chart.count() == 1 and chart.is_visible()
+    # one SVG bar per task at least (zone openings add their own hatched bars)
+    bars = page.locator("#digonce-gantt .barlayer .trace.bars .point path")
+    assert bars.count() >= len(schedule.tasks)
+    assert page.evaluate("""() => [...document.querySelectorAll('#digonce-gantt .barlayer .point path')]
+                                    .filter(p => p.getBBox().width > 0).length""") >= len(schedule.tasks)
+    assert page.locator("#digonce-gantt .main-svg").first.is_visible()
+    assert scroll_width(page) <= PHONE["width"]
+    # the phone layout: the plot keeps most of the width (short y labels) and the legend sits under the
+    # chart instead of beside it; the grouping buttons stay on screen
+    page.wait_for_function("document.getElementById('digonce-gantt').layout.legend.x === 0")
+    plot = page.locator("#digonce-gantt .nsewdrag").first.bounding_box()
+    assert plot["width"] >= 0.55 * PHONE["width"], plot
+    legend = page.locator("#digonce-gantt .legend").first.bounding_box()
+    assert legend["y"] > plot["y"] + plot["height"], (legend, plot)
+    for box in page.locator("#digonce-gantt g.updatemenu-button").all():
+        b = box.bounding_box()
+        assert 0 <= b["x"] and b["x"] + b["width"] <= PHONE["width"], b
+    page.screenshot(path=str(artifacts / "gantt-390x844.png"))
+    w.assert_clean()
+
+
+def test_gantt_group_by_trade(site, watched):
+    project, schedule, out = site
+    w = watched(PHONE)
+    page = w.goto(out / "gantt.html")
+    wait_for_gantt(page)
+    gd = "document.getElementById('digonce-gantt')"
+    buttons = page.locator("#digonce-gantt g.updatemenu-button")
+    assert buttons.count() == 3
+    names = page.evaluate(f"{gd}.layout.updatemenus[0].buttons.map(b => b.name)")
+    assert names == ["zone", "trade", "building"]
+    label = page.evaluate(f"{gd}.layout.updatemenus[0].buttons[1].label")
+    before = page.locator("#digonce-gantt .yaxislayer-above .ytick text").all_text_contents()
+
+    buttons.filter(has_text=label).click()
+    page.wait_for_function(f"{gd}.layout.updatemenus[0].active === 1")
+
+    want = page.evaluate(f"{gd}.layout.updatemenus[0].buttons[1].args[0]['yaxis.categoryarray']")
+    assert page.evaluate(f"{gd}.layout.yaxis.categoryarray") == want
+    # on a phone the switch re-applies the short labels of the new grouping
+    short = page.evaluate(f"{gd}.layout.meta.phone.short")
+    page.wait_for_function(f"JSON.stringify({gd}.layout.yaxis.tickvals) === JSON.stringify({gd}.layout.yaxis.categoryarray)")
+    after = page.locator("#digonce-gantt .yaxislayer-above .ytick text").all_text_contents()
+    assert after != before
+    assert set(after) == {strip_tags(short[c]) for c in want}
+    trades = {t.trade for t in schedule.tasks if t.trade}
+    for trade in trades:   # one group header row per trade
+        assert any(text.startswith(trade) for text in after), (trade, after)
+    bars = page.locator("#digonce-gantt .barlayer .trace.bars .point path")
+    assert bars.count() >= len(schedule.tasks)
+    w.assert_clean()
+
+
+def test_gantt_desktop(site, watched, artifacts):
+    _project, schedule, out = site
+    w = watched(DESKTOP)
+    page = w.goto(out / "gantt.html")
+    wait_for_gantt(page)
+    assert page.locator("#digonce-gantt .barlayer .trace.bars .point path").count() >= len(schedule.tasks)
+    assert page.locator("#digonce-gantt .legend").count() == 1
+    assert scroll_width(page) <= DESKTOP["width"]
+    page.screenshot(path=str(artifacts / "gantt-1280x900.png"))
+    w.assert_clean()
+
+
+# -------------------------------------------------------------------------------------------- notices
+
+def test_notice_on_a_phone(site, watched, artifacts):
+    project, _schedule, out = site
+    building = project.site.buildings[0]
+    w = watched(PHONE)
+    page = w.goto(out / "notices" / f"{building.id}.html")
+    h1 = page.locator("h1")
+    assert h1.is_visible() and building.name in h1.inner_text()
+    summary = page.locator("#summary")
+    assert summary.is_visible() and summary.locator("li").count() >= 1
+    timeline = page.locator("#timeline")
+    assert timeline.is_visible()
+    rows = timeline.locator("tbody tr")
+    assert rows.count() >= 1 and rows.first.is_visible()
+    assert page.locator(".hotline a[href^='tel:']").is_visible()
+    # readable without zooming: no horizontal scroll, body text not shrunk
+    assert scroll_width(page) <= PHONE["width"], f"notice scrolls sideways: {scroll_width(page)} px"
+    assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 16
+    page.screenshot(path=str(artifacts / f"notice-{building.id}-390x844.png"))
+    page.screenshot(path=str(artifacts / f"notice-{building.id}-390-full.png"), full_page=True)
+    w.assert_clean()
+
+
+def test_other_notices_fit_a_phone(site, watched):
+    project, _schedule, out = site
+    w = watched(PHONE)
+    for path in [out / "notices" / "index.html",
+                 *(out / "notices" / f"{b.id}.html" for b in project.site.buildings[1:])]:
+        page = w.goto(path)
+        assert page.locator("h1").is_visible(), path.name
+        assert scroll_width(page) <= PHONE["width"], (path.name, scroll_width(page))
+    w.assert_clean()
+
+
+def test_notice_prints_to_a4(site, watched, artifacts):
+    project, _schedule, out = site
+    building = project.site.buildings[0]
+    w = watched(PHONE)
+    page = w.goto(out / "notices" / f"{building.id}.html")
+    pdf = artifacts / f"notice-{building.id}.pdf"
+    pdf.unlink(missing_ok=True)
+    page.pdf(path=str(pdf), format="A4", print_background=True)
+    assert pdf.exists()
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-")
+    pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", data))
+    assert pages >= 1
+    w.assert_clean()
