@@ -6,7 +6,7 @@ SAMPLE ?= inputs/hepingli
 OUT ?= out
 LIMIT ?= 60
 
-.PHONY: demo test install install-test clean
+.PHONY: demo test install install-test bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -30,6 +30,19 @@ demo: install
 
 test: install-test
 	$(BIN)/python -m pytest
+
+# PSPLIB against PyJobShop in one run, same limit and workers: a j30 group and the hardest j60/j120 groups
+# (BENCH_SAMPLE; the full tables in docs/benchmarks.md come from the commands written there).
+PSPLIB ?= ../shared/benchmarks/psplib
+BENCH_LIMIT ?= 10
+BENCH_SAMPLE ?= $(PSPLIB)/j30/j3013_*.sm $(PSPLIB)/j60/j6013_[1-5].sm $(PSPLIB)/j120/j12016_[1-5].sm
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[bench]'
+	touch $@ $(VENV)/.installed
+
+bench: $(VENV)/.installed-bench
+	$(BIN)/digonce bench psplib $(BENCH_SAMPLE) --time-limit $(BENCH_LIMIT) --workers 2 --peer pyjobshop
 
 clean:
 	rm -rf $(VENV) out

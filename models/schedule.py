@@ -41,6 +41,9 @@ class ScheduledTask(_Model):
     outage: OutageInfo | None = None
     equipment: list[str] = []
     after: list[str] = []
+    # set by `digonce replan`: what progress reported (done: actual dates; started: actual start, then the
+    # remaining days); the referee accepts such history before the schedule's `as_of` as it happened
+    status: Literal["done", "started"] | None = None
 
 
 class Opening(_Model):
@@ -72,6 +75,7 @@ class Schedule(_Model):
     project: str
     input_sha256: str = ""
     solver: SolverInfo | None = None
+    as_of: date | None = None  # a re-plan: the first day it plans; before it, reported progress is history
     tasks: list[ScheduledTask]
     openings: list[Opening] = []
     disruptions: list[Disruption] = []

@@ -3,7 +3,11 @@
 For an entrance, a cut is a set of diggable zones whose simultaneous opening leaves no way from
 the entrance's zone to any gate; forbidding every minimal cut from being open on one day is
 exactly R6. Cuts are enumerated by branching on the removable zones of a path that still gets
-through (the path with fewest removable zones first), which stays small on compound-sized graphs.
+through (the path with fewest removable zones first). That is quick on a compound of a dozen buildings,
+but the number of minimal cuts grows exponentially with the road grid (a 60-building grid has over
+5,000, most of 13–14 zones). So enumeration runs on a budget; past it, only cuts of up to SMALL_CUT
+zones go into the model, and `violated_cuts` finds any larger cut a schedule opens all at once, for
+the solver to add and solve again (exact once no cut is violated).
 """
 
 from __future__ import annotations
@@ -12,7 +16,14 @@ from collections import deque
 from typing import Iterable
 
 from models.project import Project
-from models.site_graph import adjacency
+from models.site_graph import Access, adjacency
+
+CUT_BUDGET = 20_000  # path searches for the full enumeration (about 3 s); beyond it, cuts go lazy
+SMALL_CUT = 4  # cuts up to this many zones are always enumerated
+
+
+class TooManyCuts(Exception):
+    """The full enumeration would exceed its budget of path searches."""
 
 
 def _cheapest_path(adj: dict[str, set[str]], nodes: set[str], sources: Iterable[str], targets: set[str],
@@ -46,10 +57,12 @@ def _cheapest_path(adj: dict[str, set[str]], nodes: set[str], sources: Iterable[
 
 
 def minimal_cuts(adj: dict[str, set[str]], nodes: set[str], sources: Iterable[str], targets: set[str],
-                 removable: set[str], max_size: int | None = None) -> list[frozenset[str]]:
+                 removable: set[str], max_size: int | None = None,
+                 budget: list[int] | None = None) -> list[frozenset[str]]:
     """Every inclusion-minimal set of removable nodes separating all sources from all targets.
 
-    Cuts larger than `max_size` are skipped: they can never be open all at once anyway.
+    Cuts larger than `max_size` are skipped. `budget` ([searches left], shared between calls) raises
+    TooManyCuts when spent.
     """
     sources = list(sources)
     found: set[frozenset[str]] = set()
@@ -60,6 +73,10 @@ def minimal_cuts(adj: dict[str, set[str]], nodes: set[str], sources: Iterable[st
         if removed in seen or any(c <= removed for c in found):
             continue
         seen.add(removed)
+        if budget is not None:
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise TooManyCuts
         path = _cheapest_path(adj, nodes, sources, targets, removable, removed)
         if path is None:
             found.add(removed)
@@ -75,11 +92,17 @@ def minimal_cuts(adj: dict[str, set[str]], nodes: set[str], sources: Iterable[st
     return out
 
 
-def access_cuts(project: Project, dug: set[str]) -> list[tuple[str, frozenset[str]]]:
-    """(rule instance, cut) pairs: pedestrian access per entrance, fire access per building."""
+def access_cuts(project: Project, dug: set[str], max_size: int | None = None,
+                budget: int | None = None) -> list[tuple[str, frozenset[str]]]:
+    """(rule instance, cut) pairs: pedestrian access per entrance, fire access per building.
+
+    All minimal cuts, or those of at most `max_size` zones; TooManyCuts past `budget` path searches.
+    """
     adj = adjacency(project)
     zones = {z.id: z for z in project.site.zones}
-    cap = project.site.max_open_zones
+    caps = [c for c in (project.site.max_open_zones, max_size) if c is not None]
+    cap = min(caps) if caps else None
+    left = [budget] if budget is not None else None
     gates = {g.zone for g in project.site.gates}
     walk_nodes = {z for z, zz in zones.items() if zz.kind != "green"}
     walk_removable = {z for z in dug if zones[z].passable_when_open != "people"}
@@ -88,12 +111,37 @@ def access_cuts(project: Project, dug: set[str]) -> list[tuple[str, frozenset[st
     for b in project.site.buildings:
         for e in b.entrances:
             if e.zone not in by_source:
-                by_source[e.zone] = minimal_cuts(adj, walk_nodes, [e.zone], gates & walk_nodes, walk_removable, cap)
+                by_source[e.zone] = minimal_cuts(adj, walk_nodes, [e.zone], gates & walk_nodes, walk_removable, cap,
+                                             left)
             out += [(f"R6 access {e.id}", c) for c in by_source[e.zone]]
     road_nodes = {z for z, zz in zones.items() if zz.kind == "road"}
     road_removable = dug & road_nodes
     for b in project.site.buildings:
         if b.fire_zones:
-            cuts = minimal_cuts(adj, road_nodes, sorted(gates & road_nodes), set(b.fire_zones), road_removable, cap)
+            cuts = minimal_cuts(adj, road_nodes, sorted(gates & road_nodes), set(b.fire_zones), road_removable, cap,
+                                left)
             out += [(f"R6 fire {b.id}", c) for c in cuts]
     return out
+
+
+def _shrink(blocked, open_zones: set[str]) -> frozenset[str]:
+    """A minimal subset of `open_zones` that still blocks (deletion: drop each zone it can do without)."""
+    cut = set(open_zones)
+    for z in sorted(open_zones):
+        if blocked(cut - {z}):
+            cut.discard(z)
+    return frozenset(cut)
+
+
+def violated_cuts(project: Project, open_by_day: dict[object, set[str]]) -> list[tuple[str, frozenset[str]]]:
+    """The minimal cuts (rule instance, zones) that a schedule opens all at once on some day."""
+    acc = Access(project)
+    found: set[tuple[str, frozenset[str]]] = set()
+    for open_zones in {frozenset(z) for z in open_by_day.values() if z}:
+        for b in project.site.buildings:
+            for e in b.entrances:
+                if not acc.entrance_ok(e, open_zones):
+                    found.add((f"R6 access {e.id}", _shrink(lambda s, e=e: not acc.entrance_ok(e, s), open_zones)))
+            if not acc.fire_ok(b, open_zones):
+                found.add((f"R6 fire {b.id}", _shrink(lambda s, b=b: not acc.fire_ok(b, s), open_zones)))
+    return sorted(found, key=lambda gc: (gc[0], sorted(gc[1])))

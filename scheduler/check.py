@@ -365,9 +365,22 @@ class _Checker:
         for rule in (self.tasks_rule, self.r1, self.r2, self.r3, self.r4, self.r5, self.r6, self.r7, self.r8,
                      self.r9, self.r10):
             rule()
-        return sorted(self.out, key=Violation.sort_key)
+        return sorted((v for v in self.out if not self.past(v)), key=Violation.sort_key)
 
     # ---------------------------------------------------------------- helpers
+    def history(self, tid: str) -> bool:
+        """A re-plan's reported progress (done, or started before as-of): its actual days are accepted."""
+        s = self.st.get(tid)
+        return self.schedule.as_of is not None and s is not None and s.status is not None
+
+    def past(self, v: Violation) -> bool:
+        """A violation that ended before a re-plan's as-of date and involves only reported history (no other
+        task may work before as-of, R3): it happened, and no plan can change it."""
+        as_of = self.schedule.as_of
+        if as_of is None or v.day is None or (v.until or v.day) >= as_of:
+            return False
+        return v.task not in self.tasks or self.history(v.task)
+
     def zsort(self, zones: Iterable[str]) -> list[str]:
         return sorted(set(zones), key=lambda z: (self.zone_order.get(z, len(self.zone_order)), z))
 
@@ -483,7 +496,7 @@ class _Checker:
                 if s.finish != s.start and not self.cal.is_working(key, s.finish):
                     self.add("R3", tid, s.finish, f"finishes on {s.finish}, {self.why_off(key, s.finish)}")
                 n = len(self.work[tid])
-                if n != t.days:
+                if n != t.days and not self.history(tid):
                     unit = "calendar day" if key == ALL_DAYS else "working day"
                     self.add("R3", tid, s.start, f"{s.start} to {s.finish} holds {n} {unit}{'s' if n != 1 else ''}"
                              f" but the task needs {t.days}, without interruption")
@@ -501,6 +514,12 @@ class _Checker:
                     self.add("R3", tid, (extra or missing or [s.start])[0], "its days list " + "; ".join(parts))
             if s.start < info.start:
                 self.add("R3", tid, s.start, f"starts on {s.start}, before the project start {info.start}")
+            as_of = self.schedule.as_of
+            if as_of and s.start < as_of and not self.history(tid):
+                self.add("R3", tid, s.start, f"starts on {s.start}, before the re-plan's as-of date {as_of}, but "
+                         "progress reports it neither done nor started")
+            if as_of and s.status == "done" and s.finish >= as_of:
+                self.add("R3", tid, s.finish, f"is reported done but finishes on {s.finish}, not before as-of {as_of}")
             if t.earliest and s.start < t.earliest:
                 self.add("R3", tid, s.start, f"starts on {s.start}, before its earliest date {t.earliest}")
             if info.deadline and s.finish > info.deadline:

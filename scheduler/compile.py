@@ -14,7 +14,7 @@ from models.project import Project
 from models.validate import dug_zones
 
 from . import problem as core
-from .access import access_cuts
+from .access import CUT_BUDGET, SMALL_CUT, TooManyCuts, access_cuts
 from .calendars import Calendars, outage_quiet_days, season_days
 from .expand import Task
 from .summary import upper_bound_end
@@ -28,6 +28,7 @@ class Compiled:
     tasks: list[Task]
     calendars: Calendars
     problem: core.Problem
+    access_complete: bool = True  # False: only small access cuts are in the problem (see access.py)
 
     @property
     def day0(self) -> date:
@@ -48,12 +49,24 @@ def _forbidden(project: Project, t: Task, off) -> dict[str, frozenset[int]]:
                 groups[f"R4 quiet {q.name}"] = frozenset(off(d) for d in q.days())
     for s in project.calendar.seasons:
         if t.kind in s.forbid or (t.trade is not None and t.trade in s.forbid):
-            groups[f"R8 season {s.name}"] = frozenset(off(d) for d in s.days())
+            what = t.trade if t.trade is not None and t.trade in s.forbid else t.kind
+            groups[f"R8 season {s.name} {what}"] = frozenset(off(d) for d in s.days())
     if t.outage:
         for q in project.calendar.quiet:
             if q.buildings is None or set(t.outage.serves) & set(q.buildings):
                 groups[f"R9 outage quiet {q.name}"] = frozenset(off(d) for d in q.days())
     return groups
+
+
+def _dig_once_group(a: Task, b: Task) -> str | None:
+    """R5 names the precedences that keep a zone's underground work inside its one opening: excavate →
+    underground work → backfill, and deeper pipes before shallower ones of another work."""
+    if a.zone is None or a.zone != b.zone:
+        return None
+    if ((a.kind == "excavate" and b.underground) or (a.underground and b.kind == "backfill")
+            or (a.underground and b.underground and a.work != b.work)):
+        return f"R5 dig-once {a.zone}"
+    return None
 
 
 def weight(project: Project, building_id: str) -> int:
@@ -77,8 +90,11 @@ def compile_project(project: Project, tasks: list[Task], end: date | None = None
         release = off(t.earliest) if t.earliest and t.earliest > start else 0
         dues = [d for d in (project.project.deadline, t.deadline) if d]
         core_tasks.append(core.Task(t.id, t.days, t.calendar, demands, release,
-                                    off(min(dues)) if dues else None, _forbidden(project, t, off)))
-    precedences = [core.Precedence(p, t.id, lag) for t in tasks for p, lag in t.after.items()]
+                                    off(min(dues)) if dues else None, _forbidden(project, t, off),
+                                    release_group=f"release {t.work or t.id}"))
+    by_id = {t.id: t for t in tasks}
+    precedences = [core.Precedence(p, t.id, lag, _dig_once_group(by_id[p], t))
+                   for t in tasks for p, lag in t.after.items()]
     capacities = {f"R2 crews {tr}": project.trades[tr].crews for tr in sorted({t.trade for t in tasks if t.trade})}
     capacities.update({f"R2 machine {m}": n for m, n in project.equipment.items()})
 
@@ -88,7 +104,11 @@ def compile_project(project: Project, tasks: list[Task], end: date | None = None
     prob = core.Problem(horizon, calendars, core_tasks, precedences, capacities, spans)
 
     seen: set[frozenset[str]] = set()
-    for group, cut in access_cuts(project, set(dug)):
+    try:
+        cuts, complete = access_cuts(project, set(dug), budget=CUT_BUDGET), True
+    except TooManyCuts:  # a large grid: small cuts now, larger ones when a schedule opens one (plan.py)
+        cuts, complete = access_cuts(project, set(dug), max_size=SMALL_CUT), False
+    for group, cut in cuts:
         if cut not in seen:
             seen.add(cut)
             prob.not_all_open.append((group, tuple(sorted(cut))))
@@ -110,7 +130,7 @@ def compile_project(project: Project, tasks: list[Task], end: date | None = None
                 prob.spacing.append((outage_groups[tuple(ids)], tuple(ids), OUTAGE_SPACING_DAYS))
 
     prob.objectives = [_objective(name, project, tasks, dug) for name in project.objective]
-    return Compiled(project, tasks, cals, prob)
+    return Compiled(project, tasks, cals, prob, complete)
 
 
 def _objective(name: str, project: Project, tasks: list[Task], dug: list[str]) -> core.Objective:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from .problem import Makespan, Objective, Problem, SpanLength, Task, UnionDays
+from .problem import Makespan, Moved, Objective, Problem, SpanLength, Task, UnionDays
 
 
 class Infeasible(Exception):
@@ -37,16 +37,24 @@ class Window:
 
 
 class CpBuilder:
-    def __init__(self, problem: Problem, disabled: frozenset[str] = frozenset(), finish_bound: int | None = None):
+    def __init__(self, problem: Problem, disabled: frozenset[str] = frozenset(), finish_bound: int | None = None,
+                 assume: bool = False):
+        """`assume`: every rule group gets an on/off literal (`self.lits`) enforcing it, for assumption-based
+        conflict search; its start windows then come from precedences without a group alone."""
         self.p = problem
         self.disabled = disabled
+        self.assume = assume
+        self.lits: dict[str, cp_model.IntVar] = {}
         self.m = cp_model.CpModel()
         self.cal = problem.calendars
         self.identity = {k: all(d == i for i, d in enumerate(w)) for k, w in self.cal.items()}
         self.tasks = {t.id: t for t in problem.tasks}
         self.preds: dict[str, list] = defaultdict(list)
         self.succs: dict[str, list] = defaultdict(list)
-        for pr in problem.precedences:
+        self.prec = [pr for pr in problem.precedences if pr.group is None or pr.group not in disabled]
+        for pr in self.prec:
+            if assume and pr.group is not None:
+                continue  # switchable: not part of the windows, enforced by its literal
             self.preds[pr.after].append(pr)
             self.succs[pr.before].append(pr)
         self.allowed = {t.id: self._allowed_starts(t) for t in problem.tasks}
@@ -66,12 +74,49 @@ class CpBuilder:
         self._build()
 
     # ---------- domains ----------
+    def lit(self, group: str) -> cp_model.IntVar | None:
+        """The on/off literal of a rule group (assume mode), or None: the rule simply holds."""
+        if not self.assume:
+            return None
+        if group not in self.lits:
+            self.lits[group] = self.m.NewBoolVar(f"on[{group}]")
+        return self.lits[group]
+
+    def _when(self, ct: cp_model.Constraint, group: str, *more) -> None:
+        lit = self.lit(group)
+        if lit is not None or more:
+            ct.OnlyEnforceIf([*more] + ([lit] if lit is not None else []))
+
+    def _domain_rules(self, t: Task) -> list[tuple[str, list[int]]]:
+        """(group, start indices it allows) for each start-domain rule of the task that is on."""
+        rules = [(g, self._starts(t, days, 0, None)) for g, days in t.forbidden.items() if g not in self.disabled]
+        if t.release and t.release_group not in self.disabled:
+            rules.append((t.release_group, self._starts(t, frozenset(), t.release, None)))
+        if t.due is not None and "deadline" not in self.disabled:
+            rules.append(("deadline", self._starts(t, frozenset(), 0, t.due)))
+        return rules
+
     def _allowed_starts(self, t: Task) -> list[int]:
-        w = self.cal[t.calendar]
+        if self.assume:
+            return self._history(t, self._starts(t, frozenset(), 0, None))
         forbidden = frozenset().union(*[days for g, days in t.forbidden.items() if g not in self.disabled]) \
             if t.forbidden else frozenset()
-        release = t.release if "release" not in self.disabled else 0
+        release = t.release if t.release_group not in self.disabled else 0
         due = t.due if "deadline" not in self.disabled else None
+        return self._history(t, self._starts(t, forbidden, release, due))
+
+    def _history(self, t: Task, starts: list[int]) -> list[int]:
+        """Re-planning facts that are not rules to relax: work under way starts on the first working day
+        at or after its release, and days it may not start on (an outage's notice period) are left out."""
+        w = self.cal[t.calendar]
+        no_start = frozenset().union(*[d for g, d in t.no_start.items() if g not in self.disabled])
+        if t.pinned:
+            first = bisect_left(w, t.release)
+            starts = [s for s in starts if s == first]
+        return [s for s in starts if w[s] not in no_start] if no_start else starts
+
+    def _starts(self, t: Task, forbidden: frozenset[int], release: int, due: int | None) -> list[int]:
+        w = self.cal[t.calendar]
         n, d = len(w), t.duration
         bad_prefix = [0] * (n + 1)
         for i, day in enumerate(w):
@@ -141,7 +186,7 @@ class CpBuilder:
     def _domain_groups(self, t: Task) -> list[str]:
         groups = [g for g in t.forbidden if g not in self.disabled]
         if t.release:
-            groups.append("release")
+            groups.append(t.release_group)
         if t.due is not None:
             groups.append("deadline")
         return groups
@@ -155,7 +200,13 @@ class CpBuilder:
             self.dom[t.id] = vals
             self.s[t.id] = m.NewIntVarFromDomain(cp_model.Domain.FromValues(vals), f"s[{t.id}]")
             self.iv[t.id] = m.NewFixedSizeIntervalVar(self.s[t.id], t.duration, f"iv[{t.id}]")
-        for pr in self.p.precedences:
+            if self.assume:
+                for g, ok in self._domain_rules(t):
+                    if not ok:
+                        m.AddBoolOr([self.lit(g).Not()])
+                    elif set(vals) - set(ok):
+                        self._when(m.AddLinearExpressionInDomain(self.s[t.id], cp_model.Domain.FromValues(ok)), g)
+        for pr in self.prec:
             self._precedence(pr)
         for res, cap in self.p.capacities.items():
             if res not in self.disabled:
@@ -165,7 +216,7 @@ class CpBuilder:
         self._span_rules()
         for g, tasks, gap in self.p.spacing:
             if g not in self.disabled:
-                self._spacing(tasks, gap)
+                self._spacing(tasks, gap, g)
 
     def start_day(self, tid: str) -> cp_model.LinearExprT:
         if tid not in self._start_day:
@@ -204,23 +255,29 @@ class CpBuilder:
     def _precedence(self, pr) -> None:
         a, b = self.tasks[pr.before], self.tasks[pr.after]
         if a.calendar == b.calendar:
-            self.m.Add(self.s[b.id] >= self.s[a.id] + a.duration + pr.lag)
+            ct = self.m.Add(self.s[b.id] >= self.s[a.id] + a.duration + pr.lag)
         elif self.identity[b.calendar]:
-            self.m.Add(self.s[b.id] >= self.finish_day(a.id) + 1 + pr.lag)
+            ct = self.m.Add(self.s[b.id] >= self.finish_day(a.id) + 1 + pr.lag)
         else:
             wa = self.cal[a.calendar]
             n = len(wa) - a.duration + 1
             table = [self.next_index(b.calendar, wa[v + a.duration - 1]) for v in range(n)]
             nxt = self._lookup(a.id, table, f"next[{a.id}->{b.calendar}]")
-            self.m.Add(self.s[b.id] >= nxt + pr.lag)
+            ct = self.m.Add(self.s[b.id] >= nxt + pr.lag)
+        if pr.group is not None:
+            self._when(ct, pr.group)
 
     def _resource(self, res: str, cap: int) -> None:
         users = [t for t in self.p.tasks if t.demands.get(res, 0) > 0]
         if not users:
             return
         cals = sorted({t.calendar for t in users})
+        on = self.lit(res)
         if len(cals) == 1:
-            self.m.AddCumulative([self.iv[t.id] for t in users], [t.demands[res] for t in users], cap)
+            ivs = [self.iv[t.id] if on is None else
+                   self.m.NewOptionalFixedSizeIntervalVar(self.s[t.id], t.duration, on, f"oiv[{t.id},{res}]")
+                   for t in users]
+            self.m.AddCumulative(ivs, [t.demands[res] for t in users], cap)
             return
         # Mixed calendars: one cumulative per class of days (the set of these calendars working then),
         # each task projected onto the days of the class it works on. Exact, and each class is small.
@@ -239,51 +296,66 @@ class CpBuilder:
                 hi = self._lookup(t.id, [bisect_right(axis, w[v + t.duration - 1]) for v in range(n)],
                                   f"phi[{t.id}]")
                 size = self.m.NewIntVar(0, t.duration, f"psz[{t.id}]")
-                ivs.append(self.m.NewIntervalVar(lo, size, hi, f"piv[{t.id}]"))
+                ivs.append(self.m.NewIntervalVar(lo, size, hi, f"piv[{t.id}]") if on is None
+                           else self.m.NewOptionalIntervalVar(lo, size, hi, on, f"piv[{t.id}]"))
                 dem.append(t.demands[res])
             self.m.AddCumulative(ivs, dem, cap)
 
     def _span(self, sp) -> None:
-        o1, o2 = self.start_day(sp.first), self.finish_day(sp.last)
+        o1 = sp.since if sp.since is not None else self.start_day(sp.first)
+        o2 = self.finish_day(sp.last)
         length = self.m.NewIntVar(1, self.p.horizon, f"len[{sp.id}]")
         self.m.Add(length == o2 - o1 + 1)
         if sp.max_length is not None and "R7 max_open_days" not in self.disabled:
-            self.m.Add(length <= sp.max_length)
+            self._when(self.m.Add(length <= sp.max_length), "R7 max_open_days")
         self.span_len[sp.id] = length
         self.span_days[sp.id] = (o1, o2)
         self.span_iv[sp.id] = self.m.NewIntervalVar(o1, length, o2 + 1, f"open[{sp.id}]")
 
-    def _apart(self, a: tuple, b: tuple, name: str) -> None:
+    def _apart(self, a: tuple, b: tuple, name: str, group: str) -> None:
         """Either a ends before b starts or b ends before a starts (calendar days, inclusive ends)."""
         first = self.m.NewBoolVar(name)
-        self.m.Add(a[1] < b[0]).OnlyEnforceIf(first)
-        self.m.Add(b[1] < a[0]).OnlyEnforceIf(first.Not())
+        self._when(self.m.Add(a[1] < b[0]), group, first)
+        self._when(self.m.Add(b[1] < a[0]), group, first.Not())
+
+    def _span_ivs(self, spans: tuple[str, ...], group: str) -> list[cp_model.IntervalVar]:
+        """The openings' intervals; in assume mode optional copies present only while the group is on."""
+        on = self.lit(group)
+        if on is None:
+            return [self.span_iv[s] for s in spans]
+        return [self.m.NewOptionalIntervalVar(self.span_days[s][0], self.span_len[s], self.span_days[s][1] + 1, on,
+                                              f"open[{s},{group}]") for s in spans]
 
     def _span_rules(self) -> None:
         for g, spans in self.p.not_all_open:
             if g in self.disabled:
                 continue
             if len(spans) == 1:
-                raise Infeasible([g], f"{spans[0]} may never be open, but it must be")
-            if len(spans) == 2:
-                self._apart(self.span_days[spans[0]], self.span_days[spans[1]], f"apart[{spans}]")
+                if not self.assume:
+                    raise Infeasible([g], f"{spans[0]} may never be open, but it must be")
+                self.m.AddBoolOr([self.lit(g).Not()])
+            elif len(spans) == 2:
+                self._apart(self.span_days[spans[0]], self.span_days[spans[1]], f"apart[{spans}]", g)
             else:
-                self.m.AddCumulative([self.span_iv[s] for s in spans], [1] * len(spans), len(spans) - 1)
+                self.m.AddCumulative(self._span_ivs(spans, g), [1] * len(spans), len(spans) - 1)
         for g, spans, cap in self.p.open_caps:
             if g not in self.disabled:
-                self.m.AddCumulative([self.span_iv[s] for s in spans], [1] * len(spans), cap)
+                self.m.AddCumulative(self._span_ivs(spans, g), [1] * len(spans), cap)
         for g, span, tid in self.p.span_clear_of:
             if g not in self.disabled:
-                self._apart(self.span_days[span], (self.start_day(tid), self.finish_day(tid)), f"clear[{span},{tid}]")
+                self._apart(self.span_days[span], (self.start_day(tid), self.finish_day(tid)), f"clear[{span},{tid}]",
+                            g)
 
-    def _spacing(self, tasks: tuple[str, ...], gap: int) -> None:
+    def _spacing(self, tasks: tuple[str, ...], gap: int, group: str) -> None:
         """Each task's interval is stretched by `gap` days past its finish; no two may overlap."""
         ivs = []
         for tid in tasks:
             a, b = self.start_day(tid), self.finish_day(tid)
             size = self.m.NewIntVar(gap, self.p.horizon + gap, f"spc[{tid}]")
             self.m.Add(size == b - a + gap)
-            ivs.append(self.m.NewIntervalVar(a, size, b + gap, f"spciv[{tid}]"))
+            on = self.lit(group)
+            ivs.append(self.m.NewIntervalVar(a, size, b + gap, f"spciv[{tid}]") if on is None
+                       else self.m.NewOptionalIntervalVar(a, size, b + gap, on, f"spciv[{tid}]"))
         self.m.AddNoOverlap(ivs)
 
     # ---------- objectives ----------
@@ -294,6 +366,8 @@ class CpBuilder:
                 expr += self.makespan()
             elif isinstance(term, SpanLength):
                 expr += term.weight * sum(self.span_len[s] for s in term.spans)
+            elif isinstance(term, Moved):
+                expr += self._moved(term)
             elif isinstance(term, UnionDays):
                 expr += term.weight * self._union_days(term, finish_bound)
         self.objective_exprs[obj.name] = expr
@@ -336,6 +410,32 @@ class CpBuilder:
             self.hint_fns.append((b, lambda st, tid=tid, v=v: int(st[tid] >= v)))
         return self._ge[key]
 
+    def hint_starts(self, days: dict[str, int]) -> None:
+        """Hint each task to start on a given calendar day where that day is still one of its starts."""
+        for tid, day in days.items():
+            cal = self.cal[self.tasks[tid].calendar]
+            k = bisect_left(cal, day)
+            if k < len(cal) and cal[k] == day and k in self.dom[tid]:
+                self.m.AddHint(self.s[tid], k)
+
+    def _moved(self, term: Moved) -> cp_model.LinearExprT:
+        """One 'kept' literal per task whose baseline start day is still possible; the others count as moved."""
+        expr = 0
+        for tid, w in term.weight.items():
+            day = term.baseline.get(tid)
+            cal = self.cal[self.tasks[tid].calendar]
+            k = bisect_left(cal, day) if day is not None else len(cal)
+            if k == len(cal) or cal[k] != day or not self.win[tid].est <= k <= self.win[tid].lst \
+                    or k not in self.dom[tid]:
+                expr += w
+                continue
+            kept = self.m.NewBoolVar(f"kept[{tid}]")
+            self.m.Add(self.s[tid] == k).OnlyEnforceIf(kept)
+            self.m.Add(self.s[tid] != k).OnlyEnforceIf(kept.Not())
+            self.hint_fns.append((kept, lambda st, tid=tid, k=k: int(st[tid] == k)))
+            expr += w * (1 - kept)
+        return expr
+
     def _union_days(self, term: UnionDays, finish_bound: int | None) -> cp_model.LinearExprT:
         if not term.tasks and len(term.spans) == 1:
             return self.span_len[term.spans[0]]
@@ -354,8 +454,18 @@ class CpBuilder:
                 covers_fns[day].append(lambda st, tid=tid, k=k, d=t.duration: st[tid] <= k < st[tid] + d)
         for sid in term.spans:
             sp = next(s for s in self.p.spans if s.id == sid)
-            f, last = self.tasks[sp.first], self.tasks[sp.last]
-            wf, wl = self.cal[f.calendar], self.cal[last.calendar]
+            last = self.tasks[sp.last]
+            wl = self.cal[last.calendar]
+            if sp.since is not None:  # opened in the past: only its end is decided
+                for day in range(sp.since, wl[self.win[last.id].lst + last.duration - 1] + 1):
+                    if finish_bound is not None and day > finish_bound:
+                        break
+                    ge_idx = bisect_left(wl, day) - last.duration + 1
+                    clauses[day].append([(last.id, ge_idx, True)])
+                    covers_fns[day].append(lambda st, l=last.id, g=ge_idx: st[l] >= g)
+                continue
+            f = self.tasks[sp.first]
+            wf = self.cal[f.calendar]
             first_day = wf[self.win[f.id].est]
             last_day = wl[self.win[last.id].lst + last.duration - 1]
             if finish_bound is not None:

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import math
 import time
-from dataclasses import dataclass, replace
-from datetime import date
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from models.project import Project
 from models.schedule import Schedule
 
 from .compile import Compiled, compile_project
+from .conflict import Conflict, minimal_conflict
 from .expand import Task
-from .problem import Objective, Problem
-from .result import build_schedule
+from .greedy import NoRoom, greedy_starts
+from .access import violated_cuts
+from .result import build_schedule, openings, scheduled_tasks
 from .solve import CoreSolution, Progress, solve
 from .summary import upper_bound_end
+
+
+HORIZON_SLACK = 1.25  # the working horizon: the greedy plan's length × this, plus a month
 
 
 @dataclass
@@ -22,44 +29,77 @@ class Plan:
     compiled: Compiled
     solution: CoreSolution
     schedule: Schedule | None
-
-
-def rule_groups(p: Problem) -> list[str]:
-    groups = {g for t in p.tasks for g in t.forbidden} | set(p.capacities)
-    groups |= {g for g, *_ in p.not_all_open} | {g for g, *_ in p.open_caps}
-    groups |= {g for g, *_ in p.span_clear_of} | {g for g, *_ in p.spacing}
-    if any(t.due is not None for t in p.tasks):
-        groups.add("deadline")
-    if any(t.release for t in p.tasks):
-        groups.add("release")
-    if any(s.max_length for s in p.spans):
-        groups.add("R7 max_open_days")
-    return sorted(groups)
-
-
-def conflicting_groups(p: Problem, time_limit: float, seed: int = 0) -> list[str]:
-    """Rule groups whose removal alone makes the project feasible (feasibility runs, shared budget)."""
-    feasibility = replace(p, objectives=[Objective("feasible", [])])
-    groups = rule_groups(p)
-    t0 = time.time()
-    out = []
-    for i, g in enumerate(groups):
-        left = time_limit - (time.time() - t0)
-        if left <= 0:
-            break
-        per = max(2.0, left / (len(groups) - i))
-        if solve(feasibility, min(per, left), 1, seed, disabled=frozenset({g})).status in ("OPTIMAL", "FEASIBLE"):
-            out.append(g)
-    return out
+    conflict: Conflict | None = None  # when infeasible: the minimal set of rule groups in conflict
 
 
 def plan(project: Project, tasks: list[Task], time_limit: float = 60.0, workers: int = 2, seed: int = 0,
          progress: Progress | None = None, end: date | None = None) -> Plan:
-    compiled = compile_project(project, tasks, end)
-    sol = solve(compiled.problem, time_limit, workers, seed, progress)
-    if sol.status == "INFEASIBLE" and not sol.conflict:
-        # diagnose on a horizon that does not end at the deadline, so dropping the deadline can help
-        wide = compile_project(project, tasks, upper_bound_end(project, tasks, ignore_deadline=True))
-        sol.conflict = conflicting_groups(wide.problem, max(10.0, time_limit - sol.wall_s), seed)
+    t0 = time.time()
+    short, hint = _greedy(project, tasks)
+    short = short if end is None else None
+    compiled = compile_project(project, tasks, end or short)
+    compiled.problem.hint = hint
+    sol = solve_with_access(compiled, time_limit, workers, seed, progress)
+    if sol.status == "INFEASIBLE" and short is not None:  # perhaps only the working horizon was too short
+        compiled = compile_project(project, tasks)
+        compiled.problem.hint = hint
+        sol = solve_with_access(compiled, time_limit - (time.time() - t0), workers, seed, progress)
+    conflict = None
+    if sol.status == "INFEASIBLE":
+        conflict = diagnose(project, tasks, max(10.0, time_limit - sol.wall_s), seed)
+        sol.conflict = conflict.groups or sol.conflict
     sched = build_schedule(compiled, sol) if sol.starts else None
-    return Plan(compiled, sol, sched)
+    return Plan(compiled, sol, sched, conflict)
+
+
+def _greedy(project: Project, tasks: list[Task]) -> tuple[date | None, dict[str, int]]:
+    """The greedy levelling plan (start day per task) and, for a project without a deadline, a working horizon.
+
+    The safe horizon (every task one after another) is years long, and a model over it is slow and
+    memory-hungry (a 10-building compound: 2,392 days, 4.7 GB, 92 s to a first schedule). The greedy
+    plan's finish with slack almost always holds a schedule; `plan` falls back to the safe horizon when
+    it proves none. The plan itself is CP-SAT's first hint (it may break access rules: a hint only)."""
+    c = compile_project(project, tasks)
+    try:
+        starts = greedy_starts(c.problem)
+    except (NoRoom, ValueError):
+        return None, {}
+    days = {t.id: c.problem.calendars[t.calendar][starts[t.id]] for t in c.problem.tasks}
+    if project.project.deadline:
+        return None, days
+    last = max(c.problem.calendars[t.calendar][starts[t.id] + t.duration - 1] for t in c.problem.tasks)
+    return c.date(min(c.problem.horizon - 1, math.ceil(last * HORIZON_SLACK) + 30)), days
+
+
+def solve_with_access(compiled: Compiled, time_limit: float, workers: int, seed: int,
+                      progress: Progress | None = None) -> CoreSolution:
+    """`solve`, and when the problem holds only the small access cuts (a large compound), add every larger
+    cut the schedule opens all at once and solve again from it, until none is: only then is R6 proven.
+    Out of time with a cut still open: no schedule (never one that blocks a door)."""
+    t0 = time.time()
+    prob = compiled.problem
+    while True:
+        sol = solve(prob, time_limit - (time.time() - t0), workers, seed, progress)
+        sol.wall_s = time.time() - t0
+        if compiled.access_complete or not sol.starts:
+            return sol
+        by_id = {t.id: t for t in scheduled_tasks(compiled, sol.starts)}
+        open_by_day: dict[date, set[str]] = defaultdict(set)
+        for o in openings(compiled.project, by_id):
+            for n in range((o.to - o.from_).days + 1):
+                open_by_day[o.from_ + timedelta(n)].add(o.zone)
+        missing = [(g, tuple(sorted(c))) for g, c in violated_cuts(compiled.project, open_by_day)]
+        if not missing:
+            return sol
+        if time_limit - (time.time() - t0) < 1.0:
+            return CoreSolution("UNKNOWN", wall_s=time.time() - t0, stages=sol.stages,
+                                detail=f"{len(missing)} access cut(s) still violated when time ran out")
+        prob.not_all_open += [m for m in missing if m not in prob.not_all_open]
+        prob.hint = {tid: prob.calendars[prob.task(tid).calendar][k] for tid, k in sol.starts.items()}
+
+
+def diagnose(project: Project, tasks: list[Task], time_limit: float, seed: int = 0) -> Conflict:
+    """A minimal set of rule instances in conflict, found on a horizon that does not end at the deadline
+    (so that dropping the deadline can help)."""
+    wide = compile_project(project, tasks, upper_bound_end(project, tasks, ignore_deadline=True))
+    return minimal_conflict(wide.problem, time_limit, seed)

@@ -20,6 +20,9 @@ class Task:
     release: int = 0  # first calendar day it may start
     due: int | None = None  # last calendar day it may finish
     forbidden: frozenset[int] = frozenset()  # calendar days it may neither work on nor span
+    no_start: dict[str, frozenset[int]] = field(default_factory=dict)  # group -> calendar days it may not start on
+    pinned: bool = False  # starts on the first working day >= release, no later (work already under way)
+    release_group: str = "release"  # rule group of `release` (a conflict names it)
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class Precedence:
     before: str
     after: str
     lag: int = 0  # working days of the successor's calendar strictly between the two
+    group: str | None = None  # a rule group that may be switched off (None: always holds)
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class Span:
     first: str
     last: str
     max_length: int | None = None
+    since: int | None = None  # already open since this calendar day: `first` no longer decides the start
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,15 @@ class Makespan:
     """The last calendar day on which any task works."""
 
 
-Term = UnionDays | SpanLength | Makespan
+@dataclass
+class Moved:
+    """Σ weight[t] over tasks whose first working day is not the calendar day baseline[t] (plan stability)."""
+
+    weight: dict[str, int]
+    baseline: dict[str, int]
+
+
+Term = UnionDays | SpanLength | Makespan | Moved
 
 
 @dataclass
@@ -85,6 +98,7 @@ class Problem:
     span_clear_of: list[tuple[str, str, str]] = field(default_factory=list)  # (group, span, task): disjoint
     spacing: list[tuple[str, tuple[str, ...], int]] = field(default_factory=list)  # (group, tasks, gap days)
     objectives: list[Objective] = field(default_factory=list)
+    hint: dict[str, int] = field(default_factory=dict)  # task -> calendar day to try as its start first
 
     def task(self, tid: str) -> Task:
         return self._by_id()[tid]

@@ -74,15 +74,18 @@ def objective_values(project: Project, sched_tasks: list[ScheduledTask], disr: l
             "open_days": sum((o.to - o.from_).days + 1 for o in opens)}
 
 
-def build_schedule(c: Compiled, sol: CoreSolution) -> Schedule:
-    st = scheduled_tasks(c, sol.starts)
+def build_schedule(c: Compiled, sol: CoreSolution, tasks: list[ScheduledTask] | None = None) -> Schedule:
+    """`tasks`: the dated tasks when they are not all the solver's (a re-plan keeps reported history)."""
+    st = tasks if tasks is not None else scheduled_tasks(c, sol.starts)
     by_id = {t.id: t for t in st}
     opens = openings(c.project, by_id)
     disr = disruptions(c.project, c.tasks, by_id, opens)
     values = objective_values(c.project, st, disr, opens)
     objective, bound, gap = {}, {}, {}
     for stage in sol.stages:
-        name, value = stage.name, values[stage.name]
+        name, value = stage.name, values.get(stage.name, stage.value)  # e.g. a re-plan's `moved`
+        if value is None:
+            continue
         objective[name] = value.isoformat() if isinstance(value, date) else value
         if stage.bound is None:
             continue

@@ -14,6 +14,7 @@ from typing import Callable
 from ortools.sat.python import cp_model
 
 from .cpsat import CpBuilder, Infeasible
+from .heuristic import complete, hint_starts
 from .problem import Makespan, Problem
 
 STAGE_WEIGHT = {"finish": 1.0, "disruption": 2.0, "open_days": 1.0}
@@ -96,6 +97,13 @@ def solve(problem: Problem, time_limit: float = 60.0, workers: int = 2, seed: in
         b = CpBuilder(problem, disabled)
     except Infeasible as exc:
         return CoreSolution("INFEASIBLE", conflict=exc.groups, detail=exc.detail, wall_s=time.time() - t0)
+    b.hint_starts(problem.hint)
+    if not problem.hint:  # no schedule to start from: a priority-rule one (single-calendar problems)
+        sgs = hint_starts(b)
+        for tid, k in (sgs or {}).items():
+            b.m.AddHint(b.s[tid], k)
+        if sgs and complete(problem):  # a feasible schedule: its finish bounds every start window
+            b.tighten(max(k + problem.task(tid).duration - 1 for tid, k in sgs.items()))
     out = CoreSolution("OPTIMAL")
     last: list[int] | None = None
     finish_bound: int | None = None

@@ -395,3 +395,16 @@ def test_icaljs_reads_long_chinese_text(tiny, icaljs, tmp_path):
     assert names["facade-B1:building@tiny"] == s.task("facade-B1:building").name
     descs = {e["uid"]: e["description"] for e in cal["events"]}
     assert ("给水管更换试验" * 12) in descs["water:cutover@tiny"]
+
+
+def test_published_files_are_readable_like_any_other_file(tmp_path):
+    """mkstemp creates 0600 files; a published feed must be readable by the web server and colleagues."""
+    import os
+    import stat
+
+    from scheduler.publish.files import UMASK, write_atomic
+
+    target = tmp_path / "feeds" / "x.ics"
+    write_atomic(target, "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o666 & ~UMASK
+    assert not [p for p in target.parent.iterdir() if p.name.endswith(".tmp")]

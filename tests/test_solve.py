@@ -384,6 +384,23 @@ def test_r6_fire_route_kept(tmp_path):
     assert free.finish < s.finish
 
 
+@pytest.mark.parametrize("make, zones", [(lambda: entrance_project(None), ("P1", "P2")),
+                                         (lambda: fire_project(False), ("R1", "R2"))])
+def test_r6_large_compound_adds_access_cuts_as_schedules_open_them(tmp_path, monkeypatch, make, zones):
+    """Past the enumeration budget only small cuts enter the model; a cut the schedule opens is added and
+    the project solved again, so the result obeys R6 all the same."""
+    import scheduler.compile as compile_module
+
+    monkeypatch.setattr(compile_module, "CUT_BUDGET", 0)
+    monkeypatch.setattr(compile_module, "SMALL_CUT", 1)  # the two-zone cut is left for the lazy loop
+    project, _ = load_project(write(tmp_path, make()))
+    compiled = compile_module.compile_project(project, expand(project))
+    assert not compiled.access_complete and not compiled.problem.not_all_open
+    s = solve_ok(write(tmp_path, make(), "lazy"))
+    assert disjoint(s.open_days(zones[0]), s.open_days(zones[1]))
+    assert [spans for _, spans in s.plan.compiled.problem.not_all_open] == [zones]
+
+
 @pytest.mark.parametrize("what, group", [("fire", "R6 fire B1"), ("door", "R6 access B1-1")])
 def test_r6_single_zone_that_must_be_dug_is_infeasible(tmp_path, what, group):
     if what == "fire":  # the only fire zone is dug
@@ -440,7 +457,8 @@ def test_r7_max_open_days_too_small_is_infeasible(tmp_path):
 
 def test_r7_one_open_zone_against_opposite_lay_orders_is_infeasible(tmp_path):
     """Two gravity mains laid downstream first through R1 and R2 in opposite orders need both trenches open
-    at once: with max_open_zones 1 nothing fits; the cap is the rule in conflict."""
+    at once: with max_open_zones 1 nothing fits; the cap and both zones' dig-once openings are the minimal
+    conflict (were either zone allowed a second opening, the cap would hold)."""
     works = [pipeline("a", {"R1": 40, "R2": 40}, downstream_first=True),
              pipeline("b", {"R2": 40, "R1": 40}, trade="sewer", downstream_first=True)]
     data = lambda cap: proj(works, zones=[ROAD("R1"), ROAD("R2")], trades={"sewer": {"crews": 1}},  # noqa: E731
@@ -448,7 +466,7 @@ def test_r7_one_open_zone_against_opposite_lay_orders_is_infeasible(tmp_path):
     free = solve_ok(write(tmp_path, data(None), "free"))
     assert free.open_days("R1") & free.open_days("R2")
     folder = write(tmp_path, data(1))
-    assert solve_infeasible(folder) == ["R7 max_open_zones"]
+    assert solve_infeasible(folder) == ["R5 dig-once R1", "R5 dig-once R2", "R7 max_open_zones"]
     res = cli_solve(folder, tmp_path / "out")
     assert res.exit_code == 3 and "R7 max_open_zones" in res.output, res.output
 

@@ -7,12 +7,24 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: str | Path, data: str | bytes) -> None:
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+UMASK = _umask()  # read once, at import: os.umask is process-wide and must not flicker under threads
+
+
+def write_atomic(path: str | Path, data: str | bytes, mode: int | None = None) -> None:
+    """Write `data` to `path` atomically, readable like any file the user creates (mkstemp alone gives 0600,
+    which a web server or a colleague could not read); `mode` (e.g. 0o600 for secrets) overrides that."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~UMASK if mode is None else mode)
         with os.fdopen(fd, "wb") as f:
             f.write(raw)
             f.flush()

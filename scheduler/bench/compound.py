@@ -1,0 +1,151 @@
+"""`digonce bench compound`: compounds solved end to end, one child process each.
+
+A child process per project keeps the figures honest: peak memory is that solve's own (OR-Tools
+allocates in-process), and nothing is cached from an earlier run. Per project: tasks, load + expand
+time, time to the first schedule, time to the proven-optimal finish, every stage's value, bound and
+gap, and whether `check` accepts the schedule.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from models import load_project
+
+
+def measure(project_dir: str, time_limit: float, workers: int, seed: int) -> dict[str, Any]:
+    """Solve one project in this process and return its figures (run it in a fresh child process)."""
+    from scheduler.check import check_schedule
+    from scheduler.expand import expand
+    from scheduler.plan import plan
+
+    t0 = time.time()
+    project, _ = load_project(project_dir)
+    tasks = expand(project)
+    load_s = time.time() - t0
+    first: list[float] = []
+
+    def progress(stage: str, best: int, bound: float, elapsed: float) -> None:
+        if not first:
+            first.append(time.time() - t0)
+
+    result = plan(project, tasks, time_limit, workers, seed, progress)
+    wall = time.time() - t0
+    sol = result.solution
+    row: dict[str, Any] = {
+        "instance": Path(project_dir).name, "tasks": len(tasks), "buildings": len(project.site.buildings),
+        "zones": len(project.site.zones), "status": sol.status, "load_s": round(load_s, 2),
+        "first_s": round(first[0], 2) if first else None, "wall_s": round(wall, 2),
+        "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+    solve_start = wall - sol.wall_s
+    stages = {s.name: s for s in sol.stages}
+    fin = stages.get("finish")
+    row["finish_proven_s"] = round(solve_start + fin.wall_s, 2) if fin and fin.status == "OPTIMAL" else None
+    if result.schedule is not None:
+        info = result.schedule.solver
+        for name in ("finish", "disruption", "open_days"):
+            row[name] = info.objective.get(name)
+            row[f"{name}_bound"] = info.bound.get(name)
+            row[f"{name}_gap"] = info.gap.get(name)
+        row["openings"] = len(result.schedule.openings)
+        row["violations"] = len(check_schedule(project, tasks, result.schedule))
+    return row
+
+
+def run(projects: list[str], time_limit: float, workers: int, seed: int,
+        echo: Callable[[str], None] = print) -> list[dict[str, Any]]:
+    """Each project in its own child process, one after another."""
+    rows = []
+    for p in projects:
+        echo(f"  {p}: solving (limit {time_limit:g}s, {workers} worker(s))…")
+        cmd = [sys.executable, "-m", "scheduler.bench.compound", p, str(time_limit), str(workers), str(seed)]
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=time_limit * 3 + 120)
+        except subprocess.TimeoutExpired:
+            rows.append({"instance": Path(p).name, "status": "ERROR",
+                         "error": f"no answer within {time_limit * 3 + 120:g}s (model building?)"})
+            continue
+        if done.returncode != 0:
+            tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            rows.append({"instance": Path(p).name, "status": "ERROR", "error": tail})
+            continue
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        echo(f"    {json.dumps(rows[-1], ensure_ascii=False)}")
+    return rows
+
+
+def machine() -> dict[str, Any]:
+    import ortools
+
+    return {"python": platform.python_version(), "ortools": ortools.__version__,
+            "cpu": platform.processor() or platform.machine(), "cores": len(os.sched_getaffinity(0))}
+
+
+COLUMNS = [("instance", "project"), ("buildings", "bldg"), ("tasks", "tasks"), ("status", "status"),
+           ("first_s", "first s"), ("finish_proven_s", "finish proven s"), ("finish", "finish"),
+           ("disruption_gap", "disruption gap"), ("open_days_gap", "open_days gap"), ("wall_s", "wall s"),
+           ("peak_mb", "peak MB"), ("violations", "check")]
+
+
+BASELINE_COLUMNS = [("instance", "project"), ("plan", "plan"), ("openings", "openings"),
+                    ("open_days", "open days"), ("finish", "finish"), ("finish_days_late", "days later"),
+                    ("disruption", "disruption"), ("disruption_ratio", "disruption ×"),
+                    ("open_days_ratio", "open days ×"), ("broken", "rules broken")]
+
+
+def table(rows: list[dict[str, Any]], columns: list[tuple[str, str]] = COLUMNS) -> str:
+    """A Markdown table of the rows (gaps as percentages, missing figures as —)."""
+    def cell(key: str, v: Any) -> str:
+        if v is None:
+            return "—"
+        if key.endswith("_gap"):
+            return f"{v:.1%}"
+        if key.endswith("_ratio"):
+            return f"{v:.2f}"
+        return str(v)
+
+    head = "| " + " | ".join(h for _, h in columns) + " |"
+    rule = "|" + "---|" * len(columns)
+    body = ["| " + " | ".join(cell(k, r.get(k)) for k, _ in columns) + " |" for r in rows]
+    return "\n".join([head, rule, *body])
+
+
+def compare(project_dir: str, ours: dict[str, Any]) -> list[dict[str, Any]]:
+    """digonce's figures (a row of `measure`) next to the trade-by-trade and greedy plans, with ratios."""
+    from datetime import date
+
+    from scheduler.expand import expand
+
+    from .baselines import greedy, trade_by_trade
+
+    project, _ = load_project(project_dir)
+    tasks = expand(project)
+    name = Path(project_dir).name
+    rows = [{"instance": name, "plan": "digonce", "openings": ours.get("openings"),
+             "open_days": ours.get("open_days"), "finish": ours.get("finish"), "disruption": ours.get("disruption"),
+             "broken": "none" if ours.get("violations") == 0 else ours.get("violations")}]
+    for plan in (trade_by_trade(project, tasks), greedy(project, tasks)):
+        row = {"instance": name, **plan.row()}
+        row["broken"] = ", ".join(f"{r} ×{n}" for r, n in sorted(plan.violations.items())) or (
+            "R5 by design" if plan.plan == "trade by trade" else "none")
+        del row["violations"]
+        if ours.get("finish"):
+            row["finish_days_late"] = (date.fromisoformat(row["finish"]) - date.fromisoformat(ours["finish"])).days
+            row["disruption_ratio"] = row["disruption"] / max(1, ours["disruption"])
+            row["open_days_ratio"] = row["open_days"] / max(1, ours["open_days"])
+        rows.append(row)
+    return rows
+
+
+if __name__ == "__main__":  # the child process of `run`
+    path, limit, n_workers, rnd = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    print(json.dumps(measure(path, limit, n_workers, rnd), ensure_ascii=False))

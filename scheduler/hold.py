@@ -1,0 +1,121 @@
+"""What holds a task where it is (`digonce explain PROJECT --schedule S.json --task ID`).
+
+A rule holds a task if starting it one working day earlier, everything else unchanged, breaks that
+rule: a predecessor that finishes the working day before (or its lag), a crew or machine at capacity,
+quiet or season days, an access or open-zone rule, a release date, the project start. The referee
+(scheduler/check.py) judges the moved schedule, so "breaks" means exactly what `digonce check` says.
+Following the binding predecessor (or the task that takes the crew) gives the chain back to the start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+from models.project import Project
+from models.schedule import Schedule, ScheduledTask
+
+from .calendars import Calendars
+from .check import check_schedule
+from .expand import Task
+
+
+@dataclass
+class Hold:
+    rule: str  # R1 predecessor, R2 crew/machine, R3 start/earliest, R4…R10 as in SPEC §5
+    text: str
+    by: str | None = None  # the task that holds it (predecessor, or the task using the crew/machine)
+
+
+@dataclass
+class Link:
+    task: str
+    start: date
+    finish: date
+    holds: list[Hold] = field(default_factory=list)  # empty: nothing binds, it could start earlier
+
+
+@dataclass
+class TaskExplanation:
+    task: str
+    chain: list[Link]  # the task first, then what holds it, back to the project start
+
+    def to_dict(self) -> dict:
+        return {"task": self.task, "chain": [
+            {**asdict(k), "start": k.start.isoformat(), "finish": k.finish.isoformat()} for k in self.chain]}
+
+    def render(self) -> str:
+        lines = []
+        for depth, k in enumerate(self.chain):
+            pad = "  " * depth
+            lines.append(f"{pad}{k.task}  {k.start} → {k.finish}")
+            if not k.holds:
+                lines.append(f"{pad}  nothing holds it: it could start a working day earlier; it sits here for "
+                             "the later objectives (disruption, open days)")
+            for h in k.holds:
+                lines.append(f"{pad}  held by {h.rule}: {h.text}")
+        return "\n".join(lines)
+
+
+class _Mover:
+    def __init__(self, project: Project, tasks: list[Task], schedule: Schedule):
+        self.p, self.sched = project, schedule
+        self.tasks = {t.id: t for t in tasks}
+        self.st = {s.id: s for s in schedule.tasks}
+        self.base = schedule.model_copy(update={"openings": [], "disruptions": []})
+        self.cal = Calendars(project, max(s.finish for s in schedule.tasks))
+        self.before = {str(v) for v in check_schedule(project, tasks, self.base)}
+        self.task_list = tasks
+
+    def holds(self, tid: str) -> list[Hold]:
+        t, s = self.tasks[tid], self.st[tid]
+        days = self.cal.days(t.calendar)
+        i = days.index(s.start) if s.start in days else None
+        if i is None or i == 0:
+            return [Hold("R3", f"starts on the first working day of the project ({self.p.project.start})")]
+        new = days[i - 1: i - 1 + t.days]
+        out: list[Hold] = []
+        for pid, lag in t.after.items():
+            ps = self.st.get(pid)
+            if ps is None:
+                continue
+            between = len([d for d in days if ps.finish < d < new[0]])
+            if new[0] <= ps.finish or between < lag:
+                need = f" and needs a lag of {lag} working day(s)" if lag else ""
+                out.append(Hold("R1", f"{pid} finishes on {ps.finish}{need}", pid))
+        if t.earliest and new[0] < t.earliest:
+            out.append(Hold("R3", f"may not start before its earliest date {t.earliest}"))
+        moved = s.model_copy(update={"start": new[0], "finish": new[-1], "days": new})
+        trial = self.base.model_copy(update={"tasks": [moved if x.id == tid else x for x in self.base.tasks]})
+        for v in check_schedule(self.p, self.task_list, trial):
+            if str(v) in self.before or v.rule in ("TASKS", "R1", "R3", "R5"):
+                continue  # R1/R5 orderings and R3 dates are the predecessors and dates above
+            out.append(Hold(v.rule, f"{v.task}: {v.message}", self._user(t, v, new[0]) if v.rule == "R2" else None))
+        return out
+
+    def _user(self, t: Task, v, day: date) -> str | None:
+        """The task that takes the crew or machine on the day this one would need it (latest finish first)."""
+        users = [s for s in self.sched.tasks if s.id != t.id and day in s.days
+                 and (self.tasks[s.id].trade == v.task or v.task in self.tasks[s.id].equipment)]
+        return max(users, key=lambda s: (s.finish, s.id)).id if users else None
+
+    def link(self, tid: str) -> Link:
+        s: ScheduledTask = self.st[tid]
+        return Link(tid, s.start, s.finish, self.holds(tid))
+
+
+def explain_task(project: Project, tasks: list[Task], schedule: Schedule, tid: str) -> TaskExplanation:
+    """The chain of binding reasons from `tid` back to the project start (a task id must be scheduled)."""
+    mover = _Mover(project, tasks, schedule)
+    chain: list[Link] = []
+    seen: set[str] = set()
+    cur: str | None = tid
+    while cur is not None and cur not in seen:
+        seen.add(cur)
+        link = mover.link(cur)
+        chain.append(link)
+        preds = [h.by for h in link.holds if h.rule == "R1" and h.by]
+        users = [h.by for h in link.holds if h.rule == "R2" and h.by]
+        nxt = max(preds, key=lambda p: (mover.st[p].finish, p)) if preds else (users[0] if users else None)
+        cur = nxt
+    return TaskExplanation(tid, chain)

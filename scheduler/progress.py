@@ -1,0 +1,159 @@
+"""Read `progress.csv` / `progress.xlsx` for `digonce replan` (SPEC §8): what happened before the as-of date.
+
+One row per reported task: `task`, `status` (done | started | not_started), `actual_start`, `actual_finish`,
+`remaining_days`. Every problem in the file is reported at once, one line each, with its row and column,
+so the project manager fixes the sheet in one round.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from models.problems import InputError, Place, Problem, did_you_mean
+
+from .check import parse_date
+
+COLUMNS = ("task", "status", "actual_start", "actual_finish", "remaining_days")
+STATUSES = ("done", "started", "not_started")
+
+
+@dataclass(frozen=True)
+class Progress:
+    task: str
+    status: str  # done | started | not_started
+    actual_start: date | None
+    actual_finish: date | None
+    remaining_days: int | None
+    row: int
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return "" if text.lower() == "nan" else text
+
+
+def _rows(file: Path, shown: str) -> list[list[Any]]:
+    """Header + rows as raw cells (CSV in UTF-8 or GBK, or the first sheet of an Excel workbook)."""
+    from .check import _read_csv, _read_xlsx
+
+    suffix = file.suffix.lower()
+    if suffix == ".csv":
+        return _read_csv(file, shown)
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(file, shown)
+    raise InputError([Problem(Place(shown), "", f"'{file.suffix or file.name}' is not a progress table",
+                              "give progress.csv or progress.xlsx")])
+
+
+def read_progress(path: str | Path, task_ids: list[str], as_of: date, project_start: date) -> dict[str, Progress]:
+    """Task id → its reported progress. Raises InputError listing every bad row."""
+    file, shown = Path(path), str(path)
+    if not file.is_file():
+        raise InputError([Problem(Place(shown), "", "does not exist", "give the path of progress.csv or .xlsx")])
+    try:
+        rows = _rows(file, shown)
+    except OSError as exc:
+        raise InputError([Problem(Place(shown), "", f"cannot be read ({exc.__class__.__name__})",
+                                  "check the path and that no other program locks it")]) from None
+    header = [_text(c).lower().lstrip("\ufeff") for c in rows[0]] if rows else []
+    problems: list[Problem] = []
+
+    def bad(row: int, col: str | None, message: str, fix: str) -> None:
+        problems.append(Problem(Place(shown, row=row, field=col), "", message, fix))
+
+    for c in ("task", "status"):
+        if c not in header:
+            bad(1, None, f"missing column '{c}'", "the header row names the columns " + ", ".join(COLUMNS))
+    for h in header:
+        if h and h not in COLUMNS:
+            close = difflib.get_close_matches(h, COLUMNS, n=1)
+            bad(1, h, f"unknown column '{h}'", f"did you mean '{close[0]}'?" if close
+                else "the columns are " + ", ".join(COLUMNS))
+    if problems:
+        raise InputError(problems)
+    col = {h: i for i, h in reversed(list(enumerate(header)))}
+    known = set(task_ids)
+    out: dict[str, Progress] = {}
+    for n, raw in enumerate(rows[1:], start=2):
+        cell = {h: _text(raw[i]) if i < len(raw) else "" for h, i in col.items()}
+        if not any(cell.values()):
+            continue
+        tid, status = cell.get("task", ""), cell.get("status", "").lower().replace(" ", "_")
+        if not tid:
+            bad(n, "task", "this row has no task id", "fill in the task id, or delete the row")
+            continue
+        if tid not in known:
+            bad(n, "task", f"'{tid}' is not a task of this project", did_you_mean(tid, task_ids, "task"))
+            continue
+        if tid in out:
+            bad(n, "task", f"task '{tid}' is reported twice (also row {out[tid].row})", "keep one row per task")
+            continue
+        if status not in STATUSES:
+            close = difflib.get_close_matches(status, STATUSES, n=1)
+            bad(n, "status", f"status '{cell.get('status', '')}' of {tid} is not one of " + " | ".join(STATUSES),
+                f"did you mean '{close[0]}'?" if close else "write done, started or not_started")
+            continue
+        dates: dict[str, date | None] = {}
+        for c in ("actual_start", "actual_finish"):
+            dates[c] = None
+            if cell.get(c):
+                try:
+                    dates[c] = parse_date(cell[c])
+                except ValueError as exc:
+                    bad(n, c, f"{c} of {tid} {exc}", "write dates as YYYY-MM-DD, e.g. 2027-03-08")
+                    dates[c] = date.min
+        start, finish = dates["actual_start"], dates["actual_finish"]
+        if date.min in (start, finish):
+            continue
+        remaining: int | None = None
+        if cell.get("remaining_days"):
+            try:
+                remaining = int(float(cell["remaining_days"]))
+            except ValueError:
+                bad(n, "remaining_days", f"remaining_days of {tid} is '{cell['remaining_days']}', not a number",
+                    "write the working days still needed, e.g. 5")
+                continue
+        before = len(problems)
+        if status in ("done", "started") and start is None:
+            bad(n, "actual_start", f"{tid} is {status} but has no actual_start",
+                "fill in the day work began (YYYY-MM-DD)")
+        if status == "done" and finish is None:
+            bad(n, "actual_finish", f"{tid} is done but has no actual_finish", "fill in the day work ended")
+        if status == "not_started" and (start or finish):
+            c = "actual_start" if start else "actual_finish"
+            bad(n, c, f"{tid} is not_started but has an {c}", "clear the date, or set status started or done")
+        if status == "started":
+            if finish is not None:
+                bad(n, "actual_finish", f"{tid} is started but has an actual_finish",
+                    "set status done if it is finished, else clear actual_finish")
+            if remaining is None or remaining <= 0:
+                bad(n, "remaining_days", f"{tid} is started but remaining_days is "
+                    f"{'missing' if remaining is None else remaining}",
+                    "give the working days still needed (at least 1), or set status done")
+        if status == "done" and remaining:
+            bad(n, "remaining_days", f"{tid} is done but remaining_days is {remaining}",
+                "clear remaining_days, or set status started")
+        if start is not None and start > as_of:
+            bad(n, "actual_start", f"{tid} started on {start}, after the as-of date {as_of}",
+                "report only what happened up to --as-of, or pass a later --as-of")
+        if start is not None and start < project_start:
+            bad(n, "actual_start", f"{tid} started on {start}, before the project start {project_start}",
+                "correct the date")
+        if finish is not None and finish >= as_of:
+            bad(n, "actual_finish", f"{tid} finished on {finish}, not before the as-of date {as_of}",
+                "the re-plan starts on --as-of: a task still working then is started, with its remaining_days")
+        if start is not None and finish is not None and finish < start:
+            bad(n, "actual_finish", f"{tid} finished on {finish}, before it started on {start}", "correct the dates")
+        if len(problems) == before:
+            out[tid] = Progress(tid, status, start, finish, remaining, n)
+    if problems:
+        raise InputError(problems)
+    return out

@@ -1,0 +1,229 @@
+"""Re-plan from progress (SPEC §8): history stays where it happened, work under way continues without a gap,
+everything else is planned again from the as-of date, changing as few announced days as possible.
+
+How a re-plan differs from a solve, all in the generic core:
+- done tasks leave the model; what they still decide becomes data: a successor's release (after the actual
+  finish plus its lag), an outage's release (7 days after a done outage of the same type and building), an
+  opening that began in the past (`Span.since`);
+- a started task keeps only its remaining days and is `pinned` to the first working day on or after as-of;
+- nothing else starts before as-of, and an outage starts no sooner than `notice_days` after as-of unless on
+  the very day the baseline announced (`no_start`);
+- rules about openings apply to what is still open at as-of: a zone already closed again drops out;
+- a `moved` stage after `finish` minimises changed announced starts: a task whose baseline start lies in the
+  next 14 days weighs 10, later ones 1; times (1 + the buildings whose notices carry it: its noise, its
+  outage, a door its excavation or backfill blocks); outages (announced with notice) twice that.
+Unlisted tasks went as planned if the baseline finished them before as-of, else they have not started (a
+task the baseline had under way at as-of but progress does not report is late: it starts on or after as-of).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from models.project import Project
+from models.schedule import ScheduledTask, Schedule
+
+from . import problem as core
+from .compile import Compiled, compile_project
+from .conflict import minimal_conflict
+from .expand import Task
+from .progress import Progress
+from .result import build_schedule, scheduled_tasks
+from .solve import CoreSolution, solve
+from .summary import upper_bound_end
+
+NEAR_DAYS = 14  # changes this soon weigh most: crews and residents have already planned around them
+NEAR_WEIGHT = 10
+OUTAGE_WEIGHT = 2
+AS_OF_GROUP = "replan as-of"
+
+
+@dataclass
+class History:
+    as_of: date
+    done: dict[str, tuple[date, date]]  # task -> actual first and last day
+    started: dict[str, tuple[date, int]]  # task -> actual first day, working days still needed from as-of
+
+
+@dataclass
+class Replan:
+    compiled: Compiled
+    history: History
+    solution: CoreSolution
+    schedule: Schedule | None
+
+
+def history(tasks: list[Task], baseline: Schedule, progress: dict[str, Progress], as_of: date) -> History:
+    """What is fixed at as-of: reported progress, and unreported baseline tasks that finished before it."""
+    base = {t.id: t for t in baseline.tasks}
+    done: dict[str, tuple[date, date]] = {}
+    started: dict[str, tuple[date, int]] = {}
+    for t in tasks:
+        p, b = progress.get(t.id), base.get(t.id)
+        if p is None:
+            if b is not None and b.finish < as_of:
+                done[t.id] = (b.start, b.finish)
+        elif p.status == "done":
+            done[t.id] = (p.actual_start, p.actual_finish)
+        elif p.status == "started":
+            started[t.id] = (p.actual_start, p.remaining_days)
+    return History(as_of, done, started)
+
+
+def replan_problem(c: Compiled, h: History, baseline: Schedule) -> core.Problem:
+    """The compiled problem restricted to what can still change at as-of (see the module docstring)."""
+    p, a = c.problem, c.offset(h.as_of)
+    done, started = h.done, h.started
+    finish = {tid: c.offset(f) for tid, (_, f) in done.items()}
+    known = {t.id for t in p.tasks}
+    base = {t.id: c.offset(t.start) for t in baseline.tasks if t.id in known}
+    release: dict[str, int] = {}
+
+    def later(tid: str, day: int) -> None:
+        release[tid] = max(release.get(tid, 0), day)
+
+    precedences = []
+    for pr in p.precedences:
+        if pr.after in done or pr.after in started:
+            continue  # the successor already began: history
+        if pr.before in done:
+            w = p.calendars[p.task(pr.after).calendar]
+            k = bisect_right(w, finish[pr.before]) + pr.lag
+            later(pr.after, w[k] if k < len(w) else p.horizon)
+        else:
+            precedences.append(pr)
+    spacing = []
+    for g, ids, gap in p.spacing:
+        left = tuple(i for i in ids if i not in done)
+        for i in left:
+            if i not in started:
+                for d in ids:
+                    if d in done:
+                        later(i, finish[d] + gap)
+        if len(left) > 1:
+            spacing.append((g, left, gap))
+
+    notice = {t.id: t.outage.notice_days for t in c.tasks if t.outage and t.outage.notice_days}
+    tasks = []
+    for t in p.tasks:
+        if t.id in done:
+            continue
+        if t.id in started:
+            tasks.append(replace(t, duration=started[t.id][1], release=a, pinned=True, release_group=AS_OF_GROUP))
+            continue
+        r = max(t.release, a, release.get(t.id, 0))
+        no_start = dict(t.no_start)
+        if t.id in notice:
+            no_start[f"replan notice {t.id}"] = frozenset(range(a, a + notice[t.id])) - {base.get(t.id)}
+        tasks.append(replace(t, release=r, no_start=no_start,
+                             release_group=t.release_group if r == t.release else AS_OF_GROUP))
+
+    closed = {sp.id for sp in p.spans if sp.last in done}
+    began = {**{tid: s for tid, (s, _) in done.items()}, **{tid: s for tid, (s, _) in started.items()}}
+    spans = [replace(sp, since=c.offset(began[sp.first]) if sp.first in began else None)
+             for sp in p.spans if sp.id not in closed]
+    not_all_open = [(g, ss) for g, ss in p.not_all_open if not closed & set(ss)]
+    open_caps = [(g, tuple(s for s in ss if s not in closed), cap) for g, ss, cap in p.open_caps]
+    span_clear_of = [(g, s, tid) for g, s, tid in p.span_clear_of if s not in closed and tid not in done]
+
+    objectives = [_without_history(o, set(done), closed) for o in p.objectives]
+    hint = {tid: day for tid, day in base.items() if tid not in done and tid not in started and day >= a}
+    told = _residents_told(c)
+    weight = {tid: (NEAR_WEIGHT if day < a + NEAR_DAYS else 1) * (OUTAGE_WEIGHT if tid in notice else 1)
+              * (1 + told.get(tid, 0)) for tid, day in hint.items()}
+    at = next((i + 1 for i, o in enumerate(objectives) if o.name == "finish"), 0)
+    objectives.insert(at, core.Objective("moved", [core.Moved(weight, hint)]))
+    return replace(p, tasks=tasks, precedences=precedences, spans=spans, not_all_open=not_all_open,
+                   open_caps=[x for x in open_caps if x[1]], span_clear_of=span_clear_of, spacing=spacing,
+                   objectives=objectives, hint=hint)
+
+
+def _residents_told(c: Compiled) -> dict[str, int]:
+    """Task → how many buildings' notices carry its days: noise it makes, an outage it is, or a door it
+    blocks (the excavation and backfill that open and close an entrance's zone)."""
+    doors: dict[str, set[str]] = {}
+    for b in c.project.site.buildings:
+        for e in b.entrances:
+            doors.setdefault(e.zone, set()).add(b.id)
+    out = {}
+    for t in c.tasks:
+        told = set(t.disturbs) if t.noisy else set()
+        told |= set(t.outage.serves) if t.outage else set()
+        if t.kind in ("excavate", "backfill"):
+            told |= doors.get(t.zone, set())
+        out[t.id] = len(told)
+    return out
+
+
+def _without_history(o: core.Objective, done: set[str], closed: set[str]) -> core.Objective:
+    """Drop the terms' past parts: constants that only shift the value (the bounds are shifted back later)."""
+    terms: list[core.Term] = []
+    for term in o.terms:
+        if isinstance(term, core.UnionDays):
+            tasks = tuple(t for t in term.tasks if t not in done)
+            spans = tuple(s for s in term.spans if s not in closed)
+            if tasks or spans:
+                terms.append(replace(term, tasks=tasks, spans=spans))
+        elif isinstance(term, core.SpanLength):
+            spans = tuple(s for s in term.spans if s not in closed)
+            if spans:
+                terms.append(replace(term, spans=spans))
+        else:
+            terms.append(term)
+    return replace(o, terms=terms)
+
+
+def dated_tasks(c: Compiled, h: History, starts: dict[str, int]) -> list[ScheduledTask]:
+    """Every task with its dates: history as reported, started work as its past days plus the remaining ones."""
+    out = []
+    for st in scheduled_tasks(c, {t.id: starts.get(t.id, 0) for t in c.tasks}):
+        key = next(t.calendar for t in c.tasks if t.id == st.id)
+        if st.id in h.done:
+            first, last = h.done[st.id]
+            st = st.model_copy(update={"start": first, "finish": last, "status": "done",
+                                       "days": c.calendars.span(key, first, last)})
+        elif st.id in h.started:
+            first, remaining = h.started[st.id]
+            w, k = c.problem.calendars[key], starts[st.id]
+            rest = [c.date(d) for d in w[k: k + remaining]]
+            st = st.model_copy(update={"start": first, "finish": rest[-1], "status": "started",
+                                       "days": c.calendars.span(key, first, h.as_of - timedelta(1)) + rest})
+        out.append(st)
+    return out
+
+
+def replan(project: Project, tasks: list[Task], baseline: Schedule, progress: dict[str, Progress], as_of: date,
+           time_limit: float = 60.0, workers: int = 2, seed: int = 0, progress_cb=None,
+           stages: list[str] | None = None) -> Replan:
+    """Solve the re-plan; the schedule records `as_of` and each reported task's status.
+
+    `stages` keeps only these objective stages (benchmarks: a plain re-solve is ["finish"]); without
+    "moved" the baseline is no hint either, so the plan is made as if nothing had been announced."""
+    end = upper_bound_end(project, tasks)
+    if not project.project.deadline and as_of > project.project.start:
+        end += as_of - project.project.start
+    c = compile_project(project, tasks, end)
+    h = history(tasks, baseline, progress, as_of)
+    p = replan_problem(c, h, baseline)
+    if stages is not None:
+        p = replace(p, objectives=[o for o in p.objectives if o.name in stages],
+                    hint=p.hint if "moved" in stages else {})
+    c = replace(c, problem=p)
+    sol = solve(c.problem, time_limit, workers, seed, progress_cb)
+    if sol.status == "INFEASIBLE" and not sol.conflict:
+        sol.conflict = minimal_conflict(c.problem, max(10.0, time_limit - sol.wall_s), seed).groups
+    if not sol.starts:
+        return Replan(c, h, sol, None)
+    dated = dated_tasks(c, h, sol.starts)
+    sched = build_schedule(c, sol, dated)
+    for stage in sol.stages:  # the model left out history's constant share: add it to value and bound alike
+        true = sched.solver.objective.get(stage.name)
+        if stage.name != "finish" and isinstance(true, int) and stage.value is not None:
+            if stage.bound is not None:
+                stage.bound += true - stage.value
+            stage.value = true
+    sched = build_schedule(c, sol, dated).model_copy(update={"as_of": as_of})
+    return Replan(c, h, sol, sched)
+

@@ -1,0 +1,104 @@
+"""The greedy levelling planner (core) and the trade-by-trade and greedy baselines of `digonce bench compound`.
+
+The greedy plan is checked independently here: predecessors with lags, crew capacity per day, forbidden
+days neither worked nor spanned. The trade-by-trade plan must re-open a road once per trade (the 马路拉链
+that digonce exists to avoid), while digonce opens it once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+from click.testing import CliRunner
+
+from models import load_project
+from scheduler import problem as core
+from scheduler.bench.baselines import greedy, trade_by_trade
+from scheduler.cli import main
+from scheduler.expand import expand
+from scheduler.greedy import NoRoom, greedy_starts
+
+from test_solve import ROAD, TINY, pipeline, proj, solve_ok, write
+
+EVERY_DAY = list(range(60))
+WEEKDAYS = [d for d in range(60) if d % 7 < 5]
+
+
+def days_of(p: core.Problem, starts: dict[str, int], tid: str) -> list[int]:
+    t = p.task(tid)
+    return p.calendars[t.calendar][starts[tid]: starts[tid] + t.duration]
+
+
+def test_greedy_honours_precedence_lag_capacity_and_forbidden_days():
+    p = core.Problem(
+        horizon=60, calendars={"all": EVERY_DAY, "wk": WEEKDAYS},
+        tasks=[core.Task("a", 3, "all", {"crew": 1}), core.Task("b", 2, "all", {"crew": 1}),
+               core.Task("c", 2, "wk", {"crew": 1}, forbidden={"quiet": frozenset({8, 9})}),
+               core.Task("d", 4, "all", {"crew": 2}, release=2)],
+        precedences=[core.Precedence("a", "c", lag=1)], capacities={"crew": 2})
+    s = greedy_starts(p)
+    days = {t.id: days_of(p, s, t.id) for t in p.tasks}
+    # c: after a's finish (day 2), one weekday of lag strictly between, not spanning 8-9, weekdays only
+    assert days["c"][0] > days["a"][-1] + 1
+    assert not set(range(days["c"][0], days["c"][-1] + 1)) & {8, 9}
+    assert all(d % 7 < 5 for d in days["c"])
+    assert days["d"][0] >= 2
+    use = Counter(d for t in p.tasks for d in days[t.id] for _ in range(t.demands["crew"]))
+    assert max(use.values()) <= 2
+    assert days["a"] == [0, 1, 2] and days["b"] == [0, 1]  # levelling starts what it can at once
+
+
+def test_greedy_says_when_the_horizon_is_too_short():
+    p = core.Problem(horizon=3, calendars={"all": [0, 1, 2]}, tasks=[core.Task("a", 4, "all")])
+    with pytest.raises(NoRoom):
+        greedy_starts(p)
+
+
+def two_trades_one_road() -> dict:
+    return proj([pipeline("w", {"R1": 40}), pipeline("g", {"R1": 40}, trade="gas")],
+                zones=[ROAD("R1")], trades={"gas": {"crews": 1}})
+
+
+def test_trade_by_trade_reopens_the_road_for_each_trade(tmp_path):
+    folder = write(tmp_path, two_trades_one_road())
+    ours = solve_ok(folder)
+    assert len(ours.sched.openings) == 1  # digonce: one trench for both mains
+    project, _ = load_project(folder)
+    tasks = expand(project)
+    tbt = trade_by_trade(project, tasks)
+    assert tbt.openings == 2  # water digs R1, closes it, then gas digs it again
+    assert tbt.open_days > ours.sched.solver.objective["open_days"]
+
+
+def test_greedy_baseline_is_scored_and_checked():
+    project, _ = load_project(TINY)
+    tasks = expand(project)
+    g = greedy(project, tasks)
+    assert g.openings == 2 and g.open_days > 0 and g.disruption > 0
+    assert g.finish >= project.project.start
+    assert isinstance(g.violations, dict)
+
+
+def test_generate_is_deterministic_and_valid(tmp_path):
+    runner = CliRunner()
+    for name in ("a", "b"):
+        r = runner.invoke(main, ["generate", "-n", "12", "--seed", "3", "-o", str(tmp_path / name)])
+        assert r.exit_code == 0, r.output
+    for f in ("project.yaml", "zones.csv"):
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes()
+    project, _ = load_project(tmp_path / "a")
+    assert len(project.site.buildings) == 12
+    assert len(expand(project)) > 100
+
+
+def test_bench_compound_prints_both_tables(tmp_path):
+    out = tmp_path / "bench.json"
+    r = CliRunner().invoke(main, ["bench", "compound", str(TINY), "--buildings", "", "--time-limit", "5",
+                                  "--json", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "| tiny | 2 | 12 | OPTIMAL |" in r.output
+    assert "| tiny | trade by trade |" in r.output and "| tiny | greedy levelling |" in r.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["solves"][0]["violations"] == 0 and data["machine"]["workers"] == 2
