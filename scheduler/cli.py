@@ -35,6 +35,21 @@ def _load(path: str):
     return project, tasks, warnings
 
 
+def _search_options(f):
+    """--time-limit, --workers, --seed and --quiet, shared by every command that searches for a schedule."""
+    for option in reversed([
+        click.option("--time-limit", default=60.0, show_default=True, type=float,
+                     help="Wall-clock seconds for the whole search, all objective stages together."),
+        click.option("--workers", default=2, show_default=True, type=int,
+                     help="CP-SAT search workers (1 = deterministic)."),
+        click.option("--seed", default=0, show_default=True, type=int,
+                     help="Random seed; with --workers 1 the result repeats."),
+        click.option("--quiet", is_flag=True, help="No progress lines."),
+    ]):
+        f = option(f)
+    return f
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="digonce")
 def main() -> None:
@@ -62,11 +77,7 @@ def validate(project: str) -> None:
 @main.command()
 @click.argument("project", type=click.Path(exists=True))
 @click.option("-o", "--out", default="out", show_default=True, type=click.Path(), help="Output folder.")
-@click.option("--time-limit", default=60.0, show_default=True, type=float,
-              help="Wall-clock seconds for the whole solve, all objective stages together.")
-@click.option("--workers", default=2, show_default=True, type=int, help="CP-SAT search workers (1 = deterministic).")
-@click.option("--seed", default=0, show_default=True, type=int, help="Random seed; with --workers 1 the result repeats.")
-@click.option("--quiet", is_flag=True, help="No progress lines.")
+@_search_options
 @click.option("--baseline", type=click.Path(exists=True, dir_okay=False),
               help="A previous schedule.json: its folder's feeds are the reference for SEQUENCE numbers "
                    "(default: the previous output in OUT), and the Gantt shows it as ghost bars.")
@@ -260,11 +271,7 @@ def diff(a: str, b: str, as_json: bool) -> None:
 @click.option("--as-of", "as_of", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
               help="First day of the new plan (YYYY-MM-DD); progress reports what happened before it.")
 @click.option("-o", "--out", default="out", show_default=True, type=click.Path(), help="Output folder.")
-@click.option("--time-limit", default=60.0, show_default=True, type=float,
-              help="Wall-clock seconds for the whole re-plan, all objective stages together.")
-@click.option("--workers", default=2, show_default=True, type=int, help="CP-SAT search workers (1 = deterministic).")
-@click.option("--seed", default=0, show_default=True, type=int, help="Random seed; with --workers 1 the result repeats.")
-@click.option("--quiet", is_flag=True, help="No progress lines.")
+@_search_options
 def replan(project: str, baseline: str, progress_path: str, as_of, out: str, time_limit: float, workers: int,
            seed: int, quiet: bool) -> None:
     """Re-plan PROJECT from progress, keeping what was announced where possible; write every output to OUT.
