@@ -408,3 +408,18 @@ def test_published_files_are_readable_like_any_other_file(tmp_path):
     write_atomic(target, "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o666 & ~UMASK
     assert not [p for p in target.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_republishing_the_same_bytes_keeps_the_file_time(tmp_path):
+    """An unchanged feed keeps its Last-Modified, so clients polling with If-Modified-Since get 304."""
+    import os
+
+    from scheduler.publish.files import write_atomic
+
+    target = tmp_path / "x.ics"
+    write_atomic(target, "A")
+    os.utime(target, (1_000_000, 1_000_000))
+    write_atomic(target, "A")
+    assert os.stat(target).st_mtime == 1_000_000
+    write_atomic(target, "B")
+    assert os.stat(target).st_mtime != 1_000_000 and target.read_text() == "B"
