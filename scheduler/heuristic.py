@@ -155,8 +155,9 @@ def best_schedule(net: Network) -> list[int] | None:
 
 
 def complete(problem: Problem) -> bool:
-    """Whether the SGS models every rule of `problem` (one calendar, every day working, no deadlines,
-    spans, span rules or spacing), so its schedule is feasible and its makespan a valid upper bound."""
+    """Whether `problem` is a plain RCPSP (one calendar, every day working, no deadlines, spans, span
+    rules or spacing): the SGS then models every rule, so its schedule is feasible and its makespan a
+    valid upper bound, and the solver picks its RCPSP parameters."""
     cals = {t.calendar for t in problem.tasks}
     if len(cals) != 1:
         return False
