@@ -35,6 +35,21 @@ def _load(path: str):
     return project, tasks, warnings
 
 
+def _progress_lines(quiet: bool):
+    """A progress callback printing stage, best and bound on a terminal (None when quiet or piped)."""
+    if quiet or not sys.stderr.isatty():
+        return None
+
+    def progress(stage: str, best: int, bound: float, elapsed: float) -> None:
+        click.echo(f"  [{elapsed:6.1f}s] {stage:<10} best {best}  bound {bound:.0f}", err=True)
+    return progress
+
+
+def _exit_timeout(time_limit: float) -> None:
+    click.echo(f"no schedule found within {time_limit:g}s; try a longer --time-limit. Nothing was written.", err=True)
+    sys.exit(EXIT_TIMEOUT)
+
+
 def _search_options(f):
     """--time-limit, --workers, --seed and --quiet, shared by every command that searches for a schedule."""
     for option in reversed([
@@ -101,11 +116,7 @@ def solve(project: str, out: str, time_limit: float, workers: int, seed: int, qu
     from scheduler.summary import holiday_warnings
 
     p, tasks, warnings = _load(project)
-    show = not quiet and sys.stderr.isatty()
-    progress = None
-    if show:
-        def progress(stage: str, best: int, bound: float, elapsed: float) -> None:
-            click.echo(f"  [{elapsed:6.1f}s] {stage:<10} best {best}  bound {bound:.0f}", err=True)
+    progress = _progress_lines(quiet)
     if not quiet:
         click.echo(f"solving {p.project.id}: {len(tasks)} tasks, limit {time_limit:g}s, {workers} worker(s)", err=True)
     result = plan(p, tasks, time_limit, workers, seed, progress)
@@ -122,9 +133,7 @@ def solve(project: str, out: str, time_limit: float, workers: int, seed: int, qu
         click.echo("  Relax one of them; nothing was written.", err=True)
         sys.exit(EXIT_INFEASIBLE)
     if result.schedule is None:
-        click.echo(f"no schedule found within {time_limit:g}s; try a longer --time-limit. Nothing was written.",
-                   err=True)
-        sys.exit(EXIT_TIMEOUT)
+        _exit_timeout(time_limit)
     sched = result.schedule
     for w in warnings + holiday_warnings(p, max(t.finish for t in sched.tasks)):
         click.echo(str(w), err=True)
@@ -311,11 +320,7 @@ def replan(project: str, baseline: str, progress_path: str, as_of, out: str, tim
         _print_problems(exc.problems)
         click.echo(f"{len(exc.problems)} problem(s) in {progress_path}; nothing was written.", err=True)
         sys.exit(EXIT_INPUT)
-    cb = None
-    if not quiet and sys.stderr.isatty():
-        def cb(stage: str, best: int, bound: float, elapsed: float) -> None:
-            click.echo(f"  [{elapsed:6.1f}s] {stage:<10} best {best}  bound {bound:.0f}", err=True)
-    result = run_replan(p, tasks, base, reported, day, time_limit, workers, seed, cb)
+    result = run_replan(p, tasks, base, reported, day, time_limit, workers, seed, _progress_lines(quiet))
     sol = result.solution
     if sol.status == "INFEASIBLE":
         click.echo("infeasible: no re-plan obeys every rule with this progress. Rules in conflict: "
@@ -326,9 +331,7 @@ def replan(project: str, baseline: str, progress_path: str, as_of, out: str, tim
                    err=True)
         sys.exit(EXIT_INFEASIBLE)
     if result.schedule is None:
-        click.echo(f"no schedule found within {time_limit:g}s; try a longer --time-limit. Nothing was written.",
-                   err=True)
-        sys.exit(EXIT_TIMEOUT)
+        _exit_timeout(time_limit)
     sched = result.schedule
     for w in warnings:
         click.echo(str(w), err=True)

@@ -18,10 +18,7 @@ import pytest
 import vobject
 from icalendar import Calendar
 
-from models import load_project
 from models.schedule import Schedule, ScheduledTask
-from scheduler.expand import expand
-from scheduler.plan import plan
 from scheduler.publish.feeds import render_feeds
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,14 +26,6 @@ JS = Path(__file__).resolve().parent / "js"
 NOW1 = datetime(2027, 2, 1, 8, 30, tzinfo=timezone.utc)
 NOW2 = datetime(2027, 2, 9, 17, 5, 42, 123456, tzinfo=timezone.utc)
 STAMP1, STAMP2 = "20270201T083000Z", "20270209T170542Z"
-
-
-@pytest.fixture(scope="module")
-def tiny():
-    project, _ = load_project(ROOT / "inputs" / "tiny")
-    result = plan(project, expand(project), time_limit=10, workers=1, seed=0)
-    assert result.schedule is not None
-    return project, result.schedule
 
 
 @pytest.fixture(scope="module")

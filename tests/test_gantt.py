@@ -20,7 +20,6 @@ import pytest
 from models import load_project
 from models.schedule import Opening, Schedule, ScheduledTask
 from scheduler.expand import expand
-from scheduler.plan import plan
 from scheduler.publish.gantt import DAY_MS, GROUPINGS, NONE, ROW_PX, gantt_figure, gantt_html, trade_colour
 
 D = date.fromisoformat
@@ -29,14 +28,6 @@ TODAY = D("2027-03-05")
 
 
 # ------------------------------------------------------------------------------------------ schedules
-
-@pytest.fixture(scope="module")
-def tiny():
-    project, _ = load_project(REPO / "inputs" / "tiny")
-    result = plan(project, expand(project), time_limit=10, workers=1, seed=0)
-    assert result.schedule is not None
-    return project, result.schedule
-
 
 def forward_pass(project) -> Schedule:
     """A dated (not optimised) schedule: each task starts the day after its last predecessor finishes."""

@@ -21,10 +21,7 @@ import pytest
 from click.testing import CliRunner
 from icalendar import Calendar
 
-from models import load_project
 from scheduler.cli import main
-from scheduler.expand import expand
-from scheduler.plan import plan
 from scheduler.publish import publish
 from scheduler.publish.feeds import render_feeds
 from scheduler.publish.files import write_atomic
@@ -33,14 +30,6 @@ from scheduler.tokens import OFFICE, TokenStore
 
 ROOT = Path(__file__).resolve().parent.parent
 JS = Path(__file__).resolve().parent / "js"
-
-
-@pytest.fixture(scope="module")
-def tiny():
-    project, _ = load_project(ROOT / "inputs" / "tiny")
-    result = plan(project, expand(project), time_limit=10, workers=1, seed=0)
-    assert result.schedule is not None
-    return project, result.schedule
 
 
 @pytest.fixture(scope="module")
