@@ -15,18 +15,20 @@ import resource
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
 from models import load_project
+from scheduler.check import check_schedule
+from scheduler.expand import expand
+from scheduler.plan import plan
+
+from .baselines import greedy, trade_by_trade
 
 
 def measure(project_dir: str, time_limit: float, workers: int, seed: int) -> dict[str, Any]:
     """Solve one project in this process and return its figures (run it in a fresh child process)."""
-    from scheduler.check import check_schedule
-    from scheduler.expand import expand
-    from scheduler.plan import plan
-
     t0 = time.time()
     project, _ = load_project(project_dir)
     tasks = expand(project)
@@ -121,12 +123,6 @@ def table(rows: list[dict[str, Any]], columns: list[tuple[str, str]] = COLUMNS) 
 
 def compare(project_dir: str, ours: dict[str, Any]) -> list[dict[str, Any]]:
     """digonce's figures (a row of `measure`) next to the trade-by-trade and greedy plans, with ratios."""
-    from datetime import date
-
-    from scheduler.expand import expand
-
-    from .baselines import greedy, trade_by_trade
-
     project, _ = load_project(project_dir)
     tasks = expand(project)
     name = Path(project_dir).name
