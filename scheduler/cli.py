@@ -22,7 +22,7 @@ def _print_problems(problems: list[Problem]) -> None:
 
 def _load(path: str):
     """Load + expand, or print every problem and exit 2."""
-    from scheduler.expand import expand
+    from scheduler.plan.expand import expand
 
     try:
         project, warnings = load_project(path)
@@ -83,7 +83,7 @@ def main() -> None:
 @click.argument("project", type=click.Path(exists=True))
 def validate(project: str) -> None:
     """Load, validate and expand PROJECT; print a summary. Exit 0 ok, 2 invalid input."""
-    from scheduler.summary import summary
+    from scheduler.plan.summary import summary
 
     p, tasks, warnings = _load(project)
     click.echo(summary(p, tasks, warnings))
@@ -111,9 +111,9 @@ def solve(project: str, out: str, time_limit: float, workers: int, seed: int, qu
     Exit 0 schedule found (optimal or best within the limit, with its gap), 2 invalid input,
     3 infeasible (the rules in conflict are named), 4 nothing found within the time limit.
     """
-    from scheduler.plan import plan
+    from scheduler.plan.planner import plan
     from scheduler.publish import publish
-    from scheduler.summary import holiday_warnings
+    from scheduler.plan.summary import holiday_warnings
 
     p, tasks, warnings = _load(project)
     progress = _progress_lines(quiet)
@@ -122,7 +122,7 @@ def solve(project: str, out: str, time_limit: float, workers: int, seed: int, qu
     result = plan(p, tasks, time_limit, workers, seed, progress)
     sol = result.solution
     if sol.status == "INFEASIBLE":
-        from scheduler.explain import explain_conflict
+        from scheduler.review.explain import explain_conflict
 
         click.echo(f"infeasible: no schedule obeys every rule. Rules in conflict: "
                    f"{', '.join(sol.conflict) or 'not identified within the time limit'}", err=True)
@@ -223,8 +223,8 @@ def explain(project: str, schedule_path: str | None, task_id: str | None, as_jso
             sys.exit(EXIT_INPUT)
         _explain_task(p, tasks, schedule_path, task_id, as_json)
         return
-    from scheduler.explain import explain_conflict
-    from scheduler.plan import diagnose
+    from scheduler.review.explain import explain_conflict
+    from scheduler.plan.planner import diagnose
 
     result = explain_conflict(p, tasks, diagnose(p, tasks, time_limit, seed))
     if as_json:
@@ -236,7 +236,7 @@ def explain(project: str, schedule_path: str | None, task_id: str | None, as_jso
 
 def _explain_task(p, tasks, schedule_path: str, task_id: str, as_json: bool) -> None:
     from models.problems import did_you_mean
-    from scheduler.hold import explain_task
+    from scheduler.review.hold import explain_task
 
     sched = _read_schedule(schedule_path)
     ids = [t.id for t in sched.tasks]
@@ -263,7 +263,7 @@ def diff(a: str, b: str, as_json: bool) -> None:
     Residents: per building, the disrupted days (noise, blocked door, outage) that appear or
     disappear, and the outages serving it that moved. Exit 0 (2 on unreadable input).
     """
-    from scheduler.diff import diff as compare, render
+    from scheduler.review.diff import diff as compare, render
 
     d = compare(_read_schedule(a), _read_schedule(b))
     click.echo(d.model_dump_json(indent=1) if as_json else render(d))
@@ -302,10 +302,10 @@ def replan(project: str, baseline: str, progress_path: str, as_of, out: str, tim
     ghost bars. `digonce check` accepts the reported history before --as-of as it happened.
     Exit 0 schedule found, 2 invalid input, 3 infeasible, 4 nothing found within the time limit.
     """
-    from scheduler.progress import read_progress
+    from scheduler.plan.progress import read_progress
     from scheduler.publish import publish as write_all
-    from scheduler.diff import diff as compare
-    from scheduler.replan import replan as run_replan
+    from scheduler.review.diff import diff as compare
+    from scheduler.plan.replan import replan as run_replan
 
     p, tasks, warnings = _load(project)
     base = _read_schedule(baseline)
@@ -382,8 +382,8 @@ def serve(out: str, host: str, port: int, public_url: str | None, show_links: bo
       digonce serve out --port 8080
     Exit 0 after Ctrl-C, 2 on a missing OUT, an unknown trade or a port that cannot be opened.
     """
-    from scheduler.serve import links, serve_out
-    from scheduler.tokens import OFFICE, TokenFileError, TokenStore, trades_in
+    from scheduler.serve.server import links, serve_out
+    from scheduler.serve.tokens import OFFICE, TokenFileError, TokenStore, trades_in
 
     folder = Path(out)
     if not (folder / "feeds").is_dir() and not (folder / "notices").is_dir():
@@ -451,7 +451,7 @@ def check(project: str, schedule: str) -> None:
 
     Each violation is printed as: rule, task, day, what is wrong. Exit 0 valid, 1 violations, 2 invalid input.
     """
-    from scheduler.check import RULES, check_schedule, read_schedule_file
+    from scheduler.review.check import RULES, check_schedule, read_schedule_file
 
     p, tasks, _ = _load(project)
     try:
@@ -482,7 +482,7 @@ def generate(buildings: int, seed: int, out: str) -> None:
     on a split stub road, every pipeline trade per district, elevators, facades, roofs, paving and
     greening, quiet periods and seasons; no deadline, so it is always feasible. For benchmarks.
     """
-    from scheduler.generate import write_project
+    from scheduler.bench.generate import write_project
 
     folder = write_project(out, buildings, seed)
     click.echo(f"wrote {folder}/project.yaml and {folder}/zones.csv ({buildings} buildings, seed {seed})")
@@ -610,7 +610,7 @@ def bench_compound(projects: tuple[str, ...], buildings: str, time_limit: float,
     import tempfile
 
     from scheduler.bench.compound import BASELINE_COLUMNS, compare, machine, run, table
-    from scheduler.generate import write_project
+    from scheduler.bench.generate import write_project
 
     try:
         counts = [int(n) for n in buildings.split(",") if n.strip()]

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from models import load_project
-from scheduler.expand import expand
-from scheduler.plan import plan
+from scheduler.plan.expand import expand
+from scheduler.plan.planner import plan
 
 TINY = Path(__file__).resolve().parent.parent / "inputs" / "tiny"
 

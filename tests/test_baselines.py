@@ -14,11 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from models import load_project
-from scheduler import problem as core
+from scheduler.core import problem as core
 from scheduler.bench.baselines import greedy, trade_by_trade
 from scheduler.cli import main
-from scheduler.expand import expand
-from scheduler.greedy import NoRoom, greedy_starts
+from scheduler.plan.expand import expand
+from scheduler.core.greedy import NoRoom, greedy_starts
 
 from test_solve import ROAD, TINY, pipeline, proj, solve_ok, write
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from test_solve import cli
 
 from models.schedule import Disruption, OutageInfo, Schedule, ScheduledTask
-from scheduler.diff import Diff, diff, render
+from scheduler.review.diff import Diff, diff, render
 
 D = date.fromisoformat
 

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from models import InputError, load_project
-from scheduler.expand import Outage, Task, expand
+from scheduler.plan.expand import Outage, Task, expand
 
 SEVEN = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 

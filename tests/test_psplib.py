@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from scheduler.bench.psplib import SmError, parse, run_digonce, run_pyjobshop, to_problem
 from scheduler.cli import main
-from scheduler.heuristic import Network, best_schedule, makespan, serial_sgs
+from scheduler.core.heuristic import Network, best_schedule, makespan, serial_sgs
 
 DATA = Path(__file__).resolve().parent / "psplib"
 J301_1 = DATA / "j301_1.sm"

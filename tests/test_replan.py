@@ -20,13 +20,13 @@ from click.testing import CliRunner
 
 from models import load_project
 from models.schedule import Schedule
-from scheduler.check import check_schedule
+from scheduler.review.check import check_schedule
 from scheduler.cli import main
-from scheduler.expand import expand
-from scheduler.plan import plan
-from scheduler.progress import COLUMNS, read_progress
-from scheduler.diff import diff
-from scheduler.replan import replan
+from scheduler.plan.expand import expand
+from scheduler.plan.planner import plan
+from scheduler.plan.progress import COLUMNS, read_progress
+from scheduler.review.diff import diff
+from scheduler.plan.replan import replan
 
 D = date.fromisoformat
 REPO = Path(__file__).resolve().parent.parent
@@ -73,7 +73,7 @@ def moved(a: Schedule, b: Schedule) -> list[str]:
 
 def working_days_after(project, tasks, tid: str, first: date, n: int) -> list[date]:
     """n working days of the task's calendar from `first` on (as the referee counts them)."""
-    from scheduler.calendars import Calendars
+    from scheduler.plan.calendars import Calendars
 
     cal = Calendars(project, first + timedelta(60))
     key = next(t.calendar for t in tasks if t.id == tid)

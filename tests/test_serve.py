@@ -25,8 +25,8 @@ from scheduler.cli import main
 from scheduler.publish import publish
 from scheduler.publish.feeds import render_feeds
 from scheduler.publish.files import write_atomic
-from scheduler.serve import NOT_FOUND, FeedServer, Site, etag_of, refresh_seconds, serve_out
-from scheduler.tokens import OFFICE, TokenStore
+from scheduler.serve.server import NOT_FOUND, FeedServer, Site, etag_of, refresh_seconds, serve_out
+from scheduler.serve.tokens import OFFICE, TokenStore
 
 ROOT = Path(__file__).resolve().parent.parent
 JS = Path(__file__).resolve().parent / "js"

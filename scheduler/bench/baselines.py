@@ -19,12 +19,12 @@ from datetime import date, timedelta
 from models.project import Project
 from models.schedule import Schedule
 
-from .. import problem as core
-from ..check import check_schedule
-from ..compile import Compiled, compile_project, weight
-from ..expand import Task
-from ..greedy import greedy_starts
-from ..result import disruptions, objective_values, openings, scheduled_tasks
+from scheduler.core import problem as core
+from scheduler.review.check import check_schedule
+from scheduler.plan.compile import Compiled, compile_project, weight
+from scheduler.plan.expand import Task
+from scheduler.core.greedy import greedy_starts
+from scheduler.plan.result import disruptions, objective_values, openings, scheduled_tasks
 
 WIDE_DAYS = 3 * 365  # baselines ignore deadlines: give them room to finish late
 

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from models import load_project
-from scheduler.check import check_schedule
-from scheduler.expand import expand
-from scheduler.plan import plan
+from scheduler.review.check import check_schedule
+from scheduler.plan.expand import expand
+from scheduler.plan.planner import plan
 
-from .baselines import greedy, trade_by_trade
+from scheduler.bench.baselines import greedy, trade_by_trade
 
 
 def measure(project_dir: str, time_limit: float, workers: int, seed: int) -> dict[str, Any]:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from scheduler.problem import Makespan, Objective, Precedence, Problem, Task
-from scheduler.solve import solve
+from scheduler.core.problem import Makespan, Objective, Precedence, Problem, Task
+from scheduler.core.solve import solve
 
 NAME = re.compile(r"^(j30|j60|j90|j120)(\d+)_(\d+)$")  # set, parameter group, instance
 

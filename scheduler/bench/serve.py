@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote
 
-from scheduler.tokens import TokenStore, trades_in
+from scheduler.serve.tokens import TokenStore, trades_in
 
 
 def paths(out: Path) -> list[str]:

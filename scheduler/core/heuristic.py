@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .cpsat import CpBuilder
-    from .problem import Problem
+    from scheduler.core.cpsat import CpBuilder
+    from scheduler.core.problem import Problem
 
 PASSES = 8  # forward-backward rounds per rule; improvements stop well before on PSPLIB j30-j120
 

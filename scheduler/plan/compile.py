@@ -13,11 +13,11 @@ from datetime import date, timedelta
 from models.project import Project
 from models.validate import dug_zones
 
-from . import problem as core
-from .access import CUT_BUDGET, SMALL_CUT, TooManyCuts, access_cuts
-from .calendars import Calendars, outage_quiet_days, season_days
-from .expand import Task
-from .summary import upper_bound_end
+from scheduler.core import problem as core
+from scheduler.plan.access import CUT_BUDGET, SMALL_CUT, TooManyCuts, access_cuts
+from scheduler.plan.calendars import Calendars, outage_quiet_days, season_days
+from scheduler.plan.expand import Task
+from scheduler.plan.summary import upper_bound_end
 
 OUTAGE_SPACING_DAYS = 7
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from models.problems import InputError, Place, Problem, did_you_mean
 
-from .check import parse_date
+from scheduler.review.check import parse_date
 
 COLUMNS = ("task", "status", "actual_start", "actual_finish", "remaining_days")
 STATUSES = ("done", "started", "not_started")
@@ -42,7 +42,7 @@ def _text(value: Any) -> str:
 
 def _rows(file: Path, shown: str) -> list[list[Any]]:
     """Header + rows as raw cells (CSV in UTF-8 or GBK, or the first sheet of an Excel workbook)."""
-    from .check import _read_csv, _read_xlsx
+    from scheduler.review.check import _read_csv, _read_xlsx
 
     suffix = file.suffix.lower()
     if suffix == ".csv":

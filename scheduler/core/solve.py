@@ -13,9 +13,9 @@ from typing import Callable
 
 from ortools.sat.python import cp_model
 
-from .cpsat import CpBuilder, Infeasible
-from .heuristic import complete, hint_starts
-from .problem import Makespan, Problem
+from scheduler.core.cpsat import CpBuilder, Infeasible
+from scheduler.core.heuristic import complete, hint_starts
+from scheduler.core.problem import Makespan, Problem
 
 STAGE_WEIGHT = {"finish": 1.0, "disruption": 2.0, "open_days": 1.0}
 Progress = Callable[[str, int, float, float], None]  # stage, best value, bound, elapsed seconds

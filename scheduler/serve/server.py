@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import quote, unquote
 
-from scheduler.tokens import OFFICE, Tokens, TokenStore, trades_in
+from scheduler.serve.tokens import OFFICE, Tokens, TokenStore, trades_in
 
 MAX_LINE = 8192            # request line, bytes
 MAX_HEAD = 32768           # request line + headers, bytes

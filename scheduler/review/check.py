@@ -41,8 +41,8 @@ from models.schedule import OutageInfo, Schedule, ScheduledTask
 from models.site_graph import Access, fire_engine, reachable, walker
 from models.source import path_str
 
-from .calendars import ALL_DAYS, Calendars, daterange, outage_quiet_days, quiet_days, season_days
-from .expand import SURFACE_KINDS, Task
+from scheduler.plan.calendars import ALL_DAYS, Calendars, daterange, outage_quiet_days, quiet_days, season_days
+from scheduler.plan.expand import SURFACE_KINDS, Task
 
 RULES = ("TASKS", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10")
 LEDGER_COLUMNS = ("id", "name", "trade", "contractor", "zone", "building", "start", "finish", "days", "noisy",

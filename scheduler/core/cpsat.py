@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from .problem import Makespan, Moved, Objective, Problem, SpanLength, Task, UnionDays
+from scheduler.core.problem import Makespan, Moved, Objective, Problem, SpanLength, Task, UnionDays
 
 
 class Infeasible(Exception):

@@ -11,14 +11,14 @@ from datetime import date, timedelta
 from models.project import Project
 from models.schedule import Schedule
 
-from .compile import Compiled, compile_project
-from .conflict import Conflict, minimal_conflict
-from .expand import Task
-from .greedy import NoRoom, greedy_starts
-from .access import violated_cuts
-from .result import build_schedule, openings, scheduled_tasks
-from .solve import CoreSolution, Progress, solve
-from .summary import upper_bound_end
+from scheduler.plan.compile import Compiled, compile_project
+from scheduler.core.conflict import Conflict, minimal_conflict
+from scheduler.plan.expand import Task
+from scheduler.core.greedy import NoRoom, greedy_starts
+from scheduler.plan.access import violated_cuts
+from scheduler.plan.result import build_schedule, openings, scheduled_tasks
+from scheduler.core.solve import CoreSolution, Progress, solve
+from scheduler.plan.summary import upper_bound_end
 
 
 HORIZON_SLACK = 1.25  # the working horizon: the greedy plan's length × this, plus a month

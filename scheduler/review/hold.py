@@ -15,9 +15,9 @@ from datetime import date
 from models.project import Project
 from models.schedule import Schedule, ScheduledTask
 
-from .calendars import Calendars
-from .check import check_schedule
-from .expand import Task
+from scheduler.plan.calendars import Calendars
+from scheduler.review.check import check_schedule
+from scheduler.plan.expand import Task
 
 
 @dataclass

@@ -25,14 +25,14 @@ from datetime import date, timedelta
 from models.project import Project
 from models.schedule import ScheduledTask, Schedule
 
-from . import problem as core
-from .compile import Compiled, compile_project
-from .conflict import minimal_conflict
-from .expand import Task
-from .progress import Progress
-from .result import build_schedule, scheduled_tasks
-from .solve import CoreSolution, solve
-from .summary import upper_bound_end
+from scheduler.core import problem as core
+from scheduler.plan.compile import Compiled, compile_project
+from scheduler.core.conflict import minimal_conflict
+from scheduler.plan.expand import Task
+from scheduler.plan.progress import Progress
+from scheduler.plan.result import build_schedule, scheduled_tasks
+from scheduler.core.solve import CoreSolution, solve
+from scheduler.plan.summary import upper_bound_end
 
 NEAR_DAYS = 14  # changes this soon weigh most: crews and residents have already planned around them
 NEAR_WEIGHT = 10

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
-from .cpsat import CpBuilder, Infeasible
-from .problem import Objective, Problem
-from .solve import solve
+from scheduler.core.cpsat import CpBuilder, Infeasible
+from scheduler.core.problem import Objective, Problem
+from scheduler.core.solve import solve
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 
-from .problem import Problem
+from scheduler.core.problem import Problem
 
 
 class NoRoom(Exception):

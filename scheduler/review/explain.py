@@ -12,10 +12,10 @@ from dataclasses import asdict, dataclass, field
 from models.project import Project
 from models.validate import dug_zones
 
-from .access import access_cuts
-from .compile import OUTAGE_SPACING_DAYS
-from .conflict import Conflict
-from .expand import Task
+from scheduler.plan.access import access_cuts
+from scheduler.plan.compile import OUTAGE_SPACING_DAYS
+from scheduler.core.conflict import Conflict
+from scheduler.plan.expand import Task
 
 
 @dataclass
