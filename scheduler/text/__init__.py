@@ -30,7 +30,7 @@ def normal_lang(lang: str | None) -> str:
 def _flatten(tree: dict, prefix: str, out: dict[str, Any]) -> None:
     for key, value in tree.items():
         name = f"{prefix}{key}"
-        if isinstance(value, dict) and not name.endswith("}"):
+        if isinstance(value, dict):
             _flatten(value, name + ".", out)
         else:
             out[name] = value
