@@ -1,0 +1,80 @@
+"""The Python API: what the `digonce` CLI does, for people who script it.
+
+    import scheduler as digonce
+
+    project, warnings = digonce.load_project("inputs/hepingli")
+    tasks = digonce.expand(project)
+    result = digonce.plan(project, tasks, time_limit=60)
+    assert not digonce.check(project, tasks, result.schedule)
+    digonce.publish(result.schedule, project, "out")
+
+Every function here is re-exported from the package root; the modules behind it may move, these names
+do not. Bad input raises `InputError` (its `.problems` say file, place, what is wrong and the fix).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from models import InputError, Problem, Project, load_project
+from models.schedule import Schedule
+from scheduler.plan.expand import Task, expand
+from scheduler.plan.planner import Plan, diagnose
+from scheduler.plan.planner import plan as _plan
+from scheduler.plan.progress import Progress, read_progress
+from scheduler.plan.replan import Replan
+from scheduler.plan.replan import replan as _replan
+from scheduler.publish import publish as _publish
+from scheduler.review.check import RULES, Violation, check_schedule, read_schedule_file
+from scheduler.review.diff import Diff, diff
+from scheduler.review.explain import Explanation, explain_conflict
+from scheduler.review.hold import TaskExplanation, explain_task
+
+__all__ = [
+    "Diff", "Explanation", "InputError", "Plan", "Problem", "Progress", "Project", "RULES", "Replan",
+    "Schedule", "Task", "TaskExplanation", "Violation", "check", "diff", "expand", "explain", "explain_task",
+    "load_project", "plan", "publish", "read_progress", "read_schedule", "replan",
+]
+
+# (stage, best value, bound, elapsed seconds), called whenever the search finds a better schedule
+ProgressCallback = Callable[[str, int, float, float], None]
+
+
+def plan(project: Project, tasks: list[Task], *, time_limit: float = 60.0, workers: int = 2, seed: int = 0,
+         progress: ProgressCallback | None = None) -> Plan:
+    """Schedule the expanded tasks. `.schedule` is None when nothing was found; when the rules conflict,
+    `.solution.status` is "INFEASIBLE" and `.conflict` holds the smallest set of rule groups in conflict.
+    `time_limit` is the wall-clock budget of the whole search; workers=1 with a seed repeats its result."""
+    return _plan(project, tasks, time_limit, workers, seed, progress)
+
+
+def replan(project: Project, tasks: list[Task], baseline: Schedule, progress: dict[str, Progress], as_of: date,
+           *, time_limit: float = 60.0, workers: int = 2, seed: int = 0,
+           on_progress: ProgressCallback | None = None) -> Replan:
+    """Re-plan from reported progress (`read_progress`): nothing new before `as_of`, done work where it
+    happened, started work without a gap, announced days kept where possible (SPEC §8 `replan`)."""
+    return _replan(project, tasks, baseline, progress, as_of, time_limit, workers, seed, on_progress)
+
+
+def read_schedule(path: str | Path, project: Project, tasks: list[Task]) -> Schedule:
+    """A schedule.json, or a ledger (CSV in UTF-8 or GBK, XLSX) a project manager edited by hand."""
+    return read_schedule_file(path, project, tasks)
+
+
+def check(project: Project, tasks: list[Task], schedule: Schedule) -> list[Violation]:
+    """Every violation of SPEC §5 (rules R1–R10, and every task scheduled once); empty means valid."""
+    return check_schedule(project, tasks, schedule)
+
+
+def explain(project: Project, tasks: list[Task], *, time_limit: float = 60.0, seed: int = 0) -> Explanation:
+    """Why the project cannot be scheduled: a minimal set of rules in conflict, in words, with the ways out."""
+    return explain_conflict(project, tasks, diagnose(project, tasks, time_limit, seed))
+
+
+def publish(schedule: Schedule, project: Project, out: str | Path, *, baseline: Schedule | None = None,
+            baseline_dir: str | Path | None = None) -> list[Path]:
+    """Write the ledger, Gantt, feeds and notices into `out`; returns the files written. The feeds in
+    `baseline_dir` (default: `out`) are the reference for SEQUENCE numbers; `baseline` draws ghost bars."""
+    return _publish(schedule, project, out, baseline_dir=baseline_dir, baseline=baseline)

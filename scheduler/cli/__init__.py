@@ -1,0 +1,29 @@
+"""The `digonce` command line: options in, public API calls (scheduler/api.py), printed results out.
+
+The only place that prints or exits; a command that cannot go on raises `Failure` with its exit code.
+"""
+
+from __future__ import annotations
+
+import click
+
+from scheduler.cli import bench, project, serve
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="digonce")
+def main() -> None:
+    """digonce — schedule an old-compound renovation so that every trench is dug only once.
+
+    \b
+    A project is a folder with project.yaml (see docs/input-format.md).
+    Typical flow:
+      digonce validate inputs/hepingli          check the input, see a summary
+      digonce solve inputs/hepingli -o out      schedule it and write every output
+      digonce check inputs/hepingli out/schedule.json   referee a (hand-edited) schedule
+    """
+
+
+for command in (*project.COMMANDS, serve.serve, bench.generate, bench.bench):
+    main.add_command(command)
+
