@@ -124,50 +124,14 @@ def _explain(err: dict[str, Any], raw_loc: tuple, place: Place) -> tuple[str, st
     if kind == "digonce":  # our own validators carry their fix
         return ctx["what"], ctx["fix"]
     if kind == "missing":
-        model = _model_at(raw_loc[:-1])
-        where = f" in {NOUNS.get(model.__name__, model.__name__)}" if model else ""
-        if _in_table(place):
-            return (f"required field '{last}' is missing{where}",
-                    f"fill the '{last}' cell of this row (add the column if the table has none)")
-        example = EXAMPLES.get(last, f"{last}: …")
-        return f"required field '{last}' is missing{where}", f"add {example}"
+        return _missing(raw_loc, last, place)
     if kind == "extra_forbidden":
-        model = _model_at(raw_loc[:-1])
-        if model is None:
-            return f"unknown field '{last}'", did_you_mean(last, _all_field_names(), "field")
-        names = _field_names(model)
-        noun = NOUNS.get(model.__name__, model.__name__)
-        hint = did_you_mean(last, names, "field")
-        if not hint.startswith("did you mean"):
-            hint = f"{noun} has the fields {', '.join(names)}"
-            if model is Project:
-                hint = f"the sections are {', '.join(names)}"
-        if model is Project:
-            return f"unknown section '{last}'", hint
-        what = "column" if _in_table(place) else "field"
-        return f"unknown {what} '{last}' in {noun}", hint
-    if kind == "union_tag_invalid":
-        tag = value.get("type") if isinstance(value, dict) else value
-        hint = did_you_mean(str(tag), WORK_TYPES, "work type")
-        if not hint.startswith("did you mean"):
-            hint = f"use one of {', '.join(WORK_TYPES)}"
-        return f"'{tag}' is not a work type", hint
-    if kind == "union_tag_not_found":
-        if _in_table(place):
-            return "this work has no 'type'", f"fill its 'type' cell with one of {', '.join(WORK_TYPES)}"
-        return "this work has no 'type'", f"add type: one of {', '.join(WORK_TYPES)}"
-    if kind in ("greater_than", "greater_than_equal"):
-        limit = ctx.get("gt", ctx.get("ge"))
-        if kind == "greater_than" and limit == 0:
-            return f"'{last}' must be greater than 0{got}", "use a positive number"
-        if kind == "greater_than_equal" and limit == 0:
-            return f"'{last}' must not be negative{got}", "use 0 or a positive number"
-        return f"'{last}' must be {'>' if kind == 'greater_than' else '≥'} {limit}{got}", "use a larger number"
-    if kind in ("less_than_equal", "less_than"):
-        limit = ctx.get("le", ctx.get("lt"))
-        return f"'{last}' is too large{got}: at most {limit} is accepted", "check for a typo (an extra digit?)"
-    if kind == "finite_number":
-        return f"'{last}' must be a finite number{got}", "write a plain number such as 40"
+        return _extra(raw_loc, last, place)
+    if kind.startswith("union_tag_"):
+        return _work_type(kind, value, place)
+    if kind in ("greater_than", "greater_than_equal", "less_than_equal", "less_than", "finite_number",
+                "int_from_float"):
+        return _number(kind, ctx, last, got)
     if kind.startswith(("date_", "datetime_")):
         return f"'{value}' is not a date", "write dates as YYYY-MM-DD, e.g. 2027-03-01"
     if kind == "literal_error":
@@ -182,26 +146,83 @@ def _explain(err: dict[str, Any], raw_loc: tuple, place: Place) -> tuple[str, st
         return f"'{value}' is not a valid project id", "use lower-case letters, digits and '-' only, e.g. hepingli"
     if kind == "too_short":
         return f"'{last}' is empty", "give at least one entry"
-    if kind in ("int_from_float",):
-        return f"'{last}' must be a whole number{got}", "drop the fraction, e.g. 3 instead of 3.5"
     base = kind.removesuffix("_parsing").removesuffix("_type")
     if base in _TYPE_WORDS and (kind.endswith(("_parsing", "_type")) or kind == "model_attributes_type"):
-        want = _TYPE_WORDS[base]
-        if value is None:
-            return f"'{last}' has no value", f"give {want}, or remove the line"
-        if base == "list" and isinstance(value, str):
-            if value.lower().endswith((".xls", ".ods", ".numbers", ".txt", ".tsv")):
-                return (f"'{value}' is not a table format digonce reads",
-                        "save the table as .xlsx or as UTF-8 .csv and name that file here")
-            return (f"'{value}' is neither a list nor a table file",
-                    "write the entries inline, or name a .csv/.xlsx table next to project.yaml")
-        if base == "string" and isinstance(value, bool):
-            return f"'{last}' should be text{got}", "write the text in quotes"
-        shown = "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else repr(value)
-        subject = f"'{last}'" if loc and isinstance(loc[-1], str) else "this entry"
-        return f"{subject} should be {want}, not {shown}", _type_fix(base, last)
+        return _wrong_type(base, value, loc, last, got)
     msg = err["msg"].removeprefix("Value error, ")
     return msg + got, "correct the value (see docs/input-format.md)"
+
+
+def _missing(raw_loc: tuple, last: str, place: Place) -> tuple[str, str]:
+    model = _model_at(raw_loc[:-1])
+    where = f" in {NOUNS.get(model.__name__, model.__name__)}" if model else ""
+    if _in_table(place):
+        return (f"required field '{last}' is missing{where}",
+                f"fill the '{last}' cell of this row (add the column if the table has none)")
+    example = EXAMPLES.get(last, f"{last}: …")
+    return f"required field '{last}' is missing{where}", f"add {example}"
+
+
+def _extra(raw_loc: tuple, last: str, place: Place) -> tuple[str, str]:
+    model = _model_at(raw_loc[:-1])
+    if model is None:
+        return f"unknown field '{last}'", did_you_mean(last, _all_field_names(), "field")
+    names = _field_names(model)
+    noun = NOUNS.get(model.__name__, model.__name__)
+    hint = did_you_mean(last, names, "field")
+    if not hint.startswith("did you mean"):
+        hint = f"{noun} has the fields {', '.join(names)}"
+        if model is Project:
+            hint = f"the sections are {', '.join(names)}"
+    if model is Project:
+        return f"unknown section '{last}'", hint
+    what = "column" if _in_table(place) else "field"
+    return f"unknown {what} '{last}' in {noun}", hint
+
+
+def _work_type(kind: str, value: Any, place: Place) -> tuple[str, str]:
+    if kind == "union_tag_invalid":
+        tag = value.get("type") if isinstance(value, dict) else value
+        hint = did_you_mean(str(tag), WORK_TYPES, "work type")
+        if not hint.startswith("did you mean"):
+            hint = f"use one of {', '.join(WORK_TYPES)}"
+        return f"'{tag}' is not a work type", hint
+    if _in_table(place):
+        return "this work has no 'type'", f"fill its 'type' cell with one of {', '.join(WORK_TYPES)}"
+    return "this work has no 'type'", f"add type: one of {', '.join(WORK_TYPES)}"
+
+
+def _number(kind: str, ctx: dict[str, Any], last: str, got: str) -> tuple[str, str]:
+    if kind in ("greater_than", "greater_than_equal"):
+        limit = ctx.get("gt", ctx.get("ge"))
+        if kind == "greater_than" and limit == 0:
+            return f"'{last}' must be greater than 0{got}", "use a positive number"
+        if kind == "greater_than_equal" and limit == 0:
+            return f"'{last}' must not be negative{got}", "use 0 or a positive number"
+        return f"'{last}' must be {'>' if kind == 'greater_than' else '≥'} {limit}{got}", "use a larger number"
+    if kind in ("less_than_equal", "less_than"):
+        limit = ctx.get("le", ctx.get("lt"))
+        return f"'{last}' is too large{got}: at most {limit} is accepted", "check for a typo (an extra digit?)"
+    if kind == "finite_number":
+        return f"'{last}' must be a finite number{got}", "write a plain number such as 40"
+    return f"'{last}' must be a whole number{got}", "drop the fraction, e.g. 3 instead of 3.5"
+
+
+def _wrong_type(base: str, value: Any, loc: tuple, last: str, got: str) -> tuple[str, str]:
+    want = _TYPE_WORDS[base]
+    if value is None:
+        return f"'{last}' has no value", f"give {want}, or remove the line"
+    if base == "list" and isinstance(value, str):
+        if value.lower().endswith((".xls", ".ods", ".numbers", ".txt", ".tsv")):
+            return (f"'{value}' is not a table format digonce reads",
+                    "save the table as .xlsx or as UTF-8 .csv and name that file here")
+        return (f"'{value}' is neither a list nor a table file",
+                "write the entries inline, or name a .csv/.xlsx table next to project.yaml")
+    if base == "string" and isinstance(value, bool):
+        return f"'{last}' should be text{got}", "write the text in quotes"
+    shown = "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else repr(value)
+    subject = f"'{last}'" if loc and isinstance(loc[-1], str) else "this entry"
+    return f"{subject} should be {want}, not {shown}", _type_fix(base, last)
 
 
 def _field_of(loc: tuple) -> str:

@@ -112,6 +112,7 @@ class _Generator:
     def district_of_line(self, l: int) -> int:
         return min(self.D - 1, max(0, l - 1) // 2) if l else 0
 
+    # long: one pass in a fixed order of rng calls; that order defines every generated compound (same seed, same files)
     def site(self) -> None:
         rng, C, R = self.rng, self.C, self.R
         for l in range(R + 1):
@@ -190,6 +191,7 @@ class _Generator:
                 self.used.setdefault(z, set()).add(trade)
         return runs
 
+    # long: one pass in a fixed order of rng calls; that order defines every generated compound (same seed, same files)
     def pipelines(self) -> None:
         rng, C, R = self.rng, self.C, self.R
         by_row: dict[int, list[_Building]] = {}
@@ -332,6 +334,7 @@ class _Generator:
                                    + rng.choice((0, 0, 1))})
 
     # ------------------------------------------------------------------ files
+    # long: one pass in a fixed order of rng calls; that order defines every generated compound (same seed, same files)
     def project(self) -> tuple[dict, str]:
         n = self.n
         self.gates = [f"H0-{(self.C + 1) // 2}", f"E{(self.R + 1) // 2}"]

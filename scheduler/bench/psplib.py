@@ -36,40 +36,48 @@ class Instance:
     horizon: int
 
 
-def parse(path: str | Path) -> Instance:
-    """Read a single-mode .sm file; raise SmError naming the line that breaks the format."""
-    path = Path(path)
-    try:
-        lines = path.read_text(encoding="latin-1").splitlines()
-    except OSError as exc:
-        raise SmError(f"{path}: cannot read ({exc.strerror}); give a PSPLIB .sm file") from None
+class _SmLines:
+    """The lines of one .sm file, with look-ups that fail naming the line that breaks the format."""
 
-    def fail(i: int, what: str) -> SmError:
-        return SmError(f"{path}:{i + 1}: {what}; expected the PSPLIB single-mode .sm layout (see psplib README)")
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.lines = path.read_text(encoding="latin-1").splitlines()
+        except OSError as exc:
+            raise SmError(f"{path}: cannot read ({exc.strerror}); give a PSPLIB .sm file") from None
 
-    def header(label: str) -> tuple[int, int]:
-        for i, line in enumerate(lines):
+    def fail(self, i: int, what: str) -> SmError:
+        return SmError(f"{self.path}:{i + 1}: {what}; expected the PSPLIB single-mode .sm layout (see psplib README)")
+
+    def header(self, label: str) -> tuple[int, int]:
+        for i, line in enumerate(self.lines):
             if line.strip().startswith(label):
                 m = re.search(r":\s*(\d+)", line)
                 if not m:
-                    raise fail(i, f"no number after '{label}'")
+                    raise self.fail(i, f"no number after '{label}'")
                 return i, int(m.group(1))
-        raise SmError(f"{path}: no '{label}' line; expected the PSPLIB single-mode .sm layout")
+        raise SmError(f"{self.path}: no '{label}' line; expected the PSPLIB single-mode .sm layout")
 
-    def section(label: str) -> int:
-        for i, line in enumerate(lines):
+    def section(self, label: str) -> int:
+        for i, line in enumerate(self.lines):
             if line.strip().startswith(label):
                 return i
-        raise SmError(f"{path}: no '{label}' section; expected the PSPLIB single-mode .sm layout")
+        raise SmError(f"{self.path}: no '{label}' section; expected the PSPLIB single-mode .sm layout")
 
-    def ints(i: int) -> list[int]:
-        if i >= len(lines):
-            raise SmError(f"{path}:{i + 1}: file ends early; expected the PSPLIB single-mode .sm layout")
+    def ints(self, i: int) -> list[int]:
+        if i >= len(self.lines):
+            raise SmError(f"{self.path}:{i + 1}: file ends early; expected the PSPLIB single-mode .sm layout")
         try:
-            return [int(x) for x in lines[i].split()]
+            return [int(x) for x in self.lines[i].split()]
         except ValueError:
-            raise fail(i, f"'{lines[i].strip()}' is not a row of integers") from None
+            raise self.fail(i, f"'{self.lines[i].strip()}' is not a row of integers") from None
 
+
+def parse(path: str | Path) -> Instance:
+    """Read a single-mode .sm file; raise SmError naming the line that breaks the format."""
+    path = Path(path)
+    sm = _SmLines(path)
+    fail, header, section, ints = sm.fail, sm.header, sm.section, sm.ints
     _, n = header("jobs (incl. supersource/sink )")
     _, horizon = header("horizon")
     _, renewable = header("- renewable")
