@@ -11,11 +11,9 @@ import difflib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from models.problems import InputError, Place, Problem, did_you_mean
-
-from scheduler.review.check import parse_date
+from models.tables import TABLE_SUFFIXES, parse_date, read_table, split_sheet
 
 COLUMNS = ("task", "status", "actual_start", "actual_finish", "remaining_days")
 STATUSES = ("done", "started", "not_started")
@@ -31,39 +29,14 @@ class Progress:
     row: int
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    return "" if text.lower() == "nan" else text
-
-
-def _rows(file: Path, shown: str) -> list[list[Any]]:
-    """Header + rows as raw cells (CSV in UTF-8 or GBK, or the first sheet of an Excel workbook)."""
-    from scheduler.review.check import _read_csv, _read_xlsx
-
-    suffix = file.suffix.lower()
-    if suffix == ".csv":
-        return _read_csv(file, shown)
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(file, shown)
-    raise InputError([Problem(Place(shown), "", f"'{file.suffix or file.name}' is not a progress table",
-                              "give progress.csv or progress.xlsx")])
-
-
 def read_progress(path: str | Path, task_ids: list[str], as_of: date, project_start: date) -> dict[str, Progress]:
     """Task id → its reported progress. Raises InputError listing every bad row."""
-    file, shown = Path(path), str(path)
-    if not file.is_file():
-        raise InputError([Problem(Place(shown), "", "does not exist", "give the path of progress.csv or .xlsx")])
-    try:
-        rows = _rows(file, shown)
-    except OSError as exc:
-        raise InputError([Problem(Place(shown), "", f"cannot be read ({exc.__class__.__name__})",
-                                  "check the path and that no other program locks it")]) from None
-    header = [_text(c).lower().lstrip("\ufeff") for c in rows[0]] if rows else []
+    shown = str(path)
+    if not split_sheet(path)[0].lower().endswith(TABLE_SUFFIXES):
+        raise InputError([Problem(Place(shown), "", f"'{Path(path).suffix or Path(path).name}' is not a progress "
+                                  "table", "give progress.csv or progress.xlsx")])
+    table = read_table(path, shown, required=("task", "status"))
+    header = [h.lower() for h in table.header]
     problems: list[Problem] = []
 
     def bad(row: int, col: str | None, message: str, fix: str) -> None:
@@ -79,13 +52,9 @@ def read_progress(path: str | Path, task_ids: list[str], as_of: date, project_st
                 else "the columns are " + ", ".join(COLUMNS))
     if problems:
         raise InputError(problems)
-    col = {h: i for i, h in reversed(list(enumerate(header)))}
     known = set(task_ids)
     out: dict[str, Progress] = {}
-    for n, raw in enumerate(rows[1:], start=2):
-        cell = {h: _text(raw[i]) if i < len(raw) else "" for h, i in col.items()}
-        if not any(cell.values()):
-            continue
+    for n, cell in table.records(fold=True):
         tid, status = cell.get("task", ""), cell.get("status", "").lower().replace(" ", "_")
         if not tid:
             bad(n, "task", "this row has no task id", "fill in the task id, or delete the row")
