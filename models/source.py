@@ -169,42 +169,52 @@ def _expand_tables(data: dict, base: Path, file: str, smap: SourceMap, problems:
             broken.add(path)
             continue
         if path in DATE_LIST_SECTIONS:
-            dates = []
-            for i, r in enumerate(rows):
-                if r.get("date") is None:
-                    problems.append(Problem(smap.place(path + (i,)), path_str(path + (i,)), "row has no 'date'",
-                                            "the table needs a 'date' column with one YYYY-MM-DD date per row"))
-                    continue
-                smap.places[path + (len(dates),)] = smap.place(path + (i, "date"))
-                dates.append(r["date"])
-            parent[path[-1]] = dates
+            parent[path[-1]] = _dates_of(rows, path, smap, problems)
         elif path in DICT_SECTIONS:
-            value_col = DICT_SECTIONS[path]
-            out: dict[str, Any] = {}
-            for i, r in enumerate(rows):
-                key = r.pop("id", None)
-                if key is None:
-                    problems.append(Problem(smap.place(path + (i,)), path_str(path + (i,)), "row has no 'id'",
-                                            "add an 'id' column and fill it in every row"))
-                    continue
-                if key in out:
-                    problems.append(Problem(smap.place(path + (i, "id")), path_str(path + (key,)),
-                                            f"duplicate id '{key}' (first at {_short(smap.place(path + (key,)))})",
-                                            "give each row its own id; the second row would replace the first"))
-                    continue
-                if value_col and r.get(value_col) is None:
-                    problems.append(Problem(smap.place(path + (i,)), path_str(path + (key,)),
-                                            f"row '{key}' has no '{value_col}'",
-                                            f"the table needs columns id and {value_col}, e.g. excavator,2"))
-                    continue
-                out[key] = r.get(value_col) if value_col else r
-                for col in list(smap.places):
-                    if col[: len(path) + 1] == path + (i,):
-                        smap.add(path + (key,) + col[len(path) + 1:], smap.places[col])
-            parent[path[-1]] = out
+            parent[path[-1]] = _keyed_by_id(rows, path, smap, problems)
         else:
             parent[path[-1]] = rows
     return broken
+
+
+def _dates_of(rows: list[dict[str, Any]], path: PathKey, smap: SourceMap, problems: list[Problem]) -> list[str]:
+    """A days_off / work_days table as its list of dates; each date keeps its row as its place."""
+    dates = []
+    for i, r in enumerate(rows):
+        if r.get("date") is None:
+            problems.append(Problem(smap.place(path + (i,)), path_str(path + (i,)), "row has no 'date'",
+                                    "the table needs a 'date' column with one YYYY-MM-DD date per row"))
+            continue
+        smap.places[path + (len(dates),)] = smap.place(path + (i, "date"))
+        dates.append(r["date"])
+    return dates
+
+
+def _keyed_by_id(rows: list[dict[str, Any]], path: PathKey, smap: SourceMap, problems: list[Problem]) -> dict:
+    """A trades / equipment table as the mapping project.yaml would hold: id → row (or its value column)."""
+    value_col = DICT_SECTIONS[path]
+    out: dict[str, Any] = {}
+    for i, r in enumerate(rows):
+        key = r.pop("id", None)
+        if key is None:
+            problems.append(Problem(smap.place(path + (i,)), path_str(path + (i,)), "row has no 'id'",
+                                    "add an 'id' column and fill it in every row"))
+            continue
+        if key in out:
+            problems.append(Problem(smap.place(path + (i, "id")), path_str(path + (key,)),
+                                    f"duplicate id '{key}' (first at {_short(smap.place(path + (key,)))})",
+                                    "give each row its own id; the second row would replace the first"))
+            continue
+        if value_col and r.get(value_col) is None:
+            problems.append(Problem(smap.place(path + (i,)), path_str(path + (key,)),
+                                    f"row '{key}' has no '{value_col}'",
+                                    f"the table needs columns id and {value_col}, e.g. excavator,2"))
+            continue
+        out[key] = r.get(value_col) if value_col else r
+        for col in list(smap.places):
+            if col[: len(path) + 1] == path + (i,):
+                smap.add(path + (key,) + col[len(path) + 1:], smap.places[col])
+    return out
 
 
 def _short(place: Place) -> str:

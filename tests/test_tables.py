@@ -29,6 +29,12 @@ def zones_rows(folder: Path) -> list[list[str]]:
     return [line.split(",") for line in text.splitlines()]
 
 
+def point_zones_at(folder: Path, ref: str) -> None:
+    """project.yaml's site.zones names `ref` instead of zones.csv."""
+    text = (folder / "project.yaml").read_text(encoding="utf-8")
+    (folder / "project.yaml").write_text(text.replace("zones: zones.csv", f"zones: {ref}"), encoding="utf-8")
+
+
 def write_xlsx(path: Path, sheets: dict[str, list[list]]) -> None:
     from openpyxl import Workbook
 
@@ -54,9 +60,7 @@ def test_xlsx_sheet_chosen_with_hash(project_dir: Path) -> None:
     rows = zones_rows(project_dir)
     other = [["id", "name"], ["X9", "别的表"]]
     write_xlsx(project_dir / "zones.xlsx", {"说明": other, "区域": rows})
-    yaml_text = (project_dir / "project.yaml").read_text(encoding="utf-8")
-    (project_dir / "project.yaml").write_text(yaml_text.replace("zones: zones.csv", "zones: zones.xlsx#区域"),
-                                              encoding="utf-8")
+    point_zones_at(project_dir, "zones.xlsx#区域")
     (project_dir / "zones.csv").unlink()
     project, problems = load_project(project_dir)
     assert not [p for p in problems if not p.warning]
@@ -68,9 +72,7 @@ def test_problem_in_a_chosen_sheet_names_the_sheet(project_dir: Path) -> None:
     rows = zones_rows(project_dir)
     rows[2][2] = "raod"
     write_xlsx(project_dir / "zones.xlsx", {"区域": rows})
-    yaml_text = (project_dir / "project.yaml").read_text(encoding="utf-8")
-    (project_dir / "project.yaml").write_text(yaml_text.replace("zones: zones.csv", "zones: zones.xlsx#区域"),
-                                              encoding="utf-8")
+    point_zones_at(project_dir, "zones.xlsx#区域")
     with pytest.raises(InputError) as exc:
         load_project(project_dir)
     assert any(str(p).startswith(f"{project_dir / 'zones.xlsx#区域'}:row 3, column kind: site.zones[1].kind: ")
@@ -79,9 +81,7 @@ def test_problem_in_a_chosen_sheet_names_the_sheet(project_dir: Path) -> None:
 
 def test_unknown_sheet_is_one_clear_problem(project_dir: Path) -> None:
     write_xlsx(project_dir / "zones.xlsx", {"说明": [["x"]], "区域": zones_rows(project_dir)})
-    yaml_text = (project_dir / "project.yaml").read_text(encoding="utf-8")
-    (project_dir / "project.yaml").write_text(yaml_text.replace("zones: zones.csv", "zones: zones.xlsx#区"),
-                                              encoding="utf-8")
+    point_zones_at(project_dir, "zones.xlsx#区")
     with pytest.raises(InputError) as exc:
         load_project(project_dir)
     line, = [str(p) for p in exc.value.problems]
@@ -90,9 +90,7 @@ def test_unknown_sheet_is_one_clear_problem(project_dir: Path) -> None:
 
 
 def test_missing_workbook_named_with_a_sheet(project_dir: Path) -> None:
-    yaml_text = (project_dir / "project.yaml").read_text(encoding="utf-8")
-    (project_dir / "project.yaml").write_text(yaml_text.replace("zones: zones.csv", "zones: zone.xlsx#区域"),
-                                              encoding="utf-8")
+    point_zones_at(project_dir, "zone.xlsx#区域")
     with pytest.raises(InputError) as exc:
         load_project(project_dir)
     line, = [str(p) for p in exc.value.problems]
@@ -140,3 +138,13 @@ def test_cells_and_dates() -> None:
     assert parse_date("2027.3.8") == parse_date(datetime(2027, 3, 8, 9, 30)) == date(2027, 3, 8)
     assert split_sheet("a/b.XLSX#进度 表") == ("a/b.XLSX", "进度 表")
     assert split_sheet("a#b.csv") == ("a#b.csv", None)
+
+
+def test_ledger_sheet_found_by_its_columns_or_named(tmp_path: Path) -> None:
+    path = tmp_path / "schedule.xlsx"
+    ledger = [["ID", "Start", "Finish"], ["R1:excavate", "2027-03-01", "2027-03-02"]]
+    write_xlsx(path, {"说明": [["本表由 digonce 生成"]], "台账": ledger})
+    required = ("id", "start", "finish")
+    assert read_table(path, required=required).header == ["ID", "Start", "Finish"]
+    assert read_table(path).header == ["本表由 digonce 生成"]  # nothing required: the first sheet
+    assert read_table(f"{path}#说明", required=required).header == ["本表由 digonce 生成"]  # a named sheet wins

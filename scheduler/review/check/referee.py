@@ -242,48 +242,55 @@ class _Checker:
 
     # ---------------------------------------------------------------- R3
     def r3(self) -> None:
-        info = self.p.project
         for tid, s in self.st.items():
-            t = self.tasks[tid]
-            key = t.calendar
             if s.finish < s.start:
                 self.add("R3", tid, s.start, f"finishes on {s.finish}, before it starts on {s.start}")
             else:
-                if not self.cal.is_working(key, s.start):
-                    self.add("R3", tid, s.start, f"starts on {s.start}, {self.why_off(key, s.start)}")
-                if s.finish != s.start and not self.cal.is_working(key, s.finish):
-                    self.add("R3", tid, s.finish, f"finishes on {s.finish}, {self.why_off(key, s.finish)}")
-                n = len(self.work[tid])
-                if n != t.days and not self.history(tid):
-                    unit = "calendar day" if key == ALL_DAYS else "working day"
-                    self.add("R3", tid, s.start, f"{s.start} to {s.finish} holds {n} {unit}{'s' if n != 1 else ''}"
-                             f" but the task needs {t.days}, without interruption")
-                if s.days and sorted(set(s.days)) != self.work[tid]:
-                    extra = sorted(set(s.days) - set(self.work[tid]))
-                    missing = sorted(set(self.work[tid]) - set(s.days))
-                    parts = ([f"lists {_ids(d.isoformat() for d in extra)}, which "
-                              + ("is not a working day" if len(extra) == 1 else "are not working days")
-                              + " between its start and finish"] if extra else [])
-                    if missing:
-                        parts.append(f"omits the working day{'s' if len(missing) > 1 else ''} "
-                                     + _ids(d.isoformat() for d in missing))
-                    if not parts:
-                        parts.append("lists a day twice")
-                    self.add("R3", tid, (extra or missing or [s.start])[0], "its days list " + "; ".join(parts))
-            if s.start < info.start:
-                self.add("R3", tid, s.start, f"starts on {s.start}, before the project start {info.start}")
-            as_of = self.schedule.as_of
-            if as_of and s.start < as_of and not self.history(tid):
-                self.add("R3", tid, s.start, f"starts on {s.start}, before the re-plan's as-of date {as_of}, but "
-                         "progress reports it neither done nor started")
-            if as_of and s.status == "done" and s.finish >= as_of:
-                self.add("R3", tid, s.finish, f"is reported done but finishes on {s.finish}, not before as-of {as_of}")
-            if t.earliest and s.start < t.earliest:
-                self.add("R3", tid, s.start, f"starts on {s.start}, before its earliest date {t.earliest}")
-            if info.deadline and s.finish > info.deadline:
-                self.add("R3", tid, s.finish, f"finishes on {s.finish}, after the project deadline {info.deadline}")
-            if t.deadline and s.finish > t.deadline:
-                self.add("R3", tid, s.finish, f"finishes on {s.finish}, after its deadline {t.deadline}")
+                self.r3_span(tid, s)
+            self.r3_windows(tid, s)
+
+    def r3_span(self, tid: str, s: ScheduledTask) -> None:
+        """Start and finish on working days, holding exactly the task's days (and its listed `days`)."""
+        t = self.tasks[tid]
+        key = t.calendar
+        if not self.cal.is_working(key, s.start):
+            self.add("R3", tid, s.start, f"starts on {s.start}, {self.why_off(key, s.start)}")
+        if s.finish != s.start and not self.cal.is_working(key, s.finish):
+            self.add("R3", tid, s.finish, f"finishes on {s.finish}, {self.why_off(key, s.finish)}")
+        n = len(self.work[tid])
+        if n != t.days and not self.history(tid):
+            unit = "calendar day" if key == ALL_DAYS else "working day"
+            self.add("R3", tid, s.start, f"{s.start} to {s.finish} holds {n} {unit}{'s' if n != 1 else ''}"
+                     f" but the task needs {t.days}, without interruption")
+        if s.days and sorted(set(s.days)) != self.work[tid]:
+            extra = sorted(set(s.days) - set(self.work[tid]))
+            missing = sorted(set(self.work[tid]) - set(s.days))
+            parts = ([f"lists {_ids(d.isoformat() for d in extra)}, which "
+                      + ("is not a working day" if len(extra) == 1 else "are not working days")
+                      + " between its start and finish"] if extra else [])
+            if missing:
+                parts.append(f"omits the working day{'s' if len(missing) > 1 else ''} "
+                             + _ids(d.isoformat() for d in missing))
+            if not parts:
+                parts.append("lists a day twice")
+            self.add("R3", tid, (extra or missing or [s.start])[0], "its days list " + "; ".join(parts))
+
+    def r3_windows(self, tid: str, s: ScheduledTask) -> None:
+        """Project start and deadline, the task's earliest and deadline, and a re-plan's as-of date."""
+        t, info, as_of = self.tasks[tid], self.p.project, self.schedule.as_of
+        if s.start < info.start:
+            self.add("R3", tid, s.start, f"starts on {s.start}, before the project start {info.start}")
+        if as_of and s.start < as_of and not self.history(tid):
+            self.add("R3", tid, s.start, f"starts on {s.start}, before the re-plan's as-of date {as_of}, but "
+                     "progress reports it neither done nor started")
+        if as_of and s.status == "done" and s.finish >= as_of:
+            self.add("R3", tid, s.finish, f"is reported done but finishes on {s.finish}, not before as-of {as_of}")
+        if t.earliest and s.start < t.earliest:
+            self.add("R3", tid, s.start, f"starts on {s.start}, before its earliest date {t.earliest}")
+        if info.deadline and s.finish > info.deadline:
+            self.add("R3", tid, s.finish, f"finishes on {s.finish}, after the project deadline {info.deadline}")
+        if t.deadline and s.finish > t.deadline:
+            self.add("R3", tid, s.finish, f"finishes on {s.finish}, after its deadline {t.deadline}")
 
     # ---------------------------------------------------------------- R4
     def r4(self) -> None:
@@ -322,6 +329,10 @@ class _Checker:
                 elif t.kind in SURFACE_KINDS and bfs and s.start <= bfs.finish:
                     self.add("R5", t.id, s.start, f"surface work on {z} starts on {s.start}, before {z} is "
                              f"backfilled (backfill finishes on {bfs.finish})")
+        self.r5_listed_openings()
+
+    def r5_listed_openings(self) -> None:
+        """The openings a schedule lists (schedule.json) match those its excavations and backfills make."""
         listed = self.schedule.openings
         if not listed:
             return
@@ -438,6 +449,10 @@ class _Checker:
                          and any(q.from_ <= d <= q.to for d in run)]
                 self.add("R9", tid, run[0], f"{t.outage.type} outage for {_ids(t.outage.serves)} on a quiet day of "
                          f"{_ids(names)}" + _until(run), run[-1])
+        self.r9_gaps(cuts)
+
+    def r9_gaps(self, cuts: list[tuple[str, Task]]) -> None:
+        """Two outages of a type for a shared building: no overlap, and OUTAGE_GAP_DAYS apart."""
         for i, (aid, a) in enumerate(cuts):
             for bid, b in cuts[i + 1:]:
                 if a.outage.type != b.outage.type:
