@@ -110,7 +110,13 @@ def _construct(node: yaml.Node, path: PathKey, smap: SourceMap, file: str, probl
 
 
 def _table_rows(table: Table, path: PathKey, smap: SourceMap) -> list[dict[str, Any]]:
-    """A table's rows as dicts of its filled cells; dotted headers (`cutover.outage`) become nested dicts."""
+    """A table's rows as dicts of its filled cells; dotted headers (`cutover.outage`) become nested dicts.
+
+    Raises InputError when two columns have one name: one of them would silently be ignored."""
+    twice = sorted({h for h in table.header if h and table.header.count(h) > 1})
+    if twice:
+        raise InputError([Problem(Place(table.shown, row=1, field=h), "", f"has the column '{h}' twice",
+                                  "keep one column of each name") for h in twice])
     rows = []
     for i, (row_no, record) in enumerate(table.records()):
         row_path = path + (i,)

@@ -105,9 +105,7 @@ def read_table(path: str | Path, shown: str | None = None, *, required: Iterable
         raise InputError([Problem(Place(shown), "", "does not exist", "check the file name and its folder")])
     suffix = file.suffix.lower()
     try:
-        if suffix == ".csv":
-            if sheet is not None:  # split_sheet only splits workbooks; kept for a caller passing one
-                raise InputError([Problem(Place(shown), "", "a CSV file has no sheets", "remove '#…'")])
+        if suffix == ".csv":  # never with a sheet: split_sheet only splits workbook names
             grid = _csv_grid(file, shown)
         elif suffix in (".xlsx", ".xlsm"):
             grid = _xlsx_grid(file, shown, sheet, [c.lower() for c in required])

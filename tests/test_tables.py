@@ -148,3 +148,13 @@ def test_ledger_sheet_found_by_its_columns_or_named(tmp_path: Path) -> None:
     assert read_table(path, required=required).header == ["ID", "Start", "Finish"]
     assert read_table(path).header == ["本表由 digonce 生成"]  # nothing required: the first sheet
     assert read_table(f"{path}#说明", required=required).header == ["本表由 digonce 生成"]  # a named sheet wins
+
+
+def test_input_table_with_a_column_twice(project_dir: Path) -> None:
+    text = (project_dir / "zones.csv").read_text(encoding="utf-8")
+    (project_dir / "zones.csv").write_text(text.replace("max_open_days", "kind", 1), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_project(project_dir)
+    line, = [str(p) for p in exc.value.problems]
+    assert line == (f"{project_dir / 'zones.csv'}:row 1, column kind: site.zones: table 'zones.csv' has the column "
+                    "'kind' twice — keep one column of each name")

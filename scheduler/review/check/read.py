@@ -18,13 +18,12 @@ from models.problems import InputError, Place, Problem
 from models.project import Project
 from models.schedule import LEDGER_COLUMNS, OutageInfo, Schedule, ScheduledTask
 from models.source import path_str
-from models.tables import Table, parse_date, read_table, split_sheet
+from models.tables import TABLE_SUFFIXES, Table, parse_date, read_table, split_sheet
 
 from scheduler.plan.calendars import Calendars
 from scheduler.plan.expand import Task
 
 LEDGER_REQUIRED = ("id", "start", "finish")
-LEDGER_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
 
 def _problem(file: str, message: str, fix: str = "", *, row: int | None = None, field: str | None = None,
@@ -46,7 +45,7 @@ def read_schedule_file(path: str | Path, project: Project, tasks: list[Task]) ->
     if suffix == ".json":
         sched, rows = _read_json(file, shown)
         where = [f"tasks[{i}]" for i in range(len(sched.tasks))]
-    elif suffix in LEDGER_SUFFIXES:
+    elif suffix in TABLE_SUFFIXES:
         parsed = _ledger_tasks(read_table(path, shown, required=LEDGER_REQUIRED))
         rows = [n for n, _ in parsed]
         where = [""] * len(parsed)
