@@ -10,6 +10,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 FORMAT = "digonce-schedule/1"
+# The ledger (台账, SPEC §7): a schedule as one row per task, written by publish and read back by check.
+LEDGER_COLUMNS = ("id", "name", "trade", "contractor", "zone", "building", "start", "finish", "days", "noisy",
+                  "underground", "outage", "predecessors")
 
 
 class _Model(BaseModel):

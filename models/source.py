@@ -7,12 +7,14 @@ places, so that validation errors can point at a YAML line:column or a table row
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .problems import InputError, Place, Problem
+from .tables import TABLE_SUFFIXES, Table, is_table_ref, read_table, split_sheet
 
 PathKey = tuple[str | int, ...]
 
@@ -23,7 +25,6 @@ LIST_SECTIONS: set[PathKey] = {
 }
 DICT_SECTIONS: dict[PathKey, str | None] = {("trades",): None, ("equipment",): "capacity"}
 DATE_LIST_SECTIONS = {("calendar", "days_off"), ("calendar", "work_days")}
-TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
 
 class SourceMap:
@@ -108,47 +109,28 @@ def _construct(node: yaml.Node, path: PathKey, smap: SourceMap, file: str, probl
         return node.value
 
 
-def _cell(value: Any) -> Any:
-    """Normalise one table cell to text; empty means 'not given'."""
-    if value is None:
-        return None
-    text = str(value).strip()
-    if text == "" or text.lower() == "nan":
-        return None
-    if re.fullmatch(r"-?\d+\.0", text):
-        text = text[:-2]
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2} 00:00:00", text):
-        text = text[:10]
-    return text
+def _table_rows(table: Table, path: PathKey, smap: SourceMap) -> list[dict[str, Any]]:
+    """A table's rows as dicts of its filled cells; dotted headers (`cutover.outage`) become nested dicts.
 
-
-def read_table(file: Path, shown: str, path: PathKey, smap: SourceMap) -> list[dict[str, Any]]:
-    """Rows of a CSV/XLSX table as dicts; dotted headers (`cutover.outage`) become nested dicts."""
-    import pandas as pd
-
-    if file.suffix.lower() == ".csv":
-        df = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=True)
-        first_row = 2  # header is line 1
-    else:
-        df = pd.read_excel(file, dtype=str, keep_default_na=False)
-        first_row = 2
+    Raises InputError when two columns have one name: one of them would silently be ignored."""
+    twice = sorted({h for h in table.header if h and table.header.count(h) > 1})
+    if twice:
+        raise InputError([Problem(Place(table.shown, row=1, field=h), "", f"has the column '{h}' twice",
+                                  "keep one column of each name") for h in twice])
     rows = []
-    for i, record in enumerate(df.to_dict(orient="records")):
+    for i, (row_no, record) in enumerate(table.records()):
         row_path = path + (i,)
-        row_no = first_row + i
-        smap.add(row_path, Place(shown, row=row_no))
+        smap.add(row_path, Place(table.shown, row=row_no))
         item: dict[str, Any] = {}
-        for col, raw in record.items():
-            value = _cell(raw)
-            col = str(col).strip()
-            if value is None or col.startswith("Unnamed"):
+        for col, value in record.items():
+            if not value:
                 continue
             keys = col.split(".")
             target = item
             for k in keys[:-1]:
                 target = target.setdefault(k, {})
             target[keys[-1]] = value
-            smap.add(row_path + tuple(keys), Place(shown, row=row_no, field=col))
+            smap.add(row_path + tuple(keys), Place(table.shown, row=row_no, field=col))
         rows.append(item)
     return rows
 
@@ -166,27 +148,21 @@ def _expand_tables(data: dict, base: Path, file: str, smap: SourceMap, problems:
         if not isinstance(parent, dict):
             continue
         ref = parent.get(path[-1])
-        if not (isinstance(ref, str) and ref.lower().endswith(TABLE_SUFFIXES)):
+        if not (isinstance(ref, str) and is_table_ref(ref)):
             continue
-        table = base / ref
+        name, _ = split_sheet(ref)
         place = smap.place(path)
-        if not table.is_file():
-            problems.append(Problem(place, path_str(path), f"table file '{ref}' not found next to {Path(file).name}",
-                                    _missing_table_fix(base, ref)))
+        if not (base / name).is_file():
+            problems.append(Problem(place, path_str(path), f"table file '{name}' not found next to {Path(file).name}",
+                                    _missing_table_fix(base, name)))
             broken.add(path)
             continue
         shown = str(Path(file).parent / ref)
         try:
-            rows = read_table(table, shown, path, smap)
-        except UnicodeDecodeError as exc:
-            problems.append(Problem(Place(shown), path_str(path), f"table '{ref}' is not UTF-8 text "
-                                    f"(byte {exc.start} cannot be read; Excel's plain 'CSV' is saved as GBK)",
-                                    "in Excel use Save As → 'CSV UTF-8 (逗号分隔)', or save the table as .xlsx"))
-            broken.add(path)
-            continue
-        except Exception as exc:  # pandas/openpyxl raise many kinds; all mean "unreadable table"
-            problems.append(Problem(Place(shown), path_str(path), f"cannot read table '{ref}': {exc}",
-                                    "save it as UTF-8 CSV or XLSX with one header row"))
+            rows = _table_rows(read_table(base / ref, shown), path, smap)
+        except InputError as exc:
+            problems.extend(replace(p, path=path_str(path), message=f"table '{ref}' {p.message}")
+                            for p in exc.problems)
             broken.add(path)
             continue
         wanted = "date" if path in DATE_LIST_SECTIONS else DICT_SECTIONS.get(path)
@@ -199,42 +175,52 @@ def _expand_tables(data: dict, base: Path, file: str, smap: SourceMap, problems:
             broken.add(path)
             continue
         if path in DATE_LIST_SECTIONS:
-            dates = []
-            for i, r in enumerate(rows):
-                if r.get("date") is None:
-                    problems.append(Problem(smap.place(path + (i,)), path_str(path + (i,)), "row has no 'date'",
-                                            "the table needs a 'date' column with one YYYY-MM-DD date per row"))
-                    continue
-                smap.places[path + (len(dates),)] = smap.place(path + (i, "date"))
-                dates.append(r["date"])
-            parent[path[-1]] = dates
+            parent[path[-1]] = _dates_of(rows, path, smap, problems)
         elif path in DICT_SECTIONS:
-            value_col = DICT_SECTIONS[path]
-            out: dict[str, Any] = {}
-            for i, r in enumerate(rows):
-                key = r.pop("id", None)
-                if key is None:
-                    problems.append(Problem(smap.place(path + (i,)), path_str(path + (i,)), "row has no 'id'",
-                                            "add an 'id' column and fill it in every row"))
-                    continue
-                if key in out:
-                    problems.append(Problem(smap.place(path + (i, "id")), path_str(path + (key,)),
-                                            f"duplicate id '{key}' (first at {_short(smap.place(path + (key,)))})",
-                                            "give each row its own id; the second row would replace the first"))
-                    continue
-                if value_col and r.get(value_col) is None:
-                    problems.append(Problem(smap.place(path + (i,)), path_str(path + (key,)),
-                                            f"row '{key}' has no '{value_col}'",
-                                            f"the table needs columns id and {value_col}, e.g. excavator,2"))
-                    continue
-                out[key] = r.get(value_col) if value_col else r
-                for col in list(smap.places):
-                    if col[: len(path) + 1] == path + (i,):
-                        smap.add(path + (key,) + col[len(path) + 1:], smap.places[col])
-            parent[path[-1]] = out
+            parent[path[-1]] = _keyed_by_id(rows, path, smap, problems)
         else:
             parent[path[-1]] = rows
     return broken
+
+
+def _dates_of(rows: list[dict[str, Any]], path: PathKey, smap: SourceMap, problems: list[Problem]) -> list[str]:
+    """A days_off / work_days table as its list of dates; each date keeps its row as its place."""
+    dates = []
+    for i, r in enumerate(rows):
+        if r.get("date") is None:
+            problems.append(Problem(smap.place(path + (i,)), path_str(path + (i,)), "row has no 'date'",
+                                    "the table needs a 'date' column with one YYYY-MM-DD date per row"))
+            continue
+        smap.places[path + (len(dates),)] = smap.place(path + (i, "date"))
+        dates.append(r["date"])
+    return dates
+
+
+def _keyed_by_id(rows: list[dict[str, Any]], path: PathKey, smap: SourceMap, problems: list[Problem]) -> dict:
+    """A trades / equipment table as the mapping project.yaml would hold: id → row (or its value column)."""
+    value_col = DICT_SECTIONS[path]
+    out: dict[str, Any] = {}
+    for i, r in enumerate(rows):
+        key = r.pop("id", None)
+        if key is None:
+            problems.append(Problem(smap.place(path + (i,)), path_str(path + (i,)), "row has no 'id'",
+                                    "add an 'id' column and fill it in every row"))
+            continue
+        if key in out:
+            problems.append(Problem(smap.place(path + (i, "id")), path_str(path + (key,)),
+                                    f"duplicate id '{key}' (first at {_short(smap.place(path + (key,)))})",
+                                    "give each row its own id; the second row would replace the first"))
+            continue
+        if value_col and r.get(value_col) is None:
+            problems.append(Problem(smap.place(path + (i,)), path_str(path + (key,)),
+                                    f"row '{key}' has no '{value_col}'",
+                                    f"the table needs columns id and {value_col}, e.g. excavator,2"))
+            continue
+        out[key] = r.get(value_col) if value_col else r
+        for col in list(smap.places):
+            if col[: len(path) + 1] == path + (i,):
+                smap.add(path + (key,) + col[len(path) + 1:], smap.places[col])
+    return out
 
 
 def _short(place: Place) -> str:

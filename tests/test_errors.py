@@ -7,7 +7,7 @@ Each case is a folder `tests/broken/<case>/project.yaml` (plus its tables). `CAS
 lines `digonce validate` prints for it, with the case folder stripped from the file names and the
 closing "N problem(s) in …" line left out. Folders starting with `_` are valid projects. Two table
 files are written by the tests themselves instead of being committed: `works.xlsx` (binary) and a
-GBK-encoded `zones.csv` (an editor would "fix" it).
+UTF-16 `zones.csv` (an editor would "fix" it).
 """
 
 from __future__ import annotations
@@ -220,9 +220,9 @@ GENERATED: dict[str, list[str]] = {
         " — use a positive number",
         "works.xlsx:row 4, column type: works[2].type: 'surfce' is not a work type — did you mean 'surface'?",
     ],
-    "table-csv-gbk": [
-        "zones.csv: site.zones: table 'zones.csv' is not UTF-8 text (byte 31 cannot be read; Excel's plain 'CSV'"
-        " is saved as GBK) — in Excel use Save As → 'CSV UTF-8 (逗号分隔)', or save the table as .xlsx",
+    "table-csv-utf16": [
+        "zones.csv: site.zones: table 'zones.csv' is neither UTF-8 nor GBK text (byte 0 cannot be read)"
+        " — in Excel use Save As → 'CSV UTF-8 (逗号分隔)', or save it as .xlsx",
     ],
 }
 
@@ -243,9 +243,9 @@ def _write_tables(name: str, folder: Path) -> None:
              "crane_zones": "R2", "days": "shaft:0;install:15"},
             {"id": "pave", "type": "surfce", "trade": "paving", "zones": "R1:2", "after": "wm+1"},
         ]).to_excel(folder / "works.xlsx", index=False)
-    elif name == "table-csv-gbk":
+    elif name == "table-csv-utf16":  # Excel's "Unicode Text"; a GBK table is read (tests/test_tables.py)
         text = "id,name,kind,length_m,links\nR1,北路,road,60,R2\nR2,中路,road,40,A1\nA1,门前,apron,10,R2\nG1,绿地,green,20,A1\n"
-        (folder / "zones.csv").write_bytes(text.encode("gbk"))
+        (folder / "zones.csv").write_bytes(text.encode("utf-16"))
 
 
 def _validate(folder: Path):

@@ -7,10 +7,7 @@ import io
 import pandas as pd
 
 from models.project import Project
-from models.schedule import Schedule
-
-COLUMNS = ["id", "name", "trade", "contractor", "zone", "building", "start", "finish", "days", "noisy",
-           "underground", "outage", "predecessors"]
+from models.schedule import LEDGER_COLUMNS, Schedule
 
 
 def ledger_frame(schedule: Schedule, project: Project) -> pd.DataFrame:
@@ -24,7 +21,7 @@ def ledger_frame(schedule: Schedule, project: Project) -> pd.DataFrame:
             "underground": "yes" if t.underground else "no",
             "outage": f"{t.outage.type} {t.outage.hours} → {';'.join(t.outage.serves)}" if t.outage else "",
             "predecessors": ";".join(t.after)})
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return pd.DataFrame(rows, columns=list(LEDGER_COLUMNS))
 
 
 def ledger_csv(schedule: Schedule, project: Project) -> bytes:
@@ -37,7 +34,7 @@ def ledger_xlsx(schedule: Schedule, project: Project) -> bytes:
         df = ledger_frame(schedule, project)
         df.to_excel(xl, index=False, sheet_name="台账")
         sheet = xl.sheets["台账"]
-        for i, col in enumerate(COLUMNS):
+        for i, col in enumerate(LEDGER_COLUMNS):
             width = max([len(col)] + [len(str(v)) for v in df[col].head(200)])
             sheet.column_dimensions[sheet.cell(1, i + 1).column_letter].width = min(60, width + 2)
         sheet.freeze_panes = "B2"

@@ -1,8 +1,8 @@
 """The referee (`digonce check`): does a schedule obey every rule of SPEC §5?
 
 Written from the specification alone, never from a solver: every solver test uses it as the judge.
-It reads a schedule (schedule.json, or a ledger CSV/XLSX a project manager edited by hand), rebuilds
-each task's working days from its start, its finish and its calendar, and lists every violation:
+Given a schedule (read by `read.py` from schedule.json or a hand-edited ledger), it rebuilds each task's
+working days from its start, its finish and its calendar, and lists every violation:
 
   TASKS  every expanded task is scheduled exactly once, and nothing else is
   R1     precedences (`after` with lags in working days of the successor's calendar, expansion order)
@@ -22,32 +22,21 @@ ordering broken inside one zone is an R5 violation, not also an R1 one.
 
 from __future__ import annotations
 
-import csv
-import difflib
-import json
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import cache
-from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
 
-from pydantic import ValidationError
-
-from models.problems import InputError, Place, Problem, did_you_mean
+from models.problems import did_you_mean
 from models.project import Building, Entrance, Project
-from models.schedule import OutageInfo, Schedule, ScheduledTask
+from models.schedule import Schedule, ScheduledTask
 from models.site_graph import Access, fire_engine, reachable, walker
-from models.source import path_str
 
 from scheduler.plan.calendars import ALL_DAYS, Calendars, daterange, outage_quiet_days, quiet_days, season_days
 from scheduler.plan.expand import SURFACE_KINDS, Task
 
 RULES = ("TASKS", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10")
-LEDGER_COLUMNS = ("id", "name", "trade", "contractor", "zone", "building", "start", "finish", "days", "noisy",
-                  "underground", "outage", "predecessors")
-LEDGER_REQUIRED = ("id", "start", "finish")
 OUTAGE_GAP_DAYS = 7  # R9: at most one outage of a type per building per 7 calendar days
 
 
@@ -68,237 +57,6 @@ class Violation:
     def sort_key(self) -> tuple:
         rank = RULES.index(self.rule) if self.rule in RULES else len(RULES)
         return rank, self.day or date.min, self.task, self.message
-
-
-# --------------------------------------------------------------------------------------------- reading
-
-def _problem(file: str, message: str, fix: str = "", *, row: int | None = None, field: str | None = None,
-             line: int | None = None, column: int | None = None, path: str = "") -> Problem:
-    return Problem(Place(file, line=line, column=column, row=row, field=field), path, message, fix)
-
-
-_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
-
-
-def parse_date(value: Any) -> date:
-    """A ledger cell as a date: a date/datetime cell, or text 2027-03-08, 2027/3/8, 2027.3.8 (a time is ignored)."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = "" if value is None else str(value).strip()
-    if not text:
-        raise ValueError("is empty")
-    m = _DATE.fullmatch(text)
-    if not m:
-        raise ValueError(f"'{text}' is not a date")
-    try:
-        return date(*map(int, m.groups()))
-    except ValueError:
-        raise ValueError(f"'{text}' is not a real date") from None
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _read_csv(file: Path, shown: str) -> list[list[Any]]:
-    raw = file.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel on a Chinese Windows saves CSV as GBK
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise InputError([_problem(shown, "is neither UTF-8 nor GBK text", "save the ledger as CSV UTF-8")])
-    try:
-        return [row for row in csv.reader(text.splitlines())]
-    except csv.Error as exc:
-        raise InputError([_problem(shown, f"is not a readable CSV file ({exc})", "save it again as CSV")]) from None
-
-
-def _read_xlsx(file: Path, shown: str) -> list[list[Any]]:
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(file, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise InputError([_problem(shown, f"is not a readable Excel workbook ({exc.__class__.__name__})",
-                                   "save it again as .xlsx from Excel/WPS")]) from None
-    try:
-        sheets = [[list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets]
-    finally:
-        wb.close()
-    # The ledger is the first sheet whose header row has id, start and finish.
-    for rows in sheets:
-        if rows and set(LEDGER_REQUIRED) <= {_cell_text(c).lower() for c in rows[0]}:
-            return rows
-    return sheets[0] if sheets else []
-
-
-def _ledger_tasks(rows: list[list[Any]], shown: str) -> list[tuple[int, ScheduledTask]]:
-    """(row number, task) per ledger row; every problem found is raised at once."""
-    if not rows or not any(_cell_text(c) for c in rows[0]):
-        raise InputError([_problem(shown, "has no header row", "the first row names the columns: "
-                                   + ",".join(LEDGER_COLUMNS), row=1)])
-    header = [_cell_text(c).lower().lstrip("\ufeff") for c in rows[0]]
-    col = {}
-    for i, h in enumerate(header):
-        col.setdefault(h, i)
-    missing = [c for c in LEDGER_REQUIRED if c not in col]
-    if missing:
-        raise InputError([_problem(shown, f"missing column '{c}'",
-                                   f"add a '{c}' column to the header row (the ledger needs id, start, finish)"
-                                   + "".join(f"; did you mean '{h}'?" for h in
-                                             difflib.get_close_matches(c, [h for h in header if h], n=1)),
-                                   row=1) for c in missing])
-    problems: list[Problem] = []
-    out: list[tuple[int, ScheduledTask]] = []
-    for n, row in enumerate(rows[1:], start=2):
-        cells = {h: (row[i] if i < len(row) else None) for h, i in col.items()}
-        if not any(_cell_text(v) for v in cells.values()):
-            continue  # blank line
-        tid = _cell_text(cells["id"])
-        if not tid:
-            problems.append(_problem(shown, "this row has no task id", "fill in the id, or delete the row",
-                                     row=n, field="id"))
-            continue
-        dates = {}
-        for c in ("start", "finish"):
-            try:
-                dates[c] = parse_date(cells[c])
-            except ValueError as exc:
-                problems.append(_problem(shown, f"task '{tid}': {c} {exc}",
-                                         "write dates as YYYY-MM-DD, e.g. 2027-03-08", row=n, field=c))
-        if len(dates) == 2:
-            out.append((n, ScheduledTask(id=tid, name=_cell_text(cells.get("name")), start=dates["start"],
-                                         finish=dates["finish"])))
-    if problems:
-        raise InputError(problems)
-    return out
-
-
-def _pydantic_problems(exc: ValidationError, data: Any, shown: str) -> list[Problem]:
-    out = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
-        last = str(loc[-1]) if loc else ""
-        who = ""
-        if len(loc) >= 2 and loc[0] == "tasks" and isinstance(loc[1], int):
-            try:
-                who = f"task '{data['tasks'][loc[1]]['id']}': "
-            except (KeyError, IndexError, TypeError):
-                pass
-        kind, value = err["type"], err.get("input")
-        if kind == "missing":
-            message, fix = f"required field '{last}' is missing", f"add \"{last}\""
-        elif kind.startswith(("date_", "datetime_")):
-            message, fix = f"'{value}' is not a date", "write dates as YYYY-MM-DD, e.g. 2027-03-08"
-        elif kind == "literal_error" and loc == ("format",):
-            message, fix = f"'{value}' is not a digonce schedule format", "this reads format digonce-schedule/1"
-        else:
-            message, fix = err["msg"], "correct the value (see SPEC §7 schedule.json)"
-        out.append(_problem(shown, who + message, fix, path=path_str(loc)))
-    return out
-
-
-def _read_json(file: Path, shown: str) -> tuple[Schedule, list[int | None]]:
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([_problem(shown, f"cannot be read ({exc.__class__.__name__})",
-                                   "give a schedule.json written by digonce solve")]) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError([_problem(shown, f"is not valid JSON: {exc.msg}", "fix the JSON syntax here",
-                                   line=exc.lineno, column=exc.colno)]) from None
-    if not isinstance(data, dict):
-        raise InputError([_problem(shown, "is not a schedule object", "give a schedule.json written by digonce solve")])
-    try:
-        sched = Schedule.model_validate(data)
-    except ValidationError as exc:
-        raise InputError(_pydantic_problems(exc, data, shown)) from None
-    return sched, [None] * len(sched.tasks)
-
-
-def read_schedule_file(path: str | Path, project: Project, tasks: list[Task]) -> Schedule:
-    """A schedule.json, or a ledger (schedule.csv / schedule.xlsx: only id, start and finish matter).
-
-    Ledger rows are completed from the expansion (name, trade, kind, zone…, and the working days rebuilt
-    from the task's calendar). Raises InputError with one line per problem: file, row/column, fix.
-    """
-    file, shown = Path(path), str(path)
-    suffix = file.suffix.lower()
-    if not file.is_file():
-        raise InputError([_problem(shown, "does not exist", "give the path of schedule.json, .csv or .xlsx")])
-    if suffix == ".json":
-        sched, rows = _read_json(file, shown)
-        where = [f"tasks[{i}]" for i in range(len(sched.tasks))]
-    elif suffix in (".csv", ".xlsx", ".xlsm"):
-        try:
-            table = _read_csv(file, shown) if suffix == ".csv" else _read_xlsx(file, shown)
-        except OSError as exc:
-            raise InputError([_problem(shown, f"cannot be read ({exc.__class__.__name__})",
-                                       "check the path and that no other program locks it")]) from None
-        parsed = _ledger_tasks(table, shown)
-        rows = [n for n, _ in parsed]
-        where = [""] * len(parsed)
-        sched = Schedule(project=project.project.id, input_sha256=project.input_sha256,
-                         tasks=_complete(project, tasks, [t for _, t in parsed]))
-    else:
-        raise InputError([_problem(shown, f"'{file.suffix or file.name}' is not a schedule file",
-                                   "give schedule.json, or the ledger schedule.csv / schedule.xlsx")])
-
-    problems = []
-    if sched.project != project.project.id:
-        problems.append(_problem(shown, f"is the schedule of project '{sched.project}', not of "
-                                 f"'{project.project.id}'", "check it against its own project folder",
-                                 path="project"))
-    first: dict[str, int] = {}
-    for i, t in enumerate(sched.tasks):
-        if t.id in first:
-            j = first[t.id]
-            also = f"row {rows[j]}" if rows[j] is not None else f"tasks[{j}]"
-            problems.append(_problem(shown, f"task '{t.id}' is listed twice (also {also})", "keep one entry per task",
-                                     row=rows[i], field="id" if rows[i] is not None else None,
-                                     path=f"{where[i]}.id" if where[i] else ""))
-        else:
-            first[t.id] = i
-    if problems:
-        raise InputError(problems)
-    return sched
-
-
-def _complete(project: Project, tasks: list[Task], rows: list[ScheduledTask]) -> list[ScheduledTask]:
-    """Fill ledger rows from the expansion; their `days` are the working days between start and finish."""
-    by_id = {t.id: t for t in tasks}
-    dates = [d for r in rows for d in (r.start, r.finish)]
-    cal = Calendars(project, max(dates + [project.project.start, project.project.deadline or date.min]))
-    out = []
-    for r in rows:
-        t = by_id.get(r.id)
-        if t is None:
-            out.append(r)
-            continue
-        outage = (OutageInfo(type=t.outage.type, serves=list(t.outage.serves), hours=t.outage.hours,
-                             notice_days=t.outage.notice_days) if t.outage else None)
-        out.append(ScheduledTask(
-            id=t.id, name=t.name, trade=t.trade, kind=t.kind, work=t.work, zone=t.zone, building=t.building,
-            start=r.start, finish=r.finish, days=cal.span(t.calendar, r.start, r.finish), noisy=t.noisy,
-            underground=t.underground, surface=t.surface, hours=list(t.hours), outage=outage,
-            equipment=sorted(t.equipment), after=list(t.after)))
-    return out
-
-
-# --------------------------------------------------------------------------------------------- checking
 
 def _runs(days: Iterable[date], universe: list[date] | None = None) -> list[list[date]]:
     """Split days into runs: consecutive calendar days, or consecutive entries of `universe` (e.g. the
@@ -484,48 +242,55 @@ class _Checker:
 
     # ---------------------------------------------------------------- R3
     def r3(self) -> None:
-        info = self.p.project
         for tid, s in self.st.items():
-            t = self.tasks[tid]
-            key = t.calendar
             if s.finish < s.start:
                 self.add("R3", tid, s.start, f"finishes on {s.finish}, before it starts on {s.start}")
             else:
-                if not self.cal.is_working(key, s.start):
-                    self.add("R3", tid, s.start, f"starts on {s.start}, {self.why_off(key, s.start)}")
-                if s.finish != s.start and not self.cal.is_working(key, s.finish):
-                    self.add("R3", tid, s.finish, f"finishes on {s.finish}, {self.why_off(key, s.finish)}")
-                n = len(self.work[tid])
-                if n != t.days and not self.history(tid):
-                    unit = "calendar day" if key == ALL_DAYS else "working day"
-                    self.add("R3", tid, s.start, f"{s.start} to {s.finish} holds {n} {unit}{'s' if n != 1 else ''}"
-                             f" but the task needs {t.days}, without interruption")
-                if s.days and sorted(set(s.days)) != self.work[tid]:
-                    extra = sorted(set(s.days) - set(self.work[tid]))
-                    missing = sorted(set(self.work[tid]) - set(s.days))
-                    parts = ([f"lists {_ids(d.isoformat() for d in extra)}, which "
-                              + ("is not a working day" if len(extra) == 1 else "are not working days")
-                              + " between its start and finish"] if extra else [])
-                    if missing:
-                        parts.append(f"omits the working day{'s' if len(missing) > 1 else ''} "
-                                     + _ids(d.isoformat() for d in missing))
-                    if not parts:
-                        parts.append("lists a day twice")
-                    self.add("R3", tid, (extra or missing or [s.start])[0], "its days list " + "; ".join(parts))
-            if s.start < info.start:
-                self.add("R3", tid, s.start, f"starts on {s.start}, before the project start {info.start}")
-            as_of = self.schedule.as_of
-            if as_of and s.start < as_of and not self.history(tid):
-                self.add("R3", tid, s.start, f"starts on {s.start}, before the re-plan's as-of date {as_of}, but "
-                         "progress reports it neither done nor started")
-            if as_of and s.status == "done" and s.finish >= as_of:
-                self.add("R3", tid, s.finish, f"is reported done but finishes on {s.finish}, not before as-of {as_of}")
-            if t.earliest and s.start < t.earliest:
-                self.add("R3", tid, s.start, f"starts on {s.start}, before its earliest date {t.earliest}")
-            if info.deadline and s.finish > info.deadline:
-                self.add("R3", tid, s.finish, f"finishes on {s.finish}, after the project deadline {info.deadline}")
-            if t.deadline and s.finish > t.deadline:
-                self.add("R3", tid, s.finish, f"finishes on {s.finish}, after its deadline {t.deadline}")
+                self.r3_span(tid, s)
+            self.r3_windows(tid, s)
+
+    def r3_span(self, tid: str, s: ScheduledTask) -> None:
+        """Start and finish on working days, holding exactly the task's days (and its listed `days`)."""
+        t = self.tasks[tid]
+        key = t.calendar
+        if not self.cal.is_working(key, s.start):
+            self.add("R3", tid, s.start, f"starts on {s.start}, {self.why_off(key, s.start)}")
+        if s.finish != s.start and not self.cal.is_working(key, s.finish):
+            self.add("R3", tid, s.finish, f"finishes on {s.finish}, {self.why_off(key, s.finish)}")
+        n = len(self.work[tid])
+        if n != t.days and not self.history(tid):
+            unit = "calendar day" if key == ALL_DAYS else "working day"
+            self.add("R3", tid, s.start, f"{s.start} to {s.finish} holds {n} {unit}{'s' if n != 1 else ''}"
+                     f" but the task needs {t.days}, without interruption")
+        if s.days and sorted(set(s.days)) != self.work[tid]:
+            extra = sorted(set(s.days) - set(self.work[tid]))
+            missing = sorted(set(self.work[tid]) - set(s.days))
+            parts = ([f"lists {_ids(d.isoformat() for d in extra)}, which "
+                      + ("is not a working day" if len(extra) == 1 else "are not working days")
+                      + " between its start and finish"] if extra else [])
+            if missing:
+                parts.append(f"omits the working day{'s' if len(missing) > 1 else ''} "
+                             + _ids(d.isoformat() for d in missing))
+            if not parts:
+                parts.append("lists a day twice")
+            self.add("R3", tid, (extra or missing or [s.start])[0], "its days list " + "; ".join(parts))
+
+    def r3_windows(self, tid: str, s: ScheduledTask) -> None:
+        """Project start and deadline, the task's earliest and deadline, and a re-plan's as-of date."""
+        t, info, as_of = self.tasks[tid], self.p.project, self.schedule.as_of
+        if s.start < info.start:
+            self.add("R3", tid, s.start, f"starts on {s.start}, before the project start {info.start}")
+        if as_of and s.start < as_of and not self.history(tid):
+            self.add("R3", tid, s.start, f"starts on {s.start}, before the re-plan's as-of date {as_of}, but "
+                     "progress reports it neither done nor started")
+        if as_of and s.status == "done" and s.finish >= as_of:
+            self.add("R3", tid, s.finish, f"is reported done but finishes on {s.finish}, not before as-of {as_of}")
+        if t.earliest and s.start < t.earliest:
+            self.add("R3", tid, s.start, f"starts on {s.start}, before its earliest date {t.earliest}")
+        if info.deadline and s.finish > info.deadline:
+            self.add("R3", tid, s.finish, f"finishes on {s.finish}, after the project deadline {info.deadline}")
+        if t.deadline and s.finish > t.deadline:
+            self.add("R3", tid, s.finish, f"finishes on {s.finish}, after its deadline {t.deadline}")
 
     # ---------------------------------------------------------------- R4
     def r4(self) -> None:
@@ -564,6 +329,10 @@ class _Checker:
                 elif t.kind in SURFACE_KINDS and bfs and s.start <= bfs.finish:
                     self.add("R5", t.id, s.start, f"surface work on {z} starts on {s.start}, before {z} is "
                              f"backfilled (backfill finishes on {bfs.finish})")
+        self.r5_listed_openings()
+
+    def r5_listed_openings(self) -> None:
+        """The openings a schedule lists (schedule.json) match those its excavations and backfills make."""
         listed = self.schedule.openings
         if not listed:
             return
@@ -680,6 +449,10 @@ class _Checker:
                          and any(q.from_ <= d <= q.to for d in run)]
                 self.add("R9", tid, run[0], f"{t.outage.type} outage for {_ids(t.outage.serves)} on a quiet day of "
                          f"{_ids(names)}" + _until(run), run[-1])
+        self.r9_gaps(cuts)
+
+    def r9_gaps(self, cuts: list[tuple[str, Task]]) -> None:
+        """Two outages of a type for a shared building: no overlap, and OUTAGE_GAP_DAYS apart."""
         for i, (aid, a) in enumerate(cuts):
             for bid, b in cuts[i + 1:]:
                 if a.outage.type != b.outage.type:

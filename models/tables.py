@@ -1,0 +1,170 @@
+"""The one reader of CSV/XLSX tables: input tables, ledgers and progress sheets all come through here.
+
+Project managers save tables from Excel or WPS, so a CSV may be UTF-8 (with or without BOM) or, from
+Excel's plain "CSV" on a Chinese Windows, GBK; a workbook may hold several sheets. Every cell comes out
+as stripped text ("" when empty), every problem as one `Problem` line naming the file, never a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from .problems import InputError, Place, Problem, did_you_mean
+
+TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+ENCODINGS = ("utf-8-sig", "gb18030")  # gb18030 is a superset of GBK, what Excel writes on a Chinese Windows
+_SHEET_REF = re.compile(r"(.+\.xls[xm])#(.+)", re.IGNORECASE)
+_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A header and the non-blank rows below it, every cell as text; `rows` pairs each with its
+    spreadsheet row number (the header is row 1), which is what a PM sees in Excel."""
+
+    shown: str
+    header: list[str]
+    rows: list[tuple[int, list[str]]]
+
+    def columns(self, fold: bool = False) -> dict[str, int]:
+        """Column name → index; the first of two same-named columns wins, unnamed columns are left out."""
+        out: dict[str, int] = {}
+        for i, name in enumerate(self.header):
+            if name:
+                out.setdefault(name.lower() if fold else name, i)
+        return out
+
+    def records(self, fold: bool = False) -> Iterator[tuple[int, dict[str, str]]]:
+        """(row number, column → cell) per row with a filled named column; a short row reads as empty cells.
+        `fold` lower-cases the column names."""
+        cols = self.columns(fold)
+        for n, cells in self.rows:
+            record = {name: cells[i] if i < len(cells) else "" for name, i in cols.items()}
+            if any(record.values()):
+                yield n, record
+
+
+def cell_text(value: Any) -> str:
+    """One cell as text: empty for None/NaN, 60 for the float 60.0, a date without its midnight time."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def parse_date(value: Any) -> date:
+    """A cell as a date: a date/datetime cell, or text 2027-03-08, 2027/3/8, 2027.3.8 (a time is ignored)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = cell_text(value)
+    if not text:
+        raise ValueError("is empty")
+    m = _DATE.fullmatch(text)
+    if not m:
+        raise ValueError(f"'{text}' is not a date")
+    try:
+        return date(*map(int, m.groups()))
+    except ValueError:
+        raise ValueError(f"'{text}' is not a real date") from None
+
+
+def split_sheet(ref: str | Path) -> tuple[str, str | None]:
+    """`works.xlsx#工程` → ('works.xlsx', '工程'); anything else → (ref, None)."""
+    m = _SHEET_REF.fullmatch(str(ref))
+    return (m.group(1), m.group(2)) if m else (str(ref), None)
+
+
+def is_table_ref(ref: str) -> bool:
+    """Whether a project.yaml value names a table file (possibly with a `#sheet`)."""
+    return split_sheet(ref)[0].lower().endswith(TABLE_SUFFIXES)
+
+
+def read_table(path: str | Path, shown: str | None = None, *, required: Iterable[str] = ()) -> Table:
+    """Read a CSV or XLSX table; `path` may end in `#sheet` to choose a workbook's sheet.
+
+    Without a sheet, a workbook's table is the first sheet whose header has every `required` column
+    (case-insensitive), else its first sheet. Raises InputError (one problem) when the file cannot be read.
+    """
+    name, sheet = split_sheet(path)
+    file, shown = Path(name), shown or str(path)
+    if not file.is_file():
+        raise InputError([Problem(Place(shown), "", "does not exist", "check the file name and its folder")])
+    suffix = file.suffix.lower()
+    try:
+        if suffix == ".csv":  # never with a sheet: split_sheet only splits workbook names
+            grid = _csv_grid(file, shown)
+        elif suffix in (".xlsx", ".xlsm"):
+            grid = _xlsx_grid(file, shown, sheet, [c.lower() for c in required])
+        else:
+            raise InputError([Problem(Place(shown), "", f"'{file.suffix or file.name}' is not a table file",
+                                      "give a .csv or .xlsx file")])
+    except OSError as exc:
+        raise InputError([Problem(Place(shown), "", f"cannot be read ({exc.__class__.__name__})",
+                                  "check the path and that no other program locks it")]) from None
+    return _table(grid, shown)
+
+
+def _table(grid: list[list[Any]], shown: str) -> Table:
+    cells = [[cell_text(c) for c in row] for row in grid]
+    header = [h.lstrip("\ufeff") for h in cells[0]] if cells else []
+    rows = [(n, row) for n, row in enumerate(cells[1:], start=2) if any(row)]
+    return Table(shown, header, rows)
+
+
+def _csv_grid(file: Path, shown: str) -> list[list[str]]:
+    raw = file.read_bytes()
+    for encoding in ENCODINGS:
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError as exc:
+            error = exc
+    else:
+        raise InputError([Problem(Place(shown), "", f"is neither UTF-8 nor GBK text (byte {error.start} cannot be "
+                                  "read)", "in Excel use Save As → 'CSV UTF-8 (逗号分隔)', or save it as .xlsx")])
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), skipinitialspace=True))
+    except csv.Error as exc:
+        raise InputError([Problem(Place(shown), "", f"is not a readable CSV file ({exc})",
+                                  "save it again as CSV UTF-8")]) from None
+
+
+def _xlsx_grid(file: Path, shown: str, sheet: str | None, required: list[str]) -> list[list[Any]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(file, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise InputError([Problem(Place(shown), "", f"is not a readable Excel workbook ({exc.__class__.__name__})",
+                                  "save it again as .xlsx from Excel/WPS")]) from None
+    try:
+        if sheet is not None:
+            if sheet not in wb.sheetnames:
+                raise InputError([Problem(Place(shown), "", f"has no sheet '{sheet}'",
+                                          did_you_mean(sheet, wb.sheetnames, "sheet"))])
+            return [list(r) for r in wb[sheet].iter_rows(values_only=True)]
+        grids = []
+        for ws in wb.worksheets:
+            grid = [list(r) for r in ws.iter_rows(values_only=True)]
+            if not required or (grid and set(required) <= {cell_text(c).lower() for c in grid[0]}):
+                return grid
+            grids.append(grid)
+        return grids[0] if grids else []
+    finally:
+        wb.close()
