@@ -179,8 +179,8 @@ def diff(a: str, b: str, as_json: bool) -> None:
 @click.option("--baseline", required=True, type=click.Path(exists=True, dir_okay=False),
               help="The schedule.json residents and contractors were told (its folder's feeds are the "
                    "reference for SEQUENCE numbers).")
-@click.option("--progress", "progress_path", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="progress.csv or .xlsx: task, status (done|started|not_started), actual_start, "
+@click.option("--progress", "progress_path", required=True, type=click.Path(dir_okay=False),
+              help="progress.csv or .xlsx (progress.xlsx#sheet picks a sheet): task, status (done|started|not_started), actual_start, "
                    "actual_finish, remaining_days.")
 @click.option("--as-of", "as_of", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
               help="First day of the new plan (YYYY-MM-DD); progress reports what happened before it.")
@@ -252,7 +252,7 @@ def schema() -> None:
 
 @click.command()
 @click.argument("project", type=click.Path(exists=True))
-@click.argument("schedule", type=click.Path(exists=True))
+@click.argument("schedule", type=click.Path(dir_okay=False))  # not exists=True: ledger.xlsx#sheet
 def check(project: str, schedule: str) -> None:
     """Check SCHEDULE (schedule.json, or an edited schedule.csv/.xlsx ledger) against every rule R1–R10.
 
