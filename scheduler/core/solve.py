@@ -15,7 +15,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.core.cpsat import CpBuilder, Infeasible
 from scheduler.core.heuristic import complete, hint_starts
-from scheduler.core.problem import Makespan, Problem
+from scheduler.core.problem import Group, Makespan, Problem
 
 STAGE_WEIGHT = {"finish": 1.0, "disruption": 2.0, "open_days": 1.0}
 Progress = Callable[[str, int, float, float], None]  # stage, best value, bound, elapsed seconds
@@ -42,7 +42,7 @@ class CoreSolution:
     starts: dict[str, int] = field(default_factory=dict)  # task id -> index of its first working day
     stages: list[StageResult] = field(default_factory=list)
     wall_s: float = 0.0
-    conflict: list[str] = field(default_factory=list)  # rule groups involved when infeasible
+    conflict: list[Group] = field(default_factory=list)  # rule groups involved when infeasible
     detail: str = ""
 
 
@@ -95,7 +95,7 @@ def _params(solver: cp_model.CpSolver, limit: float, workers: int, seed: int, pl
 
 
 def solve(problem: Problem, time_limit: float = 60.0, workers: int = 2, seed: int = 0,
-          progress: Progress | None = None, disabled: frozenset[str] = frozenset()) -> CoreSolution:
+          progress: Progress | None = None, disabled: frozenset[Group] = frozenset()) -> CoreSolution:
     t0 = time.time()
     try:
         b = CpBuilder(problem, disabled)

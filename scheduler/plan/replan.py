@@ -30,6 +30,7 @@ from scheduler.plan.compile import Compiled, compile_project
 from scheduler.core.conflict import minimal_conflict
 from scheduler.plan.expand import Task
 from scheduler.plan.progress import Progress
+from scheduler.plan.rules import AS_OF, Rule, RuleGroup, names
 from scheduler.plan.result import build_schedule, scheduled_tasks
 from scheduler.core.solve import CoreSolution, solve
 from scheduler.plan.summary import upper_bound_end
@@ -37,7 +38,6 @@ from scheduler.plan.summary import upper_bound_end
 NEAR_DAYS = 14  # changes this soon weigh most: crews and residents have already planned around them
 NEAR_WEIGHT = 10
 OUTAGE_WEIGHT = 2
-AS_OF_GROUP = "replan as-of"
 
 
 @dataclass
@@ -111,14 +111,14 @@ def replan_problem(c: Compiled, h: History, baseline: Schedule) -> core.Problem:
         if t.id in done:
             continue
         if t.id in started:
-            tasks.append(replace(t, duration=started[t.id][1], release=a, pinned=True, release_group=AS_OF_GROUP))
+            tasks.append(replace(t, duration=started[t.id][1], release=a, pinned=True, release_group=AS_OF))
             continue
         r = max(t.release, a, release.get(t.id, 0))
         no_start = dict(t.no_start)
         if t.id in notice:
-            no_start[f"replan notice {t.id}"] = frozenset(range(a, a + notice[t.id])) - {base.get(t.id)}
+            no_start[RuleGroup(Rule.R9, "notice", t.id)] = frozenset(range(a, a + notice[t.id])) - {base.get(t.id)}
         tasks.append(replace(t, release=r, no_start=no_start,
-                             release_group=t.release_group if r == t.release else AS_OF_GROUP))
+                             release_group=t.release_group if r == t.release else AS_OF))
 
     closed = {sp.id for sp in p.spans if sp.last in done}
     began = {**{tid: s for tid, (s, _) in done.items()}, **{tid: s for tid, (s, _) in started.items()}}
@@ -212,8 +212,9 @@ def replan(project: Project, tasks: list[Task], baseline: Schedule, progress: di
                     hint=p.hint if "moved" in stages else {})
     c = replace(c, problem=p)
     sol = solve(c.problem, time_limit, workers, seed, progress_cb)
-    if sol.status == "INFEASIBLE" and not sol.conflict:
-        sol.conflict = minimal_conflict(c.problem, max(10.0, time_limit - sol.wall_s), seed).groups
+    if sol.status == "INFEASIBLE":
+        groups = sol.conflict or minimal_conflict(c.problem, max(10.0, time_limit - sol.wall_s), seed).groups
+        sol.conflict = names(groups)
     if not sol.starts:
         return Replan(c, h, sol, None)
     dated = dated_tasks(c, h, sol.starts)
