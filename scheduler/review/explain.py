@@ -151,7 +151,7 @@ class _Words:
     def quiet(self, g: RuleGroup) -> Words:
         q = next((q for q in self.p.calendar.quiet if q.name == g.subject), None)
         if q is None:
-            return g.subject, []
+            return str(g), []
         near = self.t("quiet.near", buildings=self.join([self.building(b) for b in q.buildings])) \
             if q.buildings else ""
         return self.words("quiet", name=q.name, start=q.from_, end=q.to, near=near)
@@ -193,8 +193,10 @@ class _Words:
         return self.words("season", name=name, start=s.from_, end=s.to, what=what)
 
     def outage_quiet(self, g: RuleGroup) -> Words:
-        quiet, _ = self.quiet(g)
-        return self.words("outage_quiet", name=g.subject, quiet=quiet)
+        q = next((q for q in self.p.calendar.quiet if q.name == g.subject), None)
+        if q is None:
+            return str(g), []
+        return self.words("outage_quiet", name=q.name, start=q.from_, end=q.to)
 
     def spacing(self, g: RuleGroup) -> Words:
         kind, bid = g.subject
