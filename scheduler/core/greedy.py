@@ -12,14 +12,14 @@ from bisect import bisect_left
 from collections import defaultdict
 
 from scheduler.core.heuristic import by_priority
-from scheduler.core.problem import Problem
+from scheduler.core.problem import Group, Problem
 
 
 class NoRoom(Exception):
     """A task does not fit before the end of its calendar."""
 
 
-def _days(rule: dict[object, frozenset[int]]) -> set[int]:
+def _days(rule: dict[Group, frozenset[int]]) -> set[int]:
     """The days of a per-group day rule."""
     return set().union(*rule.values())
 
@@ -47,7 +47,7 @@ def greedy_starts(p: Problem) -> dict[str, int]:
     preds: dict[str, list] = defaultdict(list)
     for pr in p.precedences:
         preds[pr.after].append(pr)
-    used: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))  # resource → day → units
+    used: dict[Group, dict[int, int]] = defaultdict(lambda: defaultdict(int))  # resource → day → units
     starts: dict[str, int] = {}
     finish: dict[str, int] = {}
     for tid in _order(p):

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Callable, Hashable, Iterator, Mapping, TypeVar
 
 if TYPE_CHECKING:
     from scheduler.core.cpsat import CpBuilder
-    from scheduler.core.problem import Problem
+    from scheduler.core.problem import Group, Problem
 
 PASSES = 8  # forward-backward rounds per rule; improvements stop well before on PSPLIB j30-j120
 N = TypeVar("N", bound=Hashable)
@@ -32,8 +32,8 @@ class Network:
     """Tasks on one index axis 0..length-1: task i runs over [s, s + duration[i])."""
 
     duration: list[int]
-    demand: list[dict[str, int]]
-    capacity: dict[str, int]
+    demand: list[dict[Group, int]]
+    capacity: dict[Group, int]
     length: int
     preds: list[list[tuple[int, int]]]  # i -> [(predecessor, lag)]: s_i >= s_p + d_p + lag
     allowed: list[list[int]] | None = None  # sorted allowed start indices per task (None: any)

@@ -24,8 +24,8 @@ class Task:
     demands: dict[Group, int] = field(default_factory=dict)  # renewable resource -> units per working day
     release: int = 0  # first calendar day it may start
     due: int | None = None  # last calendar day it may finish
-    forbidden: dict[Group, frozenset[int]] = field(default_factory=dict)  # group -> days it may neither work on
-    # nor span
+    # group -> calendar days it may neither work on nor span
+    forbidden: dict[Group, frozenset[int]] = field(default_factory=dict)
     no_start: dict[Group, frozenset[int]] = field(default_factory=dict)  # group -> calendar days it may not start on
     pinned: bool = False  # starts on the first working day >= release, no later (work already under way)
     release_group: Group = "release"  # rule group of `release` (a conflict names it)
