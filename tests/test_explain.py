@@ -8,6 +8,7 @@ each of them, taken away, leaves a feasible problem. Calendar: 2027-03-01 is a M
 from __future__ import annotations
 
 import json
+import string
 from dataclasses import replace
 
 import pytest
@@ -23,6 +24,7 @@ from scheduler.review.hold import explain_task
 from scheduler.core.problem import Objective
 from scheduler.core.solve import solve
 from scheduler.plan.summary import upper_bound_end
+from scheduler.text import section
 
 LIMIT = 10.0
 
@@ -203,3 +205,15 @@ def test_explain_task_cli(held, tmp_path):
     assert res.exit_code == 2 and "b:task" in res.output and "Traceback" not in res.output
     res = cli("explain", held.folder, "--task", "b:task")
     assert res.exit_code == 2 and "--schedule" in res.output
+
+
+def test_explain_words_have_the_same_keys_and_placeholders_in_each_language():
+    def shape(lang: str) -> dict:
+        out = {}
+        for key, value in section("explain", lang).items():
+            texts = value if isinstance(value, list) else [value]
+            fields = {f for text in texts for _, f, _, _ in string.Formatter().parse(text) if f}
+            out[key] = (len(value) if isinstance(value, list) else None, fields)
+        return out
+
+    assert shape("zh-CN") == shape("en")

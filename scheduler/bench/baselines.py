@@ -22,6 +22,7 @@ from models.schedule import Schedule
 from scheduler.core import problem as core
 from scheduler.review.check import check_schedule
 from scheduler.plan.compile import Compiled, compile_project, weight
+from scheduler.plan.rules import crews
 from scheduler.plan.expand import Task
 from scheduler.core.greedy import greedy_starts
 from scheduler.plan.result import disruptions, objective_values, openings, scheduled_tasks
@@ -100,7 +101,7 @@ def _blocks(c: Compiled) -> tuple[core.Problem, dict[str, tuple[str, list[Task]]
             for g, days in core_by_id[t.id].forbidden.items():
                 forbidden[g] = forbidden.get(g, frozenset()) | days
         new_tasks.append(core.Task(bid, sum(t.days for t in parts), lead.calendar,
-                                   {f"R2 crews {lead.trade}": 1, f"trench {zone}": 1} if lead.trade
+                                   {crews(lead.trade): 1, f"trench {zone}": 1} if lead.trade
                                    else {f"trench {zone}": 1}, forbidden=forbidden))
     zone_of = {t.id: zone for zone, zone_tasks in by_zone.items() for t in zone_tasks}
     precedences = set()

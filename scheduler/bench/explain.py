@@ -85,7 +85,7 @@ def main() -> None:
             continue
         status, groups, minimal, solves, wall = run(Path(args.project), name, edit, args.time_limit)
         verdict = status + ("" if minimal or status != "INFEASIBLE" else " (not proven minimal)")
-        print(f"| {name} | {what} | {verdict} | {', '.join(groups)} | {solves} | {wall:.1f} |", flush=True)
+        print(f"| {name} | {what} | {verdict} | {', '.join(map(str, groups))} | {solves} | {wall:.1f} |", flush=True)
 
 
 if __name__ == "__main__":

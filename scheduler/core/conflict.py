@@ -6,8 +6,9 @@ on/off literal per rule group as assumptions (`CpBuilder(assume=True)`, 1 worker
 returned subset is one of ours). It is then shrunk by deletion with the plain model (groups switched
 off through `disabled`, which propagates far better): a member stays only if the problem becomes
 feasible without it. The result is minimal: removing any one member makes the
-problem feasible (unless a solve ran out of time, which `minimal` reports). Groups are plain strings:
-the domain layer names them and puts them into words.
+problem feasible (unless a solve ran out of time, which `minimal` reports). Groups are whatever hashable
+values the domain layer tagged the rules with; it also puts them into words. They are kept in the order of
+their printed names, so a run is deterministic whatever they are.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ from dataclasses import dataclass, field, replace
 from ortools.sat.python import cp_model
 
 from scheduler.core.cpsat import CpBuilder, Infeasible
-from scheduler.core.problem import Objective, Problem
+from scheduler.core.problem import Group, Objective, Problem
 from scheduler.core.solve import solve
 
 
 @dataclass
 class Conflict:
     status: str  # FEASIBLE (nothing to explain), INFEASIBLE, or UNKNOWN (no answer within the time limit)
-    groups: list[str] = field(default_factory=list)  # the rule groups that cannot all hold
+    groups: list[Group] = field(default_factory=list)  # the rule groups that cannot all hold
     minimal: bool = True  # every member was shown necessary (False: a deletion test timed out)
     solves: int = 0
     wall_s: float = 0.0
@@ -40,7 +41,7 @@ class _Oracle:
         self.name = {lit.Index(): g for g, lit in b.lits.items()}
         self.solves = 0
 
-    def run(self, active: list[str], limit: float) -> tuple[str, list[str] | None]:
+    def run(self, active: list[Group], limit: float) -> tuple[str, list[Group] | None]:
         """Status, and when infeasible a subset of `active` that suffices (None: the solver gave none usable)."""
         m = self.b.m
         m.ClearAssumptions()
@@ -62,25 +63,25 @@ class _Oracle:
         # With presolve on, OR-Tools may return literals that were never assumed: keep only ours.
         wanted = set(active)
         core = {self.name.get(i) for i in solver.SufficientAssumptionsForInfeasibility()} & wanted
-        return "INFEASIBLE", sorted(core) or None
+        return "INFEASIBLE", _sorted(core) or None
 
 
 class _Plain:
     """Deletion tests on the plain model: the groups outside `on` are switched off via `disabled`."""
 
-    def __init__(self, problem: Problem, everything: list[str], seed: int, workers: int):
+    def __init__(self, problem: Problem, everything: list[Group], seed: int, workers: int):
         self.p = replace(problem, objectives=[Objective("feasible", [])])
         self.everything, self.seed, self.workers = set(everything), seed, workers
         self.solves = 0
 
-    def raises(self, on: list[str]) -> Infeasible | None:
+    def raises(self, on: list[Group]) -> Infeasible | None:
         try:
             CpBuilder(self.p, frozenset(self.everything - set(on)))
         except Infeasible as exc:
             return exc
         return None
 
-    def run(self, on: list[str], limit: float) -> str:
+    def run(self, on: list[Group], limit: float) -> str:
         if self.raises(on) is not None:
             return "INFEASIBLE"
         self.solves += 1
@@ -95,16 +96,16 @@ def minimal_conflict(problem: Problem, time_limit: float = 60.0, seed: int = 0, 
     try:
         b = CpBuilder(replace(problem, objectives=[]), assume=True)
     except Infeasible as exc:  # only rules without a group (a precedence cycle, the horizon) get here
-        return Conflict("INFEASIBLE", sorted(set(exc.groups)), True, 0, time.time() - t0, exc.detail)
-    everything = sorted(b.lits)
+        return Conflict("INFEASIBLE", _sorted(exc.groups), True, 0, time.time() - t0, exc.detail)
+    everything = _sorted(b.lits)
     plain = _Plain(problem, everything, seed, workers)
     oracle = _Oracle(b, seed)
     done = lambda st, groups, minimal=True: Conflict(  # noqa: E731
         st, groups, minimal, oracle.solves + plain.solves, time.time() - t0)
-    core: list[str] | None = None
+    core: list[Group] | None = None
     seen = plain.raises(everything)
     if seen is not None:  # the builder names the rules it tripped on; keep them if they suffice alone
-        named = sorted(set(seen.groups) & set(everything))
+        named = _sorted(set(seen.groups) & set(everything))
         if plain.raises(named) is not None:
             core = named
     if core is None:
@@ -116,7 +117,7 @@ def minimal_conflict(problem: Problem, time_limit: float = 60.0, seed: int = 0, 
         if core is not None and core != everything and plain.run(core, left() / 2) != "INFEASIBLE":
             core = None  # guard: the reported subset must really be infeasible
     candidates = core if core is not None else everything
-    kept: list[str] = []
+    kept: list[Group] = []
     minimal = True
     while candidates:
         g, candidates = candidates[0], candidates[1:]
@@ -129,4 +130,9 @@ def minimal_conflict(problem: Problem, time_limit: float = 60.0, seed: int = 0, 
         if status != "INFEASIBLE":
             kept.append(g)
             minimal &= status == "FEASIBLE"
-    return done("INFEASIBLE", sorted(kept), minimal)
+    return done("INFEASIBLE", _sorted(kept), minimal)
+
+
+def _sorted(groups) -> list[Group]:
+    """Distinct groups in the order of their printed names (groups need not be orderable themselves)."""
+    return sorted(set(groups), key=str)

@@ -15,19 +15,35 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
+from typing import Callable
 
 from ortools.sat.python import cp_model
 
-from scheduler.core.problem import Makespan, Moved, Objective, Problem, SpanLength, Task, UnionDays
+from scheduler.core.problem import Group, Makespan, Moved, Objective, Problem, Precedence, Span, SpanLength, Task, \
+    UnionDays
 
 
 class Infeasible(Exception):
     """Raised while building when a rule group makes the model trivially infeasible."""
 
-    def __init__(self, groups: list[str], detail: str):
+    def __init__(self, groups: list[Group], detail: str):
         self.groups, self.detail = groups, detail
         super().__init__(detail)
+
+
+@dataclass
+class _Cover:
+    """Per calendar day, the clauses "this member covers the day -> u[day]" (order literals as (task, v,
+    negated)) and, for hints, functions telling from the start indices whether a member covers it."""
+
+    clauses: dict[int, list[list[tuple[str, int, bool]]]] = field(default_factory=lambda: defaultdict(list))
+    fns: dict[int, list[Callable[[dict[str, int]], bool]]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, day: int, clause: list[tuple[str, int, bool]], fn: Callable[[dict[str, int]], bool]) -> None:
+        self.clauses[day].append(clause)
+        self.fns[day].append(fn)
 
 
 @dataclass
@@ -37,14 +53,14 @@ class Window:
 
 
 class CpBuilder:
-    def __init__(self, problem: Problem, disabled: frozenset[str] = frozenset(), finish_bound: int | None = None,
+    def __init__(self, problem: Problem, disabled: frozenset[Group] = frozenset(), finish_bound: int | None = None,
                  assume: bool = False):
         """`assume`: every rule group gets an on/off literal (`self.lits`) enforcing it, for assumption-based
         conflict search; its start windows then come from precedences without a group alone."""
         self.p = problem
         self.disabled = disabled
         self.assume = assume
-        self.lits: dict[str, cp_model.IntVar] = {}
+        self.lits: dict[Group, cp_model.IntVar] = {}
         self.m = cp_model.CpModel()
         self.cal = problem.calendars
         self.identity = {k: all(d == i for i, d in enumerate(w)) for k, w in self.cal.items()}
@@ -74,7 +90,7 @@ class CpBuilder:
         self._build()
 
     # ---------- domains ----------
-    def lit(self, group: str) -> cp_model.IntVar | None:
+    def lit(self, group: Group) -> cp_model.IntVar | None:
         """The on/off literal of a rule group (assume mode), or None: the rule simply holds."""
         if not self.assume:
             return None
@@ -82,18 +98,18 @@ class CpBuilder:
             self.lits[group] = self.m.NewBoolVar(f"on[{group}]")
         return self.lits[group]
 
-    def _when(self, ct: cp_model.Constraint, group: str, *more) -> None:
+    def _when(self, ct: cp_model.Constraint, group: Group, *more) -> None:
         lit = self.lit(group)
         if lit is not None or more:
             ct.OnlyEnforceIf([*more] + ([lit] if lit is not None else []))
 
-    def _domain_rules(self, t: Task) -> list[tuple[str, list[int]]]:
+    def _domain_rules(self, t: Task) -> list[tuple[Group, list[int]]]:
         """(group, start indices it allows) for each start-domain rule of the task that is on."""
         rules = [(g, self._starts(t, days, 0, None)) for g, days in t.forbidden.items() if g not in self.disabled]
         if t.release and t.release_group not in self.disabled:
             rules.append((t.release_group, self._starts(t, frozenset(), t.release, None)))
-        if t.due is not None and "deadline" not in self.disabled:
-            rules.append(("deadline", self._starts(t, frozenset(), 0, t.due)))
+        if t.due is not None and self.p.deadline_group not in self.disabled:
+            rules.append((self.p.deadline_group, self._starts(t, frozenset(), 0, t.due)))
         return rules
 
     def _allowed_starts(self, t: Task) -> list[int]:
@@ -102,7 +118,7 @@ class CpBuilder:
         forbidden = frozenset().union(*[days for g, days in t.forbidden.items() if g not in self.disabled]) \
             if t.forbidden else frozenset()
         release = t.release if t.release_group not in self.disabled else 0
-        due = t.due if "deadline" not in self.disabled else None
+        due = t.due if self.p.deadline_group not in self.disabled else None
         return self._history(t, self._starts(t, forbidden, release, due))
 
     def _history(self, t: Task, starts: list[int]) -> list[int]:
@@ -129,23 +145,23 @@ class CpBuilder:
         return bisect_right(self.cal[cal], day)
 
     def _order(self) -> list[str]:
-        indeg = {t: len(self.preds[t]) for t in self.tasks}
-        queue = [t for t in self.tasks if indeg[t] == 0]
-        out = []
-        while queue:
-            t = queue.pop()
-            out.append(t)
-            for pr in self.succs[t]:
-                indeg[pr.after] -= 1
-                if indeg[pr.after] == 0:
-                    queue.append(pr.after)
-        if len(out) != len(self.tasks):
-            raise Infeasible(["R1"], "the precedences form a cycle")
-        return out
+        """The tasks, each after its predecessors (those that always hold, in assume mode)."""
+        sorter = TopologicalSorter({tid: [pr.before for pr in self.preds[tid]] for tid in self.tasks})
+        try:
+            return list(sorter.static_order())
+        except CycleError as exc:
+            cycle = " → ".join(exc.args[1])
+            raise Infeasible([self.p.precedence_group], f"the precedences form a cycle: {cycle}") from None
 
     def _windows(self, finish_bound: int | None) -> dict[str, Window]:
         """Earliest/latest start indices from precedences alone (a CPM pass through the day tables)."""
         order = self.topo = self._order()
+        est = self._earliest(order)
+        lst = self._latest(order, est, finish_bound)
+        return {tid: Window(est[tid], lst[tid]) for tid in self.tasks}
+
+    def _earliest(self, order: list[str]) -> dict[str, int]:
+        """The forward pass: each task's first allowed start after all its predecessors."""
         est: dict[str, int] = {}
         for tid in order:
             t, allowed = self.tasks[tid], self.allowed[tid]
@@ -158,8 +174,13 @@ class CpBuilder:
                 lo = max(lo, self.next_index(t.calendar, fin) + pr.lag)
             k = bisect_left(allowed, lo)
             if k == len(allowed):
-                raise Infeasible(self._domain_groups(t) + ["R1"], f"task {tid} cannot start after its predecessors")
+                raise Infeasible(self._domain_groups(t) + [self.p.precedence_group],
+                                 f"task {tid} cannot start after its predecessors")
             est[tid] = allowed[k]
+        return est
+
+    def _latest(self, order: list[str], est: dict[str, int], finish_bound: int | None) -> dict[str, int]:
+        """The backward pass: each task's last allowed start before all its successors (and the bound)."""
         lst: dict[str, int] = {}
         for tid in reversed(order):
             t, allowed, w = self.tasks[tid], self.allowed[tid], self.cal[self.tasks[tid].calendar]
@@ -171,10 +192,10 @@ class CpBuilder:
             hi = bisect_right(w, last_day) - t.duration  # last start index whose finish <= last_day
             k = bisect_right(allowed, hi) - 1
             if k < 0 or allowed[k] < est[tid]:
-                raise Infeasible(self._domain_groups(t) + ["R1"],
+                raise Infeasible(self._domain_groups(t) + [self.p.precedence_group],
                                  f"task {tid} cannot fit between its predecessors and successors")
             lst[tid] = allowed[k]
-        return {tid: Window(est[tid], lst[tid]) for tid in self.tasks}
+        return lst
 
     def tighten(self, finish_bound: int) -> None:
         """Shrink every start window to fit a proven finish bound (before the time-indexed stages)."""
@@ -183,29 +204,19 @@ class CpBuilder:
             self.m.Add(self.s[tid] >= w.est)
             self.m.Add(self.s[tid] <= w.lst)
 
-    def _domain_groups(self, t: Task) -> list[str]:
+    def _domain_groups(self, t: Task) -> list[Group]:
         groups = [g for g in t.forbidden if g not in self.disabled]
         if t.release:
             groups.append(t.release_group)
         if t.due is not None:
-            groups.append("deadline")
+            groups.append(self.p.deadline_group)
         return groups
 
     # ---------- variables ----------
     def _build(self) -> None:
-        m = self.m
+        """Variables of every task, then each rule family in turn."""
         for t in self.p.tasks:
-            w = self.win[t.id]
-            vals = [v for v in self.allowed[t.id] if w.est <= v <= w.lst]
-            self.dom[t.id] = vals
-            self.s[t.id] = m.NewIntVarFromDomain(cp_model.Domain.FromValues(vals), f"s[{t.id}]")
-            self.iv[t.id] = m.NewFixedSizeIntervalVar(self.s[t.id], t.duration, f"iv[{t.id}]")
-            if self.assume:
-                for g, ok in self._domain_rules(t):
-                    if not ok:
-                        m.AddBoolOr([self.lit(g).Not()])
-                    elif set(vals) - set(ok):
-                        self._when(m.AddLinearExpressionInDomain(self.s[t.id], cp_model.Domain.FromValues(ok)), g)
+            self._task_vars(t)
         for pr in self.prec:
             self._precedence(pr)
         for res, cap in self.p.capacities.items():
@@ -213,10 +224,28 @@ class CpBuilder:
                 self._resource(res, cap)
         for sp in self.p.spans:
             self._span(sp)
-        self._span_rules()
+        self._not_all_open()
+        self._open_caps()
+        self._clear_of()
         for g, tasks, gap in self.p.spacing:
             if g not in self.disabled:
                 self._spacing(tasks, gap, g)
+
+    def _task_vars(self, t: Task) -> None:
+        """Start index within the window and allowed starts; the fixed-size interval on its calendar axis.
+        In assume mode each start-domain rule restricts the start only while its literal is on."""
+        w = self.win[t.id]
+        vals = [v for v in self.allowed[t.id] if w.est <= v <= w.lst]
+        self.dom[t.id] = vals
+        self.s[t.id] = self.m.NewIntVarFromDomain(cp_model.Domain.FromValues(vals), f"s[{t.id}]")
+        self.iv[t.id] = self.m.NewFixedSizeIntervalVar(self.s[t.id], t.duration, f"iv[{t.id}]")
+        if not self.assume:
+            return
+        for g, ok in self._domain_rules(t):
+            if not ok:
+                self.m.AddBoolOr([self.lit(g).Not()])
+            elif set(vals) - set(ok):
+                self._when(self.m.AddLinearExpressionInDomain(self.s[t.id], cp_model.Domain.FromValues(ok)), g)
 
     def start_day(self, tid: str) -> cp_model.LinearExprT:
         if tid not in self._start_day:
@@ -252,7 +281,8 @@ class CpBuilder:
         self.m.AddElement(self.s[tid] - lo, table[lo: hi + 1], var)
         return var
 
-    def _precedence(self, pr) -> None:
+    # ---------- rule families ----------
+    def _precedence(self, pr: Precedence) -> None:
         a, b = self.tasks[pr.before], self.tasks[pr.after]
         if a.calendar == b.calendar:
             ct = self.m.Add(self.s[b.id] >= self.s[a.id] + a.duration + pr.lag)
@@ -267,7 +297,7 @@ class CpBuilder:
         if pr.group is not None:
             self._when(ct, pr.group)
 
-    def _resource(self, res: str, cap: int) -> None:
+    def _resource(self, res: Group, cap: int) -> None:
         users = [t for t in self.p.tasks if t.demands.get(res, 0) > 0]
         if not users:
             return
@@ -286,39 +316,39 @@ class CpBuilder:
         for day in sorted(set().union(*work_sets.values())):
             classes[frozenset(c for c in cals if day in work_sets[c])].append(day)
         for key, axis in classes.items():
-            ivs, dem = [], []
-            for t in users:
-                if t.calendar not in key:
-                    continue
-                w = self.cal[t.calendar]
-                n = len(w) - t.duration + 1
-                lo = self._lookup(t.id, [bisect_left(axis, w[v]) for v in range(n)], f"plo[{t.id}]")
-                hi = self._lookup(t.id, [bisect_right(axis, w[v + t.duration - 1]) for v in range(n)],
-                                  f"phi[{t.id}]")
-                size = self.m.NewIntVar(0, t.duration, f"psz[{t.id}]")
-                ivs.append(self.m.NewIntervalVar(lo, size, hi, f"piv[{t.id}]") if on is None
-                           else self.m.NewOptionalIntervalVar(lo, size, hi, on, f"piv[{t.id}]"))
-                dem.append(t.demands[res])
-            self.m.AddCumulative(ivs, dem, cap)
+            members = [t for t in users if t.calendar in key]
+            ivs = [self._projected(t, axis, on) for t in members]
+            self.m.AddCumulative(ivs, [t.demands[res] for t in members], cap)
 
-    def _span(self, sp) -> None:
+    def _projected(self, t: Task, axis: list[int], on: cp_model.IntVar | None) -> cp_model.IntervalVar:
+        """The task's working days as an interval over `axis` (the sorted days of one class)."""
+        w = self.cal[t.calendar]
+        n = len(w) - t.duration + 1
+        lo = self._lookup(t.id, [bisect_left(axis, w[v]) for v in range(n)], f"plo[{t.id}]")
+        hi = self._lookup(t.id, [bisect_right(axis, w[v + t.duration - 1]) for v in range(n)], f"phi[{t.id}]")
+        size = self.m.NewIntVar(0, t.duration, f"psz[{t.id}]")
+        if on is None:
+            return self.m.NewIntervalVar(lo, size, hi, f"piv[{t.id}]")
+        return self.m.NewOptionalIntervalVar(lo, size, hi, on, f"piv[{t.id}]")
+
+    def _span(self, sp: Span) -> None:
         o1 = sp.since if sp.since is not None else self.start_day(sp.first)
         o2 = self.finish_day(sp.last)
         length = self.m.NewIntVar(1, self.p.horizon, f"len[{sp.id}]")
         self.m.Add(length == o2 - o1 + 1)
-        if sp.max_length is not None and "R7 max_open_days" not in self.disabled:
-            self._when(self.m.Add(length <= sp.max_length), "R7 max_open_days")
+        if sp.max_length is not None and sp.max_length_group not in self.disabled:
+            self._when(self.m.Add(length <= sp.max_length), sp.max_length_group)
         self.span_len[sp.id] = length
         self.span_days[sp.id] = (o1, o2)
         self.span_iv[sp.id] = self.m.NewIntervalVar(o1, length, o2 + 1, f"open[{sp.id}]")
 
-    def _apart(self, a: tuple, b: tuple, name: str, group: str) -> None:
+    def _apart(self, a: tuple, b: tuple, name: str, group: Group) -> None:
         """Either a ends before b starts or b ends before a starts (calendar days, inclusive ends)."""
         first = self.m.NewBoolVar(name)
         self._when(self.m.Add(a[1] < b[0]), group, first)
         self._when(self.m.Add(b[1] < a[0]), group, first.Not())
 
-    def _span_ivs(self, spans: tuple[str, ...], group: str) -> list[cp_model.IntervalVar]:
+    def _span_ivs(self, spans: tuple[str, ...], group: Group) -> list[cp_model.IntervalVar]:
         """The openings' intervals; in assume mode optional copies present only while the group is on."""
         on = self.lit(group)
         if on is None:
@@ -326,7 +356,8 @@ class CpBuilder:
         return [self.m.NewOptionalIntervalVar(self.span_days[s][0], self.span_len[s], self.span_days[s][1] + 1, on,
                                               f"open[{s},{group}]") for s in spans]
 
-    def _span_rules(self) -> None:
+    def _not_all_open(self) -> None:
+        """Never all of these spans open on one day: two as a disjunction, more as a cumulative."""
         for g, spans in self.p.not_all_open:
             if g in self.disabled:
                 continue
@@ -338,15 +369,19 @@ class CpBuilder:
                 self._apart(self.span_days[spans[0]], self.span_days[spans[1]], f"apart[{spans}]", g)
             else:
                 self.m.AddCumulative(self._span_ivs(spans, g), [1] * len(spans), len(spans) - 1)
+
+    def _open_caps(self) -> None:
         for g, spans, cap in self.p.open_caps:
             if g not in self.disabled:
                 self.m.AddCumulative(self._span_ivs(spans, g), [1] * len(spans), cap)
+
+    def _clear_of(self) -> None:
         for g, span, tid in self.p.span_clear_of:
             if g not in self.disabled:
-                self._apart(self.span_days[span], (self.start_day(tid), self.finish_day(tid)), f"clear[{span},{tid}]",
-                            g)
+                task_days = (self.start_day(tid), self.finish_day(tid))
+                self._apart(self.span_days[span], task_days, f"clear[{span},{tid}]", g)
 
-    def _spacing(self, tasks: tuple[str, ...], gap: int, group: str) -> None:
+    def _spacing(self, tasks: tuple[str, ...], gap: int, group: Group) -> None:
         """Each task's interval is stretched by `gap` days past its finish; no two may overlap."""
         ivs = []
         for tid in tasks:
@@ -437,68 +472,72 @@ class CpBuilder:
         return expr
 
     def _union_days(self, term: UnionDays, finish_bound: int | None) -> cp_model.LinearExprT:
+        """Σ over days of u[day], where u[day] is forced on by every way a member can cover that day
+        (clauses over the order literals `s >= v`), and a valid lower bound on the sum."""
         if not term.tasks and len(term.spans) == 1:
             return self.span_len[term.spans[0]]
         if len(term.tasks) == 1 and not term.spans:
             return self.tasks[term.tasks[0]].duration
-        clauses: dict[int, list[list]] = defaultdict(list)  # day -> clauses "covered -> U[day]" (negated lits)
-        covers_fns: dict[int, list] = defaultdict(list)
+        cover = _Cover()
         for tid in term.tasks:
-            t, w = self.tasks[tid], self.cal[self.tasks[tid].calendar]
-            win = self.win[tid]
-            for k in range(win.est, win.lst + t.duration):
-                day = w[k]
-                if finish_bound is not None and day > finish_bound:
-                    break
-                clauses[day].append([(tid, k - t.duration + 1, True), (tid, k + 1, False)])
-                covers_fns[day].append(lambda st, tid=tid, k=k, d=t.duration: st[tid] <= k < st[tid] + d)
+            self._task_cover(tid, finish_bound, cover)
         for sid in term.spans:
-            sp = next(s for s in self.p.spans if s.id == sid)
-            last = self.tasks[sp.last]
-            wl = self.cal[last.calendar]
-            if sp.since is not None:  # opened in the past: only its end is decided
-                for day in range(sp.since, wl[self.win[last.id].lst + last.duration - 1] + 1):
-                    if finish_bound is not None and day > finish_bound:
-                        break
-                    ge_idx = bisect_left(wl, day) - last.duration + 1
-                    clauses[day].append([(last.id, ge_idx, True)])
-                    covers_fns[day].append(lambda st, l=last.id, g=ge_idx: st[l] >= g)
-                continue
-            f = self.tasks[sp.first]
-            wf = self.cal[f.calendar]
-            first_day = wf[self.win[f.id].est]
-            last_day = wl[self.win[last.id].lst + last.duration - 1]
-            if finish_bound is not None:
-                last_day = min(last_day, finish_bound)
-            for day in range(first_day, last_day + 1):
-                le = bisect_right(wf, day) - 1  # o1 <= day  <=>  s_first <= le
-                ge_idx = bisect_left(wl, day) - last.duration + 1  # o2 >= day  <=>  s_last >= ge_idx
-                clauses[day].append([(f.id, le + 1, False), (last.id, ge_idx, True)])
-                covers_fns[day].append(
-                    lambda st, f=f.id, le=le, l=last.id, g=ge_idx: st[f] <= le and st[l] >= g)
-        total = []
+            self._span_cover(next(s for s in self.p.spans if s.id == sid), finish_bound, cover)
+        total = [self._covered(day, cover) for day in sorted(cover.clauses)]
         lower = self._union_lower_bound(term.tasks)
-        for day in sorted(clauses):
-            u = self.m.NewBoolVar(f"u[{day}]")
-            for clause in clauses[day]:
-                lits = [u]
-                satisfied = False
-                for tid, v, positive in clause:
-                    lit = self.ge(tid, v)
-                    # the clause is: u OR NOT(ge_a) OR ge_b  (positive=True marks the literal that is negated)
-                    lit = (not lit if isinstance(lit, bool) else lit.Not()) if positive else lit
-                    if lit is True:
-                        satisfied = True
-                        break
-                    if lit is not False:
-                        lits.append(lit)
-                if not satisfied:
-                    self.m.AddBoolOr(lits)
-            self.hint_fns.append((u, lambda st, fns=covers_fns[day]: int(any(fn(st) for fn in fns))))
-            total.append(u)
         if lower > 1:
             self.m.Add(sum(total) >= lower)
         return sum(total)
+
+    def _task_cover(self, tid: str, finish_bound: int | None, cover: _Cover) -> None:
+        """Task `tid` covers day w[k] iff s <= k < s + duration."""
+        t, w, win = self.tasks[tid], self.cal[self.tasks[tid].calendar], self.win[tid]
+        for k in range(win.est, win.lst + t.duration):
+            day = w[k]
+            if finish_bound is not None and day > finish_bound:
+                break
+            cover.add(day, [(tid, k - t.duration + 1, True), (tid, k + 1, False)],
+                      lambda st, tid=tid, k=k, d=t.duration: st[tid] <= k < st[tid] + d)
+
+    def _span_cover(self, sp: Span, finish_bound: int | None, cover: _Cover) -> None:
+        """A span covers a day iff it opened on or before it and closes on or after it."""
+        last = self.tasks[sp.last]
+        wl = self.cal[last.calendar]
+        last_day = wl[self.win[last.id].lst + last.duration - 1]
+        if finish_bound is not None:
+            last_day = min(last_day, finish_bound)
+        if sp.since is not None:  # opened in the past: only its end is decided
+            for day in range(sp.since, last_day + 1):
+                ge_idx = bisect_left(wl, day) - last.duration + 1
+                cover.add(day, [(last.id, ge_idx, True)], lambda st, l=last.id, g=ge_idx: st[l] >= g)
+            return
+        f = self.tasks[sp.first]
+        wf = self.cal[f.calendar]
+        for day in range(wf[self.win[f.id].est], last_day + 1):
+            le = bisect_right(wf, day) - 1  # o1 <= day  <=>  s_first <= le
+            ge_idx = bisect_left(wl, day) - last.duration + 1  # o2 >= day  <=>  s_last >= ge_idx
+            cover.add(day, [(f.id, le + 1, False), (last.id, ge_idx, True)],
+                      lambda st, f=f.id, le=le, l=last.id, g=ge_idx: st[f] <= le and st[l] >= g)
+
+    def _covered(self, day: int, cover: _Cover) -> cp_model.IntVar:
+        """u[day], at least every covering conjunction: u OR NOT(ge_a) OR ge_b per clause (positive=True marks
+        the order literal that appears negated)."""
+        u = self.m.NewBoolVar(f"u[{day}]")
+        for clause in cover.clauses[day]:
+            lits = [u]
+            satisfied = False
+            for tid, v, positive in clause:
+                lit = self.ge(tid, v)
+                lit = (not lit if isinstance(lit, bool) else lit.Not()) if positive else lit
+                if lit is True:
+                    satisfied = True
+                    break
+                if lit is not False:
+                    lits.append(lit)
+            if not satisfied:
+                self.m.AddBoolOr(lits)
+        self.hint_fns.append((u, lambda st, fns=cover.fns[day]: int(any(fn(st) for fn in fns))))
+        return u
 
     def _union_lower_bound(self, tids: tuple[str, ...]) -> int:
         """Valid cut for a union of task days: tasks on one precedence chain never share a day, and a

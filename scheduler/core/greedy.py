@@ -11,42 +11,34 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 
-from scheduler.core.problem import Problem
+from scheduler.core.heuristic import by_priority
+from scheduler.core.problem import Group, Problem
 
 
 class NoRoom(Exception):
     """A task does not fit before the end of its calendar."""
 
 
-def _days(rule: dict[str, frozenset[int]] | frozenset[int]) -> set[int]:
-    """The days of a per-group day rule (or of a plain day set)."""
-    return set().union(*rule.values()) if isinstance(rule, dict) else set(rule)
+def _days(rule: dict[Group, frozenset[int]]) -> set[int]:
+    """The days of a per-group day rule."""
+    return set().union(*rule.values())
 
 
 def _order(p: Problem) -> list[str]:
-    """Topological order, ties broken by earliest possible start, then by input order (levelling by ID)."""
-    preds: dict[str, list] = defaultdict(list)
+    """Topological order, ties broken by earliest possible start, then by input order (levelling by ID).
+    Raises a ValueError (graphlib.CycleError) on a precedence cycle."""
+    preds: dict[str, list[str]] = {t.id: [] for t in p.tasks}
     succs: dict[str, list[str]] = defaultdict(list)
     for pr in p.precedences:
-        preds[pr.after].append(pr)
+        preds[pr.after].append(pr.before)
         succs[pr.before].append(pr.after)
     rank = {t.id: i for i, t in enumerate(p.tasks)}
     est = {t.id: t.release for t in p.tasks}
-    waiting = {t.id: len(preds[t.id]) for t in p.tasks}
-    ready = [t.id for t in p.tasks if waiting[t.id] == 0]
     out: list[str] = []
-    while ready:
-        ready.sort(key=lambda tid: (est[tid], rank[tid]))
-        tid = ready.pop(0)
+    for tid in by_priority(preds, lambda tid: (est[tid], rank[tid])):
         out.append(tid)
-        task = p.task(tid)
         for s in succs[tid]:
-            est[s] = max(est[s], est[tid] + task.duration)
-            waiting[s] -= 1
-            if waiting[s] == 0:
-                ready.append(s)
-    if len(out) != len(p.tasks):
-        raise ValueError("precedence cycle")
+            est[s] = max(est[s], est[tid] + p.task(tid).duration)
     return out
 
 
@@ -55,7 +47,7 @@ def greedy_starts(p: Problem) -> dict[str, int]:
     preds: dict[str, list] = defaultdict(list)
     for pr in p.precedences:
         preds[pr.after].append(pr)
-    used: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))  # resource → day → units
+    used: dict[Group, dict[int, int]] = defaultdict(lambda: defaultdict(int))  # resource → day → units
     starts: dict[str, int] = {}
     finish: dict[str, int] = {}
     for tid in _order(p):

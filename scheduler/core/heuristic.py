@@ -16,13 +16,15 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from graphlib import TopologicalSorter
+from typing import TYPE_CHECKING, Callable, Hashable, Iterator, Mapping, TypeVar
 
 if TYPE_CHECKING:
     from scheduler.core.cpsat import CpBuilder
-    from scheduler.core.problem import Problem
+    from scheduler.core.problem import Group, Problem
 
 PASSES = 8  # forward-backward rounds per rule; improvements stop well before on PSPLIB j30-j120
+N = TypeVar("N", bound=Hashable)
 
 
 @dataclass
@@ -30,8 +32,8 @@ class Network:
     """Tasks on one index axis 0..length-1: task i runs over [s, s + duration[i])."""
 
     duration: list[int]
-    demand: list[dict[str, int]]
-    capacity: dict[str, int]
+    demand: list[dict[Group, int]]
+    capacity: dict[Group, int]
     length: int
     preds: list[list[tuple[int, int]]]  # i -> [(predecessor, lag)]: s_i >= s_p + d_p + lag
     allowed: list[list[int]] | None = None  # sorted allowed start indices per task (None: any)
@@ -82,22 +84,25 @@ def makespan(net: Network, start: list[int]) -> int:
     return max(s + d for s, d in zip(start, net.duration))
 
 
+def by_priority(preds: Mapping[N, list[N]], key: Callable[[N], object]) -> Iterator[N]:
+    """Every node after its predecessors, always the eligible one with the smallest `key` next. The key is
+    read when the next node is chosen, so a caller may change what it depends on between two nodes.
+    Raises graphlib.CycleError (a ValueError) on a cycle."""
+    sorter = TopologicalSorter(preds)
+    sorter.prepare()
+    eligible: list[N] = []
+    while sorter.is_active():
+        eligible.extend(sorter.get_ready())
+        node = min(eligible, key=key)
+        eligible.remove(node)
+        yield node
+        sorter.done(node)
+
+
 def priority_order(net: Network, key: list[float]) -> list[int]:
     """Topological order that always takes the eligible task with the smallest key (ties: index)."""
-    waiting = [len(p) for p in net.preds]
-    eligible = [i for i, w in enumerate(waiting) if w == 0]
-    out = []
-    while eligible:
-        i = min(eligible, key=lambda j: (key[j], j))
-        eligible.remove(i)
-        out.append(i)
-        for j, _ in net.succs[i]:
-            waiting[j] -= 1
-            if waiting[j] == 0:
-                eligible.append(j)
-    if len(out) != len(net.duration):
-        raise ValueError("precedence cycle")
-    return out
+    preds = {i: [p for p, _ in ps] for i, ps in enumerate(net.preds)}
+    return list(by_priority(preds, lambda j: (key[j], j)))
 
 
 def _latest_finish(net: Network) -> list[int]:

@@ -9,6 +9,11 @@ means on a later day than the predecessor's finish. PSPLIB RCPSP instances map o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Hashable
+
+# A rule group: any hashable value the domain layer chooses (the core only hashes, compares and prints it).
+# Every instance of a group's rules is switched on or off together, and a conflict names groups.
+Group = Hashable
 
 
 @dataclass
@@ -16,13 +21,14 @@ class Task:
     id: str
     duration: int  # working days of its calendar, >= 1
     calendar: str  # key into Problem.calendars
-    demands: dict[str, int] = field(default_factory=dict)  # renewable resource -> units per working day
+    demands: dict[Group, int] = field(default_factory=dict)  # renewable resource -> units per working day
     release: int = 0  # first calendar day it may start
     due: int | None = None  # last calendar day it may finish
-    forbidden: frozenset[int] = frozenset()  # calendar days it may neither work on nor span
-    no_start: dict[str, frozenset[int]] = field(default_factory=dict)  # group -> calendar days it may not start on
+    # group -> calendar days it may neither work on nor span
+    forbidden: dict[Group, frozenset[int]] = field(default_factory=dict)
+    no_start: dict[Group, frozenset[int]] = field(default_factory=dict)  # group -> calendar days it may not start on
     pinned: bool = False  # starts on the first working day >= release, no later (work already under way)
-    release_group: str = "release"  # rule group of `release` (a conflict names it)
+    release_group: Group = "release"  # rule group of `release` (a conflict names it)
 
 
 @dataclass(frozen=True)
@@ -30,7 +36,8 @@ class Precedence:
     before: str
     after: str
     lag: int = 0  # working days of the successor's calendar strictly between the two
-    group: str | None = None  # a rule group that may be switched off (None: always holds)
+    group: Group | None = None  # a rule group that may be switched off (None: always holds, see
+    # Problem.precedence_group)
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,7 @@ class Span:
     first: str
     last: str
     max_length: int | None = None
+    max_length_group: Group = "max_length"  # rule group of `max_length`
     since: int | None = None  # already open since this calendar day: `first` no longer decides the start
 
 
@@ -90,15 +98,17 @@ class Problem:
     calendars: dict[str, list[int]]  # key -> sorted working days
     tasks: list[Task]
     precedences: list[Precedence] = field(default_factory=list)
-    capacities: dict[str, int] = field(default_factory=dict)
+    capacities: dict[Group, int] = field(default_factory=dict)  # a resource is also the rule group of its cap
     spans: list[Span] = field(default_factory=list)
-    # Rules over spans, each tagged with a group name so a conflict can be traced to its rule.
-    not_all_open: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # (group, spans)
-    open_caps: list[tuple[str, tuple[str, ...], int]] = field(default_factory=list)  # (group, spans, cap)
-    span_clear_of: list[tuple[str, str, str]] = field(default_factory=list)  # (group, span, task): disjoint
-    spacing: list[tuple[str, tuple[str, ...], int]] = field(default_factory=list)  # (group, tasks, gap days)
+    # Rules over spans, each tagged with a group so a conflict can be traced to its rule.
+    not_all_open: list[tuple[Group, tuple[str, ...]]] = field(default_factory=list)  # (group, spans)
+    open_caps: list[tuple[Group, tuple[str, ...], int]] = field(default_factory=list)  # (group, spans, cap)
+    span_clear_of: list[tuple[Group, str, str]] = field(default_factory=list)  # (group, span, task): disjoint
+    spacing: list[tuple[Group, tuple[str, ...], int]] = field(default_factory=list)  # (group, tasks, gap days)
     objectives: list[Objective] = field(default_factory=list)
     hint: dict[str, int] = field(default_factory=dict)  # task -> calendar day to try as its start first
+    deadline_group: Group = "deadline"  # rule group of every task's `due`
+    precedence_group: Group = "precedence"  # named when precedences without a group cannot hold
 
     def task(self, tid: str) -> Task:
         return self._by_id()[tid]

@@ -15,7 +15,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.core.cpsat import CpBuilder, Infeasible
 from scheduler.core.heuristic import complete, hint_starts
-from scheduler.core.problem import Makespan, Problem
+from scheduler.core.problem import Group, Makespan, Problem
 
 STAGE_WEIGHT = {"finish": 1.0, "disruption": 2.0, "open_days": 1.0}
 Progress = Callable[[str, int, float, float], None]  # stage, best value, bound, elapsed seconds
@@ -42,7 +42,7 @@ class CoreSolution:
     starts: dict[str, int] = field(default_factory=dict)  # task id -> index of its first working day
     stages: list[StageResult] = field(default_factory=list)
     wall_s: float = 0.0
-    conflict: list[str] = field(default_factory=list)  # rule groups involved when infeasible
+    conflict: list[Group] = field(default_factory=list)  # rule groups involved when infeasible
     detail: str = ""
 
 
@@ -94,21 +94,39 @@ def _params(solver: cp_model.CpSolver, limit: float, workers: int, seed: int, pl
     p.use_timetable_edge_finding_in_cumulative = not plain
 
 
+def _first_hint(b: CpBuilder, problem: Problem) -> bool:
+    """Hint the problem's own start days, or else a priority-rule schedule (single-calendar problems), whose
+    finish then bounds every start window when the SGS models every rule. Returns that last condition:
+    whether the problem is a plain RCPSP (`heuristic.complete`)."""
+    b.hint_starts(problem.hint)
+    plain = complete(problem)
+    if not problem.hint:
+        sgs = hint_starts(b)
+        for tid, k in (sgs or {}).items():
+            b.m.AddHint(b.s[tid], k)
+        if sgs and plain:
+            b.tighten(max(k + problem.task(tid).duration - 1 for tid, k in sgs.items()))
+    return plain
+
+
+def _rehint(b: CpBuilder, last: list[int], starts: dict[str, int]) -> None:
+    """The previous stage's solution as a complete hint; variables added since are hinted from its starts."""
+    b.m.ClearHints()
+    for i, v in enumerate(last):
+        b.m.AddHint(b.m.GetIntVarFromProtoIndex(i), v)
+    for var, fn in b.hint_fns:
+        if var.Index() >= len(last):
+            b.m.AddHint(var, fn(starts))
+
+
 def solve(problem: Problem, time_limit: float = 60.0, workers: int = 2, seed: int = 0,
-          progress: Progress | None = None, disabled: frozenset[str] = frozenset()) -> CoreSolution:
+          progress: Progress | None = None, disabled: frozenset[Group] = frozenset()) -> CoreSolution:
     t0 = time.time()
     try:
         b = CpBuilder(problem, disabled)
     except Infeasible as exc:
         return CoreSolution("INFEASIBLE", conflict=exc.groups, detail=exc.detail, wall_s=time.time() - t0)
-    b.hint_starts(problem.hint)
-    plain = complete(problem)
-    if not problem.hint:  # no schedule to start from: a priority-rule one (single-calendar problems)
-        sgs = hint_starts(b)
-        for tid, k in (sgs or {}).items():
-            b.m.AddHint(b.s[tid], k)
-        if sgs and plain:  # a feasible schedule: its finish bounds every start window
-            b.tighten(max(k + problem.task(tid).duration - 1 for tid, k in sgs.items()))
+    plain = _first_hint(b, problem)
     out = CoreSolution("OPTIMAL")
     last: list[int] | None = None
     finish_bound: int | None = None
@@ -117,12 +135,7 @@ def solve(problem: Problem, time_limit: float = 60.0, workers: int = 2, seed: in
         expr = b.objective(obj, finish_bound)
         b.m.Minimize(expr)
         if last is not None:
-            b.m.ClearHints()
-            for i, v in enumerate(last):
-                b.m.AddHint(b.m.GetIntVarFromProtoIndex(i), v)
-            for var, fn in b.hint_fns:
-                if var.Index() >= len(last):
-                    b.m.AddHint(var, fn(out.starts))
+            _rehint(b, last, out.starts)
         remaining = time_limit - (time.time() - t0)
         share = STAGE_WEIGHT.get(obj.name, 1.0) / sum(STAGE_WEIGHT.get(n, 1.0) for n in names[k:])
         solver = cp_model.CpSolver()

@@ -18,8 +18,18 @@ from typing import Iterable
 from models.project import Project
 from models.site_graph import Access, adjacency
 
+from scheduler.plan.rules import Rule, RuleGroup
+
 CUT_BUDGET = 20_000  # path searches for the full enumeration (about 3 s); beyond it, cuts go lazy
 SMALL_CUT = 4  # cuts up to this many zones are always enumerated
+
+
+def _entrance(eid: str) -> RuleGroup:
+    return RuleGroup(Rule.R6, "access", eid)
+
+
+def _fire(bid: str) -> RuleGroup:
+    return RuleGroup(Rule.R6, "fire", bid)
 
 
 class TooManyCuts(Exception):
@@ -93,7 +103,7 @@ def minimal_cuts(adj: dict[str, set[str]], nodes: set[str], sources: Iterable[st
 
 
 def access_cuts(project: Project, dug: set[str], max_size: int | None = None,
-                budget: int | None = None) -> list[tuple[str, frozenset[str]]]:
+                budget: int | None = None) -> list[tuple[RuleGroup, frozenset[str]]]:
     """(rule instance, cut) pairs: pedestrian access per entrance, fire access per building.
 
     All minimal cuts, or those of at most `max_size` zones; TooManyCuts past `budget` path searches.
@@ -106,21 +116,21 @@ def access_cuts(project: Project, dug: set[str], max_size: int | None = None,
     gates = {g.zone for g in project.site.gates}
     walk_nodes = {z for z, zz in zones.items() if zz.kind != "green"}
     walk_removable = {z for z in dug if zones[z].passable_when_open != "people"}
-    out: list[tuple[str, frozenset[str]]] = []
+    out: list[tuple[RuleGroup, frozenset[str]]] = []
     by_source: dict[str, list[frozenset[str]]] = {}
     for b in project.site.buildings:
         for e in b.entrances:
             if e.zone not in by_source:
                 by_source[e.zone] = minimal_cuts(adj, walk_nodes, [e.zone], gates & walk_nodes, walk_removable, cap,
                                              left)
-            out += [(f"R6 access {e.id}", c) for c in by_source[e.zone]]
+            out += [(_entrance(e.id), c) for c in by_source[e.zone]]
     road_nodes = {z for z, zz in zones.items() if zz.kind == "road"}
     road_removable = dug & road_nodes
     for b in project.site.buildings:
         if b.fire_zones:
             cuts = minimal_cuts(adj, road_nodes, sorted(gates & road_nodes), set(b.fire_zones), road_removable, cap,
                                 left)
-            out += [(f"R6 fire {b.id}", c) for c in cuts]
+            out += [(_fire(b.id), c) for c in cuts]
     return out
 
 
@@ -133,15 +143,15 @@ def _shrink(blocked, open_zones: set[str]) -> frozenset[str]:
     return frozenset(cut)
 
 
-def violated_cuts(project: Project, open_by_day: dict[object, set[str]]) -> list[tuple[str, frozenset[str]]]:
+def violated_cuts(project: Project, open_by_day: dict[object, set[str]]) -> list[tuple[RuleGroup, frozenset[str]]]:
     """The minimal cuts (rule instance, zones) that a schedule opens all at once on some day."""
     acc = Access(project)
-    found: set[tuple[str, frozenset[str]]] = set()
+    found: set[tuple[RuleGroup, frozenset[str]]] = set()
     for open_zones in {frozenset(z) for z in open_by_day.values() if z}:
         for b in project.site.buildings:
             for e in b.entrances:
                 if not acc.entrance_ok(e, open_zones):
-                    found.add((f"R6 access {e.id}", _shrink(lambda s, e=e: not acc.entrance_ok(e, s), open_zones)))
+                    found.add((_entrance(e.id), _shrink(lambda s, e=e: not acc.entrance_ok(e, s), open_zones)))
             if not acc.fire_ok(b, open_zones):
-                found.add((f"R6 fire {b.id}", _shrink(lambda s, b=b: not acc.fire_ok(b, s), open_zones)))
-    return sorted(found, key=lambda gc: (gc[0], sorted(gc[1])))
+                found.add((_fire(b.id), _shrink(lambda s, b=b: not acc.fire_ok(b, s), open_zones)))
+    return sorted(found, key=lambda gc: (str(gc[0]), sorted(gc[1])))

@@ -1,7 +1,7 @@
 """Domain → core: turn an expanded project into the generic `Problem` (rules R1–R10, objectives §6).
 
-Every rule instance gets a readable group name ("R4 quiet 高考", "R2 crews civil", "R6 access B3-2")
-so a conflict can be traced back to what the project manager wrote.
+Every rule instance is tagged with a `RuleGroup` (R4 quiet 高考, R2 crews civil, R6 access B3-2) so a
+conflict can be traced back to what the project manager wrote.
 """
 
 from __future__ import annotations
@@ -9,14 +9,17 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Callable
 
 from models.project import Project
 from models.validate import dug_zones
 
 from scheduler.core import problem as core
+from scheduler.plan import rules
 from scheduler.plan.access import CUT_BUDGET, SMALL_CUT, TooManyCuts, access_cuts
-from scheduler.plan.calendars import Calendars, outage_quiet_days, season_days
+from scheduler.plan.calendars import Calendars
 from scheduler.plan.expand import Task
+from scheduler.plan.rules import Rule, RuleGroup
 from scheduler.plan.summary import upper_bound_end
 
 OUTAGE_SPACING_DAYS = 7
@@ -41,31 +44,32 @@ class Compiled:
         return (d - self.day0).days
 
 
-def _forbidden(project: Project, t: Task, off) -> dict[str, frozenset[int]]:
-    groups: dict[str, frozenset[int]] = {}
+def _forbidden(project: Project, t: Task, off: Callable[[date], int]) -> dict[RuleGroup, frozenset[int]]:
+    """R4 quiet days of a noisy task, R8 seasons of its trade or kind, R9 quiet days of an outage."""
+    groups: dict[RuleGroup, frozenset[int]] = {}
     if t.noisy:
         for q in project.calendar.quiet:
             if q.buildings is None or set(t.disturbs) & set(q.buildings):
-                groups[f"R4 quiet {q.name}"] = frozenset(off(d) for d in q.days())
+                groups[RuleGroup(Rule.R4, "quiet", q.name)] = frozenset(off(d) for d in q.days())
     for s in project.calendar.seasons:
         if t.kind in s.forbid or (t.trade is not None and t.trade in s.forbid):
             what = t.trade if t.trade is not None and t.trade in s.forbid else t.kind
-            groups[f"R8 season {s.name} {what}"] = frozenset(off(d) for d in s.days())
+            groups[RuleGroup(Rule.R8, "season", (s.name, what))] = frozenset(off(d) for d in s.days())
     if t.outage:
         for q in project.calendar.quiet:
             if q.buildings is None or set(t.outage.serves) & set(q.buildings):
-                groups[f"R9 outage quiet {q.name}"] = frozenset(off(d) for d in q.days())
+                groups[RuleGroup(Rule.R9, "outage quiet", q.name)] = frozenset(off(d) for d in q.days())
     return groups
 
 
-def _dig_once_group(a: Task, b: Task) -> str | None:
+def _dig_once_group(a: Task, b: Task) -> RuleGroup | None:
     """R5 names the precedences that keep a zone's underground work inside its one opening: excavate →
     underground work → backfill, and deeper pipes before shallower ones of another work."""
     if a.zone is None or a.zone != b.zone:
         return None
     if ((a.kind == "excavate" and b.underground) or (a.underground and b.kind == "backfill")
             or (a.underground and b.underground and a.work != b.work)):
-        return f"R5 dig-once {a.zone}"
+        return RuleGroup(Rule.R5, "dig-once", a.zone)
     return None
 
 
@@ -79,58 +83,76 @@ def compile_project(project: Project, tasks: list[Task], end: date | None = None
     end = end or upper_bound_end(project, tasks)
     cals = Calendars(project, end)
     off = lambda d: (d - start).days  # noqa: E731
-    horizon = off(end) + 1
-    keys = sorted({t.calendar for t in tasks})
-    calendars = {k: [off(d) for d in cals.days(k)] for k in keys}
-
-    core_tasks = []
-    for t in tasks:
-        demands = {f"R2 crews {t.trade}": 1} if t.trade else {}
-        demands.update({f"R2 machine {m}": n for m, n in t.equipment.items() if m in project.equipment})
-        release = off(t.earliest) if t.earliest and t.earliest > start else 0
-        dues = [d for d in (project.project.deadline, t.deadline) if d]
-        core_tasks.append(core.Task(t.id, t.days, t.calendar, demands, release,
-                                    off(min(dues)) if dues else None, _forbidden(project, t, off),
-                                    release_group=f"release {t.work or t.id}"))
+    calendars = {k: [off(d) for d in cals.days(k)] for k in sorted({t.calendar for t in tasks})}
     by_id = {t.id: t for t in tasks}
     precedences = [core.Precedence(p, t.id, lag, _dig_once_group(by_id[p], t))
                    for t in tasks for p, lag in t.after.items()]
-    capacities = {f"R2 crews {tr}": project.trades[tr].crews for tr in sorted({t.trade for t in tasks if t.trade})}
-    capacities.update({f"R2 machine {m}": n for m, n in project.equipment.items()})
-
     dug = dug_zones(project)
     zones = {z.id: z for z in project.site.zones}
-    spans = [core.Span(z, f"{z}:excavate", f"{z}:backfill", zones[z].max_open_days) for z in dug]
-    prob = core.Problem(horizon, calendars, core_tasks, precedences, capacities, spans)
+    spans = [core.Span(z, f"{z}:excavate", f"{z}:backfill", zones[z].max_open_days, rules.MAX_OPEN_DAYS)
+             for z in dug]
+    prob = core.Problem(off(end) + 1, calendars, [_core_task(project, t, off) for t in tasks], precedences,
+                        _capacities(project, tasks), spans, deadline_group=rules.DEADLINE,
+                        precedence_group=rules.ORDER)
+    complete = _access(project, dug, prob)
+    if project.site.max_open_zones and dug:
+        prob.open_caps.append((rules.MAX_OPEN_ZONES, tuple(dug), project.site.max_open_zones))
+    for t in tasks:
+        for z in t.crane_zones:
+            if z in dug:
+                prob.span_clear_of.append((RuleGroup(Rule.R10, "crane", t.id), z, t.id))
+    prob.spacing = _outage_spacing(project, tasks)
+    prob.objectives = [_objective(name, project, tasks, dug) for name in project.objective]
+    return Compiled(project, tasks, cals, prob, complete)
 
-    seen: set[frozenset[str]] = set()
+
+def _core_task(project: Project, t: Task, off: Callable[[date], int]) -> core.Task:
+    """R2 demands (a crew of its trade, its machines), R3 release and deadline, the forbidden days."""
+    demands: dict[core.Group, int] = {rules.crews(t.trade): 1} if t.trade else {}
+    demands.update({rules.machine(m): n for m, n in t.equipment.items() if m in project.equipment})
+    release = off(t.earliest) if t.earliest and t.earliest > project.project.start else 0
+    dues = [d for d in (project.project.deadline, t.deadline) if d]
+    return core.Task(t.id, t.days, t.calendar, demands, release, off(min(dues)) if dues else None,
+                     _forbidden(project, t, off), release_group=RuleGroup(Rule.RELEASE, "release", t.work or t.id))
+
+
+def _capacities(project: Project, tasks: list[Task]) -> dict[core.Group, int]:
+    """R2: each trade's crews and each kind of equipment, as core resources named by their rule group."""
+    capacities: dict[core.Group, int] = {
+        rules.crews(tr): project.trades[tr].crews for tr in sorted({t.trade for t in tasks if t.trade})}
+    capacities.update({rules.machine(m): n for m, n in project.equipment.items()})
+    return capacities
+
+
+def _access(project: Project, dug: list[str], prob: core.Problem) -> bool:
+    """R6 cuts into `prob`; False when only the small ones are (a large grid: larger ones come lazily when a
+    schedule opens one, see planner.solve_with_access)."""
     try:
         cuts, complete = access_cuts(project, set(dug), budget=CUT_BUDGET), True
-    except TooManyCuts:  # a large grid: small cuts now, larger ones when a schedule opens one (plan.py)
+    except TooManyCuts:
         cuts, complete = access_cuts(project, set(dug), max_size=SMALL_CUT), False
+    seen: set[frozenset[str]] = set()
     for group, cut in cuts:
         if cut not in seen:
             seen.add(cut)
             prob.not_all_open.append((group, tuple(sorted(cut))))
-    if project.site.max_open_zones and dug:
-        prob.open_caps.append(("R7 max_open_zones", tuple(dug), project.site.max_open_zones))
-    for t in tasks:
-        for z in t.crane_zones:
-            if z in dug:
-                prob.span_clear_of.append((f"R10 crane {t.id}", z, t.id))
-    outage_groups: dict[tuple[str, ...], str] = {}
+    return complete
+
+
+def _outage_spacing(project: Project, tasks: list[Task]) -> list[tuple[RuleGroup, tuple[str, ...], int]]:
+    """R9: one outage of a type per building per OUTAGE_SPACING_DAYS (one group per distinct set of outages)."""
+    out: list[tuple[RuleGroup, tuple[str, ...], int]] = []
+    seen: set[tuple[str, ...]] = set()
     for b in project.site.buildings:
         by_type: dict[str, list[str]] = defaultdict(list)
         for t in tasks:
             if t.outage and b.id in t.outage.serves:
                 by_type[t.outage.type].append(t.id)
         for kind, ids in by_type.items():
-            if len(ids) > 1 and tuple(ids) not in outage_groups:
-                outage_groups[tuple(ids)] = f"R9 outage spacing {kind} {b.id}"
-                prob.spacing.append((outage_groups[tuple(ids)], tuple(ids), OUTAGE_SPACING_DAYS))
-
-    prob.objectives = [_objective(name, project, tasks, dug) for name in project.objective]
-    return Compiled(project, tasks, cals, prob, complete)
+            if len(ids) > 1 and tuple(ids) not in seen:
+                seen.add(tuple(ids))
+                out.append((RuleGroup(Rule.R9, "outage spacing", (kind, b.id)), tuple(ids), OUTAGE_SPACING_DAYS))
+    return out
 
 
 def _objective(name: str, project: Project, tasks: list[Task], dug: list[str]) -> core.Objective:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date
+from graphlib import CycleError, TopologicalSorter
 
 from models.problems import InputError, Place, Problem, did_you_mean
 from models.project import (BuildingWork, ElevatorWork, PipelineWork, Project, SurfaceWork, TaskWork, Zone)
@@ -269,24 +270,15 @@ class _Expander:
                 t.hours = tuple(h.noisy if t.noisy else h.work)
 
     def _check_cycles(self) -> None:
-        """Iterative DFS over predecessor edges; reports the first cycle found in dependency order."""
-        state: dict[str, int] = {}
-        for root in self.tasks:
-            if root in state:
-                continue
-            path, iters = [root], [iter(self.tasks[root].after)]
-            state[root] = 1
-            while path:
-                pred = next(iters[-1], None)
-                if pred is None:
-                    state[path.pop()] = 2
-                    iters.pop()
-                elif state.get(pred) == 1:
-                    self._report_cycle(list(reversed(path[path.index(pred):] + [pred])))
-                elif pred not in state:
-                    state[pred] = 1
-                    path.append(pred)
-                    iters.append(iter(self.tasks[pred].after))
+        """Reports one cycle of the dependencies in dependency order (each task before the next), from its
+        task that comes first in the expansion, so the same input always gives the same message."""
+        try:
+            TopologicalSorter({tid: t.after for tid, t in self.tasks.items()}).prepare()
+        except CycleError as exc:
+            cycle = exc.args[1][:-1]  # the first node is repeated at the end
+            rank = {tid: i for i, tid in enumerate(self.tasks)}
+            k = min(range(len(cycle)), key=lambda i: rank[cycle[i]])
+            self._report_cycle(cycle[k:] + cycle[:k + 1])
 
     def _report_cycle(self, cycle: list[str]) -> None:
         works = [w for w in self.p.works if w.after and any(self.tasks[t].work == w.id for t in cycle)]

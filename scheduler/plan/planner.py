@@ -17,6 +17,7 @@ from scheduler.plan.expand import Task
 from scheduler.core.greedy import NoRoom, greedy_starts
 from scheduler.plan.access import violated_cuts
 from scheduler.plan.result import build_schedule, openings, scheduled_tasks
+from scheduler.plan.rules import names
 from scheduler.core.solve import CoreSolution, Progress, solve
 from scheduler.plan.summary import upper_bound_end
 
@@ -29,7 +30,8 @@ class Plan:
     compiled: Compiled
     solution: CoreSolution
     schedule: Schedule | None
-    conflict: Conflict | None = None  # when infeasible: the minimal set of rule groups in conflict
+    conflict: Conflict | None = None  # when infeasible: the minimal set of rule groups in conflict (typed;
+    # `solution.conflict` holds their printed names)
 
 
 def plan(project: Project, tasks: list[Task], time_limit: float = 60.0, workers: int = 2, seed: int = 0,
@@ -47,7 +49,7 @@ def plan(project: Project, tasks: list[Task], time_limit: float = 60.0, workers:
     conflict = None
     if sol.status == "INFEASIBLE":
         conflict = diagnose(project, tasks, max(10.0, time_limit - sol.wall_s), seed)
-        sol.conflict = conflict.groups or sol.conflict
+        sol.conflict = names(conflict.groups or sol.conflict)
     sched = build_schedule(compiled, sol) if sol.starts else None
     return Plan(compiled, sol, sched, conflict)
 

@@ -30,6 +30,7 @@ from scheduler.plan.compile import Compiled, compile_project
 from scheduler.core.conflict import minimal_conflict
 from scheduler.plan.expand import Task
 from scheduler.plan.progress import Progress
+from scheduler.plan.rules import AS_OF, Rule, RuleGroup, names
 from scheduler.plan.result import build_schedule, scheduled_tasks
 from scheduler.core.solve import CoreSolution, solve
 from scheduler.plan.summary import upper_bound_end
@@ -37,7 +38,6 @@ from scheduler.plan.summary import upper_bound_end
 NEAR_DAYS = 14  # changes this soon weigh most: crews and residents have already planned around them
 NEAR_WEIGHT = 10
 OUTAGE_WEIGHT = 2
-AS_OF_GROUP = "replan as-of"
 
 
 @dataclass
@@ -75,61 +75,22 @@ def history(tasks: list[Task], baseline: Schedule, progress: dict[str, Progress]
 def replan_problem(c: Compiled, h: History, baseline: Schedule) -> core.Problem:
     """The compiled problem restricted to what can still change at as-of (see the module docstring)."""
     p, a = c.problem, c.offset(h.as_of)
-    done, started = h.done, h.started
-    finish = {tid: c.offset(f) for tid, (_, f) in done.items()}
     known = {t.id for t in p.tasks}
     base = {t.id: c.offset(t.start) for t in baseline.tasks if t.id in known}
-    release: dict[str, int] = {}
-
-    def later(tid: str, day: int) -> None:
-        release[tid] = max(release.get(tid, 0), day)
-
-    precedences = []
-    for pr in p.precedences:
-        if pr.after in done or pr.after in started:
-            continue  # the successor already began: history
-        if pr.before in done:
-            w = p.calendars[p.task(pr.after).calendar]
-            k = bisect_right(w, finish[pr.before]) + pr.lag
-            later(pr.after, w[k] if k < len(w) else p.horizon)
-        else:
-            precedences.append(pr)
-    spacing = []
-    for g, ids, gap in p.spacing:
-        left = tuple(i for i in ids if i not in done)
-        for i in left:
-            if i not in started:
-                for d in ids:
-                    if d in done:
-                        later(i, finish[d] + gap)
-        if len(left) > 1:
-            spacing.append((g, left, gap))
-
+    past = _Past(p, {tid: c.offset(f) for tid, (_, f) in h.done.items()}, set(h.started))
+    precedences = past.precedences()
+    spacing = past.spacing()
     notice = {t.id: t.outage.notice_days for t in c.tasks if t.outage and t.outage.notice_days}
-    tasks = []
-    for t in p.tasks:
-        if t.id in done:
-            continue
-        if t.id in started:
-            tasks.append(replace(t, duration=started[t.id][1], release=a, pinned=True, release_group=AS_OF_GROUP))
-            continue
-        r = max(t.release, a, release.get(t.id, 0))
-        no_start = dict(t.no_start)
-        if t.id in notice:
-            no_start[f"replan notice {t.id}"] = frozenset(range(a, a + notice[t.id])) - {base.get(t.id)}
-        tasks.append(replace(t, release=r, no_start=no_start,
-                             release_group=t.release_group if r == t.release else AS_OF_GROUP))
-
-    closed = {sp.id for sp in p.spans if sp.last in done}
-    began = {**{tid: s for tid, (s, _) in done.items()}, **{tid: s for tid, (s, _) in started.items()}}
-    spans = [replace(sp, since=c.offset(began[sp.first]) if sp.first in began else None)
-             for sp in p.spans if sp.id not in closed]
+    tasks = [_open_task(t, h, a, past.release.get(t.id, 0), notice.get(t.id), base.get(t.id))
+             for t in p.tasks if t.id not in h.done]
+    closed = {sp.id for sp in p.spans if sp.last in h.done}
+    began = {tid: c.offset(s) for tid, (s, _) in (h.done | h.started).items()}
+    spans = [replace(sp, since=began.get(sp.first)) for sp in p.spans if sp.id not in closed]
     not_all_open = [(g, ss) for g, ss in p.not_all_open if not closed & set(ss)]
     open_caps = [(g, tuple(s for s in ss if s not in closed), cap) for g, ss, cap in p.open_caps]
-    span_clear_of = [(g, s, tid) for g, s, tid in p.span_clear_of if s not in closed and tid not in done]
-
-    objectives = [_without_history(o, set(done), closed) for o in p.objectives]
-    hint = {tid: day for tid, day in base.items() if tid not in done and tid not in started and day >= a}
+    span_clear_of = [(g, s, tid) for g, s, tid in p.span_clear_of if s not in closed and tid not in h.done]
+    objectives = [_without_history(o, set(h.done), closed) for o in p.objectives]
+    hint = {tid: day for tid, day in base.items() if tid not in h.done and tid not in h.started and day >= a}
     told = _residents_told(c)
     weight = {tid: (NEAR_WEIGHT if day < a + NEAR_DAYS else 1) * (OUTAGE_WEIGHT if tid in notice else 1)
               * (1 + told.get(tid, 0)) for tid, day in hint.items()}
@@ -138,6 +99,57 @@ def replan_problem(c: Compiled, h: History, baseline: Schedule) -> core.Problem:
     return replace(p, tasks=tasks, precedences=precedences, spans=spans, not_all_open=not_all_open,
                    open_caps=[x for x in open_caps if x[1]], span_clear_of=span_clear_of, spacing=spacing,
                    objectives=objectives, hint=hint)
+
+
+class _Past:
+    """What done work still decides: releases of its successors (and of later outages), the rules left."""
+
+    def __init__(self, p: core.Problem, finish: dict[str, int], started: set[str]):
+        self.p, self.finish, self.started = p, finish, started
+        self.release: dict[str, int] = {}
+
+    def later(self, tid: str, day: int) -> None:
+        self.release[tid] = max(self.release.get(tid, 0), day)
+
+    def precedences(self) -> list[core.Precedence]:
+        """The precedences between open tasks; a done predecessor releases its successor instead."""
+        out = []
+        for pr in self.p.precedences:
+            if pr.after in self.finish or pr.after in self.started:
+                continue  # the successor already began: history
+            if pr.before in self.finish:
+                w = self.p.calendars[self.p.task(pr.after).calendar]
+                k = bisect_right(w, self.finish[pr.before]) + pr.lag
+                self.later(pr.after, w[k] if k < len(w) else self.p.horizon)
+            else:
+                out.append(pr)
+        return out
+
+    def spacing(self) -> list[tuple[core.Group, tuple[str, ...], int]]:
+        """Outage spacing among the outages still to come, each released `gap` days after the done ones."""
+        out = []
+        for g, ids, gap in self.p.spacing:
+            left = tuple(i for i in ids if i not in self.finish)
+            for i in left:
+                if i not in self.started:
+                    for d in ids:
+                        if d in self.finish:
+                            self.later(i, self.finish[d] + gap)
+            if len(left) > 1:
+                out.append((g, left, gap))
+        return out
+
+
+def _open_task(t: core.Task, h: History, a: int, release: int, notice: int | None, base: int | None) -> core.Task:
+    """A task not done at as-of (day `a`): started work continues, pinned; the rest starts at as-of or later,
+    and an outage not inside its notice period unless on the day the baseline announced."""
+    if t.id in h.started:
+        return replace(t, duration=h.started[t.id][1], release=a, pinned=True, release_group=AS_OF)
+    r = max(t.release, a, release)
+    no_start = dict(t.no_start)
+    if notice:
+        no_start[RuleGroup(Rule.R9, "notice", t.id)] = frozenset(range(a, a + notice)) - {base}
+    return replace(t, release=r, no_start=no_start, release_group=t.release_group if r == t.release else AS_OF)
 
 
 def _residents_told(c: Compiled) -> dict[str, int]:
@@ -212,8 +224,9 @@ def replan(project: Project, tasks: list[Task], baseline: Schedule, progress: di
                     hint=p.hint if "moved" in stages else {})
     c = replace(c, problem=p)
     sol = solve(c.problem, time_limit, workers, seed, progress_cb)
-    if sol.status == "INFEASIBLE" and not sol.conflict:
-        sol.conflict = minimal_conflict(c.problem, max(10.0, time_limit - sol.wall_s), seed).groups
+    if sol.status == "INFEASIBLE":
+        groups = sol.conflict or minimal_conflict(c.problem, max(10.0, time_limit - sol.wall_s), seed).groups
+        sol.conflict = names(groups)
     if not sol.starts:
         return Replan(c, h, sol, None)
     dated = dated_tasks(c, h, sol.starts)

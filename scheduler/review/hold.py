@@ -16,13 +16,18 @@ from models.project import Project
 from models.schedule import Schedule, ScheduledTask
 
 from scheduler.plan.calendars import Calendars
-from scheduler.review.check import check_schedule
 from scheduler.plan.expand import Task
+from scheduler.plan.rules import Rule
+from scheduler.review.check import Violation, check_schedule
+
+# What the referee reports that the mover's own reasons already cover: R1/R5 orderings are the predecessors,
+# R3 dates the earliest date and the project start; TASKS is about the schedule file, not a rule.
+_COVERED = {"TASKS", Rule.R1, Rule.R3, Rule.R5}
 
 
 @dataclass
 class Hold:
-    rule: str  # R1 predecessor, R2 crew/machine, R3 start/earliest, R4…R10 as in SPEC §5
+    rule: Rule  # R1 predecessor, R2 crew/machine, R3 start/earliest, R4…R10 as in SPEC §5
     text: str
     by: str | None = None  # the task that holds it (predecessor, or the task using the crew/machine)
 
@@ -68,32 +73,38 @@ class _Mover:
         self.task_list = tasks
 
     def holds(self, tid: str) -> list[Hold]:
+        """Every rule that starting `tid` one working day earlier would break."""
         t, s = self.tasks[tid], self.st[tid]
         days = self.cal.days(t.calendar)
         i = days.index(s.start) if s.start in days else None
         if i is None or i == 0:
-            return [Hold("R3", f"starts on the first working day of the project ({self.p.project.start})")]
+            return [Hold(Rule.R3, f"starts on the first working day of the project ({self.p.project.start})")]
         new = days[i - 1: i - 1 + t.days]
-        out: list[Hold] = []
+        out = self._predecessors(t, days, new[0])
+        if t.earliest and new[0] < t.earliest:
+            out.append(Hold(Rule.R3, f"may not start before its earliest date {t.earliest}"))
+        moved = s.model_copy(update={"start": new[0], "finish": new[-1], "days": new})
+        trial = self.base.model_copy(update={"tasks": [moved if x.id == tid else x for x in self.base.tasks]})
+        for v in check_schedule(self.p, self.task_list, trial):
+            if str(v) not in self.before and v.rule not in _COVERED:
+                rule = Rule(v.rule)
+                out.append(Hold(rule, f"{v.task}: {v.message}", self._user(t, v, new[0]) if rule == Rule.R2 else None))
+        return out
+
+    def _predecessors(self, t: Task, days: list[date], first: date) -> list[Hold]:
+        """R1: the predecessors that finish too late (or too close, with a lag) for a start on `first`."""
+        out = []
         for pid, lag in t.after.items():
             ps = self.st.get(pid)
             if ps is None:
                 continue
-            between = len([d for d in days if ps.finish < d < new[0]])
-            if new[0] <= ps.finish or between < lag:
+            between = len([d for d in days if ps.finish < d < first])
+            if first <= ps.finish or between < lag:
                 need = f" and needs a lag of {lag} working day(s)" if lag else ""
-                out.append(Hold("R1", f"{pid} finishes on {ps.finish}{need}", pid))
-        if t.earliest and new[0] < t.earliest:
-            out.append(Hold("R3", f"may not start before its earliest date {t.earliest}"))
-        moved = s.model_copy(update={"start": new[0], "finish": new[-1], "days": new})
-        trial = self.base.model_copy(update={"tasks": [moved if x.id == tid else x for x in self.base.tasks]})
-        for v in check_schedule(self.p, self.task_list, trial):
-            if str(v) in self.before or v.rule in ("TASKS", "R1", "R3", "R5"):
-                continue  # R1/R5 orderings and R3 dates are the predecessors and dates above
-            out.append(Hold(v.rule, f"{v.task}: {v.message}", self._user(t, v, new[0]) if v.rule == "R2" else None))
+                out.append(Hold(Rule.R1, f"{pid} finishes on {ps.finish}{need}", pid))
         return out
 
-    def _user(self, t: Task, v, day: date) -> str | None:
+    def _user(self, t: Task, v: Violation, day: date) -> str | None:
         """The task that takes the crew or machine on the day this one would need it (latest finish first)."""
         users = [s for s in self.sched.tasks if s.id != t.id and day in s.days
                  and (self.tasks[s.id].trade == v.task or v.task in self.tasks[s.id].equipment)]
@@ -114,8 +125,8 @@ def explain_task(project: Project, tasks: list[Task], schedule: Schedule, tid: s
         seen.add(cur)
         link = mover.link(cur)
         chain.append(link)
-        preds = [h.by for h in link.holds if h.rule == "R1" and h.by]
-        users = [h.by for h in link.holds if h.rule == "R2" and h.by]
+        preds = [h.by for h in link.holds if h.rule == Rule.R1 and h.by]
+        users = [h.by for h in link.holds if h.rule == Rule.R2 and h.by]
         nxt = max(preds, key=lambda p: (mover.st[p].finish, p)) if preds else (users[0] if users else None)
         cur = nxt
     return TaskExplanation(tid, chain)
