@@ -20,12 +20,12 @@ from typing import Callable
 
 from models import InputError, Problem, Project, load_project
 from models.schedule import Schedule
-from scheduler.plan.expand import Task, expand
-from scheduler.plan.planner import Plan, diagnose
-from scheduler.plan.planner import plan as _plan
-from scheduler.plan.progress import Progress, read_progress
-from scheduler.plan.replan import Replan
-from scheduler.plan.replan import replan as _replan
+from scheduler.planning.expand import Task, expand
+from scheduler.planning.planner import Plan, diagnose
+from scheduler.planning.planner import plan as _plan
+from scheduler.planning.progress import Progress, read_progress
+from scheduler.planning.replan import Replan
+from scheduler.planning.replan import replan as _replan
 from scheduler.publish import publish as _publish
 from scheduler.review.check import RULES, Violation, check_schedule, read_schedule_file
 from scheduler.review.diff import Diff, diff

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from models import load_project
-from scheduler.plan.expand import expand
-from scheduler.plan.planner import plan
+from scheduler.planning.expand import expand
+from scheduler.planning.planner import plan
 
 TINY = Path(__file__).resolve().parent.parent / "inputs" / "tiny"
 

@@ -12,14 +12,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FOUNDATION = {"models", "scheduler.text"}
-DOMAIN = FOUNDATION | {"scheduler.core", "scheduler.plan"}
+DOMAIN = FOUNDATION | {"scheduler.core", "scheduler.planning"}
 
 # package -> the packages its modules may import (its own is always allowed)
 ALLOWED: dict[str, set[str]] = {
     "scheduler.text": set(),                                   # words only
     "models": set(),                                           # input schema, tables, site graph, Schedule
     "scheduler.core": set(),                                   # generic scheduling: knows nothing of compounds
-    "scheduler.plan": FOUNDATION | {"scheduler.core"},         # a compound → core problem → Schedule
+    "scheduler.planning": FOUNDATION | {"scheduler.core"},         # a compound → core problem → Schedule
     "scheduler.review": DOMAIN,                                # check, explain, hold, diff
     "scheduler.publish": DOMAIN,                               # ledger, Gantt, feeds, notices
     "scheduler.serve": DOMAIN | {"scheduler.publish"},         # HTTP for feeds and notices
@@ -104,11 +104,11 @@ def test_the_contract_catches_a_wrong_way_import(tmp_path: Path) -> None:
     files = {
         "scheduler/__init__.py": "",
         "scheduler/core/__init__.py": "",
-        "scheduler/core/cpsat.py": "import itertools\nfrom scheduler.plan.expand import Task\n",
-        "scheduler/plan/__init__.py": "",
-        "scheduler/plan/progress.py": "def read():\n    from ..review.check import parse_date\n",
+        "scheduler/core/cpsat.py": "import itertools\nfrom scheduler.planning.expand import Task\n",
+        "scheduler/planning/__init__.py": "",
+        "scheduler/planning/progress.py": "def read():\n    from ..review.check import parse_date\n",
         "scheduler/review/__init__.py": "",
-        "scheduler/review/check.py": "from scheduler.plan import expand\nfrom models import Project\n",
+        "scheduler/review/check.py": "from scheduler.planning import expand\nfrom models import Project\n",
         "scheduler/extra/__init__.py": "from scheduler.core import cpsat\n",
         "models/__init__.py": "from scheduler import cli\n",
     }
@@ -116,9 +116,9 @@ def test_the_contract_catches_a_wrong_way_import(tmp_path: Path) -> None:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text)
     assert wrong_way_imports(tmp_path) == [
-        "scheduler/core/cpsat.py:2: scheduler.core → scheduler.plan.expand",
+        "scheduler/core/cpsat.py:2: scheduler.core → scheduler.planning.expand",
         "scheduler/extra/__init__.py:1: ? → scheduler.core",
-        "scheduler/plan/progress.py:2: scheduler.plan → scheduler.review.check",
+        "scheduler/planning/progress.py:2: scheduler.planning → scheduler.review.check",
         "models/__init__.py:1: models → scheduler.cli",
     ]
 

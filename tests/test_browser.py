@@ -44,8 +44,8 @@ except ImportError:
     pytest.skip("playwright not installed (pip install -e '.[test]')", allow_module_level=True)
 
 from models import load_project  # noqa: E402
-from scheduler.plan.expand import expand  # noqa: E402
-from scheduler.plan.planner import plan  # noqa: E402
+from scheduler.planning.expand import expand  # noqa: E402
+from scheduler.planning.planner import plan  # noqa: E402
 from scheduler.publish import publish  # noqa: E402
 
 

@@ -14,9 +14,9 @@ import pytest
 import yaml
 
 from models import load_project
-from scheduler.plan.calendars import (Calendars, daterange, last_published_cn_year, outage_quiet_days, quiet_days,
+from scheduler.planning.calendars import (Calendars, daterange, last_published_cn_year, outage_quiet_days, quiet_days,
                                  season_days, unpublished_years)
-from scheduler.plan.expand import calendar_key, expand
+from scheduler.planning.expand import calendar_key, expand
 
 SEVEN = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 

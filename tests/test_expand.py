@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from models import InputError, load_project
-from scheduler.plan.expand import Outage, Task, expand
+from scheduler.planning.expand import Outage, Task, expand
 
 SEVEN = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 

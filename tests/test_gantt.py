@@ -19,7 +19,7 @@ import pytest
 
 from models import load_project
 from models.schedule import Opening, Schedule, ScheduledTask
-from scheduler.plan.expand import expand
+from scheduler.planning.expand import expand
 from scheduler.publish.gantt import DAY_MS, GROUPINGS, NONE, ROW_PX, gantt_figure, gantt_html, trade_colour
 
 D = date.fromisoformat

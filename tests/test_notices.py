@@ -11,8 +11,8 @@ import pytest
 
 from models import load_project
 from models.schedule import Disruption, Opening, OutageInfo, Schedule, ScheduledTask
-from scheduler.plan.expand import expand
-from scheduler.plan.planner import plan
+from scheduler.planning.expand import expand
+from scheduler.planning.planner import plan
 from scheduler.publish.notices import STRINGS, render_notices
 
 TINY = Path(__file__).resolve().parents[1] / "inputs" / "tiny"

@@ -22,11 +22,11 @@ from models import load_project
 from models.schedule import Schedule
 from scheduler.review.check import check_schedule
 from scheduler.cli import main
-from scheduler.plan.expand import expand
-from scheduler.plan.planner import plan
-from scheduler.plan.progress import COLUMNS, read_progress
+from scheduler.planning.expand import expand
+from scheduler.planning.planner import plan
+from scheduler.planning.progress import COLUMNS, read_progress
 from scheduler.review.diff import diff
-from scheduler.plan.replan import replan
+from scheduler.planning.replan import replan
 
 D = date.fromisoformat
 REPO = Path(__file__).resolve().parent.parent
@@ -73,7 +73,7 @@ def moved(a: Schedule, b: Schedule) -> list[str]:
 
 def working_days_after(project, tasks, tid: str, first: date, n: int) -> list[date]:
     """n working days of the task's calendar from `first` on (as the referee counts them)."""
-    from scheduler.plan.calendars import Calendars
+    from scheduler.planning.calendars import Calendars
 
     cal = Calendars(project, first + timedelta(60))
     key = next(t.calendar for t in tasks if t.id == tid)

@@ -24,8 +24,8 @@ from click.testing import CliRunner
 from models import load_project
 from scheduler.review.check import check_schedule, read_schedule_file
 from scheduler.cli import main
-from scheduler.plan.expand import expand
-from scheduler.plan.planner import plan
+from scheduler.planning.expand import expand
+from scheduler.planning.planner import plan
 
 D = date.fromisoformat
 TIME_LIMIT = 10.0
@@ -389,7 +389,7 @@ def test_r6_fire_route_kept(tmp_path):
 def test_r6_large_compound_adds_access_cuts_as_schedules_open_them(tmp_path, monkeypatch, make, zones):
     """Past the enumeration budget only small cuts enter the model; a cut the schedule opens is added and
     the project solved again, so the result obeys R6 all the same."""
-    import scheduler.plan.compile as compile_module
+    import scheduler.planning.compile as compile_module
 
     monkeypatch.setattr(compile_module, "CUT_BUDGET", 0)
     monkeypatch.setattr(compile_module, "SMALL_CUT", 1)  # the two-zone cut is left for the lazy loop

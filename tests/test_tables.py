@@ -12,7 +12,7 @@ import pytest
 from models import load_project
 from models.problems import InputError
 from models.tables import cell_text, parse_date, read_table, split_sheet
-from scheduler.plan.progress import read_progress
+from scheduler.planning.progress import read_progress
 
 VALID_TABLES = Path(__file__).parent / "broken" / "_valid-tables"
 

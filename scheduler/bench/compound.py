@@ -21,8 +21,8 @@ from typing import Any, Callable
 
 from models import load_project
 from scheduler.review.check import check_schedule
-from scheduler.plan.expand import expand
-from scheduler.plan.planner import plan
+from scheduler.planning.expand import expand
+from scheduler.planning.planner import plan
 
 from scheduler.bench.baselines import greedy, trade_by_trade
 

@@ -19,8 +19,8 @@ from typing import Callable
 import yaml
 
 from models import load_project
-from scheduler.plan.expand import expand
-from scheduler.plan.planner import diagnose
+from scheduler.planning.expand import expand
+from scheduler.planning.planner import diagnose
 
 
 def _deadline(day: str) -> Callable[[dict], None]:

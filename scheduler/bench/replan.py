@@ -23,10 +23,10 @@ from models import load_project
 from models.schedule import Schedule
 from scheduler.bench.compound import machine
 from scheduler.review.check import check_schedule
-from scheduler.plan.planner import plan
-from scheduler.plan.progress import Progress
+from scheduler.planning.planner import plan
+from scheduler.planning.progress import Progress
 from scheduler.review.diff import diff
-from scheduler.plan.replan import NEAR_DAYS, replan
+from scheduler.planning.replan import NEAR_DAYS, replan
 
 VARIANTS = [("replan", None), ("finish only", ["finish"]), ("plain objectives", ["finish", "disruption", "open_days"])]
 
@@ -62,7 +62,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     project, _ = load_project(args.project)
-    from scheduler.plan.expand import expand
+    from scheduler.planning.expand import expand
 
     tasks = expand(project)
     t0 = time.time()

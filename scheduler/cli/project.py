@@ -18,7 +18,7 @@ from scheduler.cli.common import (EXIT_INFEASIBLE, EXIT_VIOLATIONS, Failure, inp
 @click.argument("project", type=click.Path(exists=True))
 def validate(project: str) -> None:
     """Load, validate and expand PROJECT; print a summary. Exit 0 ok, 2 invalid input."""
-    from scheduler.plan.summary import summary
+    from scheduler.planning.summary import summary
 
     p, tasks, warnings = load(project)
     click.echo(summary(p, tasks, warnings))
@@ -46,7 +46,7 @@ def solve(project: str, out: str, time_limit: float, workers: int, seed: int, qu
     Exit 0 schedule found (optimal or best within the limit, with its gap), 2 invalid input,
     3 infeasible (the rules in conflict are named), 4 nothing found within the time limit.
     """
-    from scheduler.plan.summary import holiday_warnings
+    from scheduler.planning.summary import holiday_warnings
 
     p, tasks, warnings = load(project)
     if not quiet:

@@ -1,7 +1,7 @@
 """Why a project is infeasible, in the project manager's words (`digonce explain`, `solve` on exit 3).
 
 The core finds a minimal set of rule groups in conflict (scheduler/core/conflict.py); this module turns each
-`RuleGroup` that scheduler/plan/compile.py tagged the rules with (R6 fire B12, R2 crews civil, R5 dig-once R9…)
+`RuleGroup` that scheduler/planning/compile.py tagged the rules with (R6 fire B12, R2 crews civil, R5 dig-once R9…)
 into a sentence about the compound and the ways out, in `project.lang`, from the message catalogue
 (scheduler/text/<lang>/explain.yaml).
 """
@@ -15,10 +15,10 @@ from models.project import Project
 from models.validate import dug_zones
 
 from scheduler.core.conflict import Conflict
-from scheduler.plan.access import access_cuts
-from scheduler.plan.compile import OUTAGE_SPACING_DAYS
-from scheduler.plan.expand import Task
-from scheduler.plan.rules import RuleGroup
+from scheduler.planning.access import access_cuts
+from scheduler.planning.compile import OUTAGE_SPACING_DAYS
+from scheduler.planning.expand import Task
+from scheduler.planning.rules import RuleGroup
 from scheduler.text import section, t
 
 

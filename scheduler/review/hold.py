@@ -15,9 +15,9 @@ from datetime import date
 from models.project import Project
 from models.schedule import Schedule, ScheduledTask
 
-from scheduler.plan.calendars import Calendars
-from scheduler.plan.expand import Task
-from scheduler.plan.rules import Rule
+from scheduler.planning.calendars import Calendars
+from scheduler.planning.expand import Task
+from scheduler.planning.rules import Rule
 from scheduler.review.check import Violation, check_schedule
 
 # What the referee reports that the mover's own reasons already cover: R1/R5 orderings are the predecessors,

@@ -20,8 +20,8 @@ from models.schedule import LEDGER_COLUMNS, OutageInfo, Schedule, ScheduledTask
 from models.source import path_str
 from models.tables import TABLE_SUFFIXES, Table, parse_date, read_table, split_sheet
 
-from scheduler.plan.calendars import Calendars
-from scheduler.plan.expand import Task
+from scheduler.planning.calendars import Calendars
+from scheduler.planning.expand import Task
 
 LEDGER_REQUIRED = ("id", "start", "finish")
 

@@ -33,8 +33,8 @@ from models.project import Building, Entrance, Project
 from models.schedule import Schedule, ScheduledTask
 from models.site_graph import Access, fire_engine, reachable, walker
 
-from scheduler.plan.calendars import ALL_DAYS, Calendars, daterange, outage_quiet_days, quiet_days, season_days
-from scheduler.plan.expand import SURFACE_KINDS, Task
+from scheduler.planning.calendars import ALL_DAYS, Calendars, daterange, outage_quiet_days, quiet_days, season_days
+from scheduler.planning.expand import SURFACE_KINDS, Task
 
 RULES = ("TASKS", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10")
 OUTAGE_GAP_DAYS = 7  # R9: at most one outage of a type per building per 7 calendar days

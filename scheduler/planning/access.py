@@ -18,7 +18,7 @@ from typing import Iterable
 from models.project import Project
 from models.site_graph import Access, adjacency
 
-from scheduler.plan.rules import Rule, RuleGroup
+from scheduler.planning.rules import Rule, RuleGroup
 
 CUT_BUDGET = 20_000  # path searches for the full enumeration (about 3 s); beyond it, cuts go lazy
 SMALL_CUT = 4  # cuts up to this many zones are always enumerated

@@ -26,14 +26,14 @@ from models.project import Project
 from models.schedule import ScheduledTask, Schedule
 
 from scheduler.core import problem as core
-from scheduler.plan.compile import Compiled, compile_project
+from scheduler.planning.compile import Compiled, compile_project
 from scheduler.core.conflict import minimal_conflict
-from scheduler.plan.expand import Task
-from scheduler.plan.progress import Progress
-from scheduler.plan.rules import AS_OF, Rule, RuleGroup, names
-from scheduler.plan.result import build_schedule, scheduled_tasks
+from scheduler.planning.expand import Task
+from scheduler.planning.progress import Progress
+from scheduler.planning.rules import AS_OF, Rule, RuleGroup, names
+from scheduler.planning.result import build_schedule, scheduled_tasks
 from scheduler.core.solve import CoreSolution, solve
-from scheduler.plan.summary import upper_bound_end
+from scheduler.planning.summary import upper_bound_end
 
 NEAR_DAYS = 14  # changes this soon weigh most: crews and residents have already planned around them
 NEAR_WEIGHT = 10

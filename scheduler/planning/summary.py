@@ -10,8 +10,8 @@ from models.problems import Place, Problem
 from models.project import Project
 from models.validate import dug_zones
 
-from scheduler.plan.calendars import unpublished_years
-from scheduler.plan.expand import Task
+from scheduler.planning.calendars import unpublished_years
+from scheduler.planning.expand import Task
 
 
 def lower_bound_days(project: Project, tasks: list[Task]) -> int:

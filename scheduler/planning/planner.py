@@ -11,15 +11,15 @@ from datetime import date, timedelta
 from models.project import Project
 from models.schedule import Schedule
 
-from scheduler.plan.compile import Compiled, compile_project
+from scheduler.planning.compile import Compiled, compile_project
 from scheduler.core.conflict import Conflict, minimal_conflict
-from scheduler.plan.expand import Task
+from scheduler.planning.expand import Task
 from scheduler.core.greedy import NoRoom, greedy_starts
-from scheduler.plan.access import violated_cuts
-from scheduler.plan.result import build_schedule, openings, scheduled_tasks
-from scheduler.plan.rules import names
+from scheduler.planning.access import violated_cuts
+from scheduler.planning.result import build_schedule, openings, scheduled_tasks
+from scheduler.planning.rules import names
 from scheduler.core.solve import CoreSolution, Progress, solve
-from scheduler.plan.summary import upper_bound_end
+from scheduler.planning.summary import upper_bound_end
 
 
 HORIZON_SLACK = 1.25  # the working horizon: the greedy plan's length × this, plus a month

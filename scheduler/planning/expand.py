@@ -16,7 +16,7 @@ from models.project import (BuildingWork, ElevatorWork, PipelineWork, Project, S
 from models.source import path_str
 from models.validate import RESTORE_TRADE, dug_zones, surfaced_zones
 
-from scheduler.plan.calendars import ALL_DAYS, PROJECT
+from scheduler.planning.calendars import ALL_DAYS, PROJECT
 
 NOISY_KINDS = {"excavate", "backfill", "foundation", "shaft", "paving"}
 SURFACE_KINDS = {"paving", "greening", "surface", "restore"}

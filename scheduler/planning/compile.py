@@ -15,12 +15,12 @@ from models.project import Project
 from models.validate import dug_zones
 
 from scheduler.core import problem as core
-from scheduler.plan import rules
-from scheduler.plan.access import CUT_BUDGET, SMALL_CUT, TooManyCuts, access_cuts
-from scheduler.plan.calendars import Calendars
-from scheduler.plan.expand import Task
-from scheduler.plan.rules import Rule, RuleGroup
-from scheduler.plan.summary import upper_bound_end
+from scheduler.planning import rules
+from scheduler.planning.access import CUT_BUDGET, SMALL_CUT, TooManyCuts, access_cuts
+from scheduler.planning.calendars import Calendars
+from scheduler.planning.expand import Task
+from scheduler.planning.rules import Rule, RuleGroup
+from scheduler.planning.summary import upper_bound_end
 
 OUTAGE_SPACING_DAYS = 7
 

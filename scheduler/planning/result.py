@@ -12,8 +12,8 @@ from models.project import Project
 from models.schedule import Disruption, Opening, OutageInfo, Schedule, ScheduledTask, SolverInfo
 from models.validate import dug_zones
 
-from scheduler.plan.compile import Compiled, weight
-from scheduler.plan.expand import Task
+from scheduler.planning.compile import Compiled, weight
+from scheduler.planning.expand import Task
 from scheduler.core.solve import CoreSolution
 
 
