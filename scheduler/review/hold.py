@@ -3,7 +3,7 @@
 A rule holds a task if starting it one working day earlier, everything else unchanged, breaks that
 rule: a predecessor that finishes the working day before (or its lag), a crew or machine at capacity,
 quiet or season days, an access or open-zone rule, a release date, the project start. The referee
-(scheduler/check.py) judges the moved schedule, so "breaks" means exactly what `digonce check` says.
+(scheduler/review/check) judges the moved schedule, so "breaks" means exactly what `digonce check` says.
 Following the binding predecessor (or the task that takes the crew) gives the chain back to the start.
 """
 
@@ -19,6 +19,7 @@ from scheduler.planning.calendars import Calendars
 from scheduler.planning.expand import Task
 from scheduler.planning.rules import Rule
 from scheduler.review.check import Violation, check_schedule
+from scheduler.text import t as text
 
 # What the referee reports that the mover's own reasons already cover: R1/R5 orderings are the predecessors,
 # R3 dates the earliest date and the project start; TASKS is about the schedule file, not a rule.
@@ -44,6 +45,7 @@ class Link:
 class TaskExplanation:
     task: str
     chain: list[Link]  # the task first, then what holds it, back to the project start
+    lang: str = "en"
 
     def to_dict(self) -> dict:
         return {"task": self.task, "chain": [
@@ -55,16 +57,15 @@ class TaskExplanation:
             pad = "  " * depth
             lines.append(f"{pad}{k.task}  {k.start} → {k.finish}")
             if not k.holds:
-                lines.append(f"{pad}  nothing holds it: it could start a working day earlier; it sits here for "
-                             "the later objectives (disruption, open days)")
+                lines.append(f"{pad}  " + text("hold.free", self.lang))
             for h in k.holds:
-                lines.append(f"{pad}  held by {h.rule}: {h.text}")
+                lines.append(f"{pad}  " + text("hold.held_by", self.lang, rule=h.rule, text=h.text))
         return "\n".join(lines)
 
 
 class _Mover:
-    def __init__(self, project: Project, tasks: list[Task], schedule: Schedule):
-        self.p, self.sched = project, schedule
+    def __init__(self, project: Project, tasks: list[Task], schedule: Schedule, lang: str):
+        self.p, self.sched, self.lang = project, schedule, lang
         self.tasks = {t.id: t for t in tasks}
         self.st = {s.id: s for s in schedule.tasks}
         self.base = schedule.model_copy(update={"openings": [], "disruptions": []})
@@ -78,11 +79,11 @@ class _Mover:
         days = self.cal.days(t.calendar)
         i = days.index(s.start) if s.start in days else None
         if i is None or i == 0:
-            return [Hold(Rule.R3, f"starts on the first working day of the project ({self.p.project.start})")]
+            return [Hold(Rule.R3, text("hold.first_day", self.lang, start=self.p.project.start))]
         new = days[i - 1: i - 1 + t.days]
         out = self._predecessors(t, days, new[0])
         if t.earliest and new[0] < t.earliest:
-            out.append(Hold(Rule.R3, f"may not start before its earliest date {t.earliest}"))
+            out.append(Hold(Rule.R3, text("hold.earliest", self.lang, earliest=t.earliest)))
         moved = s.model_copy(update={"start": new[0], "finish": new[-1], "days": new})
         trial = self.base.model_copy(update={"tasks": [moved if x.id == tid else x for x in self.base.tasks]})
         for v in check_schedule(self.p, self.task_list, trial):
@@ -100,8 +101,9 @@ class _Mover:
                 continue
             between = len([d for d in days if ps.finish < d < first])
             if first <= ps.finish or between < lag:
-                need = f" and needs a lag of {lag} working day(s)" if lag else ""
-                out.append(Hold(Rule.R1, f"{pid} finishes on {ps.finish}{need}", pid))
+                words = text("hold.predecessor_lag" if lag else "hold.predecessor", self.lang, task=pid,
+                             finish=ps.finish, lag=lag)
+                out.append(Hold(Rule.R1, words, pid))
         return out
 
     def _user(self, t: Task, v: Violation, day: date) -> str | None:
@@ -115,9 +117,11 @@ class _Mover:
         return Link(tid, s.start, s.finish, self.holds(tid))
 
 
-def explain_task(project: Project, tasks: list[Task], schedule: Schedule, tid: str) -> TaskExplanation:
-    """The chain of binding reasons from `tid` back to the project start (a task id must be scheduled)."""
-    mover = _Mover(project, tasks, schedule)
+def explain_task(project: Project, tasks: list[Task], schedule: Schedule, tid: str,
+                 lang: str = "en") -> TaskExplanation:
+    """The chain of binding reasons from `tid` back to the project start (a task id must be scheduled).
+    The referee's own words in R2–R10 reasons are those of `digonce check`."""
+    mover = _Mover(project, tasks, schedule, lang)
     chain: list[Link] = []
     seen: set[str] = set()
     cur: str | None = tid
@@ -129,4 +133,4 @@ def explain_task(project: Project, tasks: list[Task], schedule: Schedule, tid: s
         users = [h.by for h in link.holds if h.rule == Rule.R2 and h.by]
         nxt = max(preds, key=lambda p: (mover.st[p].finish, p)) if preds else (users[0] if users else None)
         cur = nxt
-    return TaskExplanation(tid, chain)
+    return TaskExplanation(tid, chain, lang)
