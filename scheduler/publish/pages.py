@@ -1,6 +1,7 @@
 """HTML pages from Jinja2 templates: Python hands over plain data, the template decides words and markup.
 
-Templates live in `<package>/templates/`; they get `t(key, **values)` bound to the page's language, so a
+Templates live in `<package>/templates/`; they get `t(key, **values)` in the page's language (or
+`t(key, "en")` for a page that shows two languages), so a
 street office can change the letterhead (a template) or a sentence (scheduler/text) without touching
 Python. Autoescape is on and undefined names fail loudly; the same data gives the same bytes.
 """
@@ -29,7 +30,7 @@ def render_page(package: str, template: str, lang: str, **context: Any) -> str:
     """`template` of `package` rendered in `lang` (the catalogue's words through `t`) with `context`."""
     lang = normal_lang(lang)
 
-    def words(key: str, /, **values: Any) -> Any:
-        return t(key, lang, **values)
+    def words(key: str, in_lang: str | None = None, /, **values: Any) -> Any:
+        return t(key, in_lang or lang, **values)
 
     return environment(package).get_template(template).render(lang=lang, t=words, **context)
