@@ -34,6 +34,7 @@ from icalendar import Calendar, Event, Timezone, vDuration
 
 from models.project import Project
 from models.schedule import Disruption, Schedule, ScheduledTask
+from scheduler.publish.files import safe_part as _safe
 from scheduler.publish.words import Words, capfirst, trade_name
 
 PRODID = "-//digonce//digonce feeds//EN"
@@ -370,9 +371,9 @@ def _name(project: Project, what: str) -> str:
 
 
 def _trade_label(trade: str, w: Words) -> str:
-    """给水 water: the catalogue's name beside the id of a well-known trade (unless it is the id itself)."""
+    """给水 water: the catalogue's name beside the id of a well-known trade."""
     name = trade_name(trade, w.lang)
-    return w("feed.trade_calendar", name=name, id=trade) if name and name.casefold() != trade.casefold() else trade
+    return w("feed.trade_calendar", name=name, id=trade) if name else trade
 
 
 def _zone_name(project: Project, zid: str) -> str:
@@ -385,6 +386,3 @@ def _building_name(project: Project, bid: str) -> str:
     return (b.name or b.id) if b else bid
 
 
-def _safe(part: str) -> str:
-    """A file-name part: ids are kept as they are, except for path separators."""
-    return re.sub(r"[/\\]", "_", part)

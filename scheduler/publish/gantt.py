@@ -20,7 +20,6 @@ switch is `layout.updatemenus[0]`; its buttons are named "zone", "trade" and "bu
 from __future__ import annotations
 
 import hashlib
-import math
 import html
 import unicodedata
 from dataclasses import dataclass, field
@@ -187,7 +186,7 @@ class _Gantt:
         if not trade:
             return NONE
         name = trade_name(trade, self.lang)
-        return f"{trade} {name}" if name and name.casefold() != trade.casefold() else trade
+        return f"{trade} {name}" if name else trade
 
     def _labels(self) -> dict[str, str]:
         """y label per task: "name · id", both clipped; unique (ids are unique, clipped ids may not be)."""

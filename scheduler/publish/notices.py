@@ -23,6 +23,7 @@ from urllib.parse import quote
 from models.project import Building, ElevatorWork, Project, Zone
 from models.schedule import Disruption, Schedule, ScheduledTask
 from models.site_graph import Access
+from scheduler.publish.files import safe_part as _safe
 from scheduler.publish.pages import render_page
 from scheduler.publish.words import Words, runs
 
@@ -38,11 +39,6 @@ def _monday(d: date) -> date:
 
 def _days(first: date, last: date) -> list[date]:
     return [first + timedelta(n) for n in range((last - first).days + 1)]
-
-
-def _safe(part: str) -> str:
-    """A file-name part: ids kept as they are except path separators (as the feeds writer names its files)."""
-    return re.sub(r"[/\\]", "_", part)
 
 
 def _feed_href(bid: str) -> str:

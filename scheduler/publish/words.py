@@ -18,8 +18,10 @@ def outage_name(kind: str, lang: str) -> str:
 
 
 def trade_name(trade: str, lang: str) -> str | None:
-    """The catalogue's name of a well-known trade id (给水 for water), None for any other trade."""
-    return section("common.trade", lang).get(trade)
+    """The catalogue's name of a well-known trade id (给水 for water) to show beside the id; None for any
+    other trade, and where the name would only repeat the id (paving in English)."""
+    name = section("common.trade", lang).get(trade)
+    return name if name and name.casefold() != trade.casefold() else None
 
 
 def capfirst(text: str) -> str:
