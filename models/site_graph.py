@@ -54,6 +54,7 @@ class Access:
         self.project = project
         self.adj = adjacency(project)
         self.zones = {z.id: z for z in project.site.zones}
+        self.order = {zid: i for i, zid in enumerate(self.zones)}  # site order breaks ties between routes
         self.gate_zones = [g.zone for g in project.site.gates if g.zone in self.zones]
 
     def _ok(self, rule: Callable[[Zone, set[str]], bool], open_zones: set[str]) -> Callable[[str], bool]:
@@ -71,3 +72,37 @@ class Access:
             return True
         seen = reachable(self.adj, self.gate_zones, self._ok(fire_engine, open_zones))
         return any(f in seen for f in building.fire_zones)
+
+    def route(self, start: str, open_zones: set[str] = frozenset()) -> list[str] | None:
+        """The walk a resident takes from `start` to the nearest gate while `open_zones` are dug open.
+
+        Zone ids from `start` to a gate zone, both included (just `[start]` when it is a gate zone), or
+        None when no gate can be reached on foot. Fewest zones wins; ties go to the neighbour listed first
+        in the site, so the same site always gives the same route (notices print it).
+        """
+        if start not in self.zones or not walker(self.zones[start], open_zones):
+            return None
+        gates = set(self.gate_zones)
+        came_from: dict[str, str | None] = {start: None}
+        queue = deque([start])
+        while queue:
+            z = queue.popleft()
+            if z in gates:
+                return _walk_back(came_from, z)
+            for n in sorted(self.adj[z], key=self.order.__getitem__):
+                if n not in came_from and walker(self.zones[n], open_zones):
+                    came_from[n] = z
+                    queue.append(n)
+        return None
+
+
+def _walk_back(came_from: dict[str, str | None], end: str) -> list[str]:
+    path = [end]
+    while (prev := came_from[path[-1]]) is not None:
+        path.append(prev)
+    return path[::-1]
+
+
+def route(project: Project, start: str, open_zones: set[str] = frozenset()) -> list[str] | None:
+    """`Access(project).route(start, open_zones)`, for a single question (build one Access for many)."""
+    return Access(project).route(start, open_zones)

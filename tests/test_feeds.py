@@ -171,7 +171,7 @@ def test_english_and_closed_entrance(tiny):
     assert "Water outage 09:00-15:00" in summaries
     assert "Trench at the entrance (entrance closed, please detour)" in summaries
     assert "Noisy work 08:00-12:00, 14:00-18:00" in summaries
-    assert str(Calendar.from_ical(files["feeds/trade-water.ics"])["NAME"]) == "小院示例 · water"
+    assert str(Calendar.from_ical(files["feeds/trade-water.ics"])["NAME"]) == "小院示例 · water supply (water)"
     desc = str(by_uid(files["feeds/trade-water.ics"])["water:cutover@tiny"]["DESCRIPTION"])
     assert "Working days:" in desc and "Contractor: 示例自来水公司" in desc and "Water outage 09:00-15:00" in desc
 

@@ -34,52 +34,12 @@ from icalendar import Calendar, Event, Timezone, vDuration
 
 from models.project import Project
 from models.schedule import Disruption, Schedule, ScheduledTask
+from scheduler.publish.files import safe_part as _safe
+from scheduler.publish.words import Words, capfirst, trade_name
 
 PRODID = "-//digonce//digonce feeds//EN"
 REFRESH = timedelta(hours=4)
 COMPARED = ("DTSTART", "DTEND", "SUMMARY", "DESCRIPTION", "LOCATION")  # a change here is a new SEQUENCE
-
-TRADE_NAMES = {  # zh-CN names of the usual trade ids, shown beside the id in a trade feed's name
-    "civil": "土建", "sewer": "排水", "storm": "雨水", "water": "给水", "gas": "燃气", "power": "电力",
-    "telecom": "通信", "heating": "供热", "elevator": "电梯", "paving": "路面", "greening": "绿化",
-    "facade": "外墙", "roofing": "屋面",
-}
-
-TEXT = {
-    "zh-CN": {
-        "all": "全部工序", "sep": "、", "semi": "；", "days_total": "（共{n}天）",
-        "days": "工作日：{v}", "hours": "作业时间：{v}", "noisy": "（噪声作业）", "after": "前置工序：{v}",
-        "none": "无", "contractor": "施工单位：{v}", "contact": "联系人：{v}", "task_id": "工序编号：{v}",
-        "task_outage": "{outage} {hours}，影响 {buildings}，提前 {notice} 天通知居民",
-        "outage": {"water": "停水", "gas": "停气", "power": "停电", "heating": "停暖", "telecom": "通信中断",
-                   "sewer": "暂停排水"},
-        "outage_other": "{type}停用",
-        "outage_summary": "{outage} {hours}",
-        "cause": "原因：{v}", "hotline": "咨询电话：{v}", "date": "日期：{v}", "time": "时间：{v}",
-        "noise_summary": "噪声施工 {hours}", "noise_what": "噪声施工：{task}（{where}）",
-        "entrance_plates": "单元门前开挖（铺钢板通行）", "entrance_closed": "单元门前开挖（单元门封闭，请绕行）",
-        "entrance_what": "{zone}开挖，影响 {doors}",
-        "plates_detail": "开挖期间铺设钢板，行人可通行；车辆请绕行。",
-        "closed_detail": "开挖期间单元门前不能通行，请按现场指引绕行。",
-    },
-    "en": {
-        "all": "all tasks", "sep": ", ", "semi": "; ", "days_total": " ({n} days)",
-        "days": "Working days: {v}", "hours": "Hours: {v}", "noisy": " (noisy work)", "after": "After: {v}",
-        "none": "none", "contractor": "Contractor: {v}", "contact": "Contact: {v}", "task_id": "Task: {v}",
-        "task_outage": "{outage} {hours} for {buildings}; residents are told {notice} day(s) before",
-        "outage": {"water": "Water outage", "gas": "Gas outage", "power": "Power outage",
-                   "heating": "Heating outage", "telecom": "Telecom outage", "sewer": "Sewer outage"},
-        "outage_other": "{type} outage",
-        "outage_summary": "{outage} {hours}",
-        "cause": "Cause: {v}", "hotline": "Hotline: {v}", "date": "Dates: {v}", "time": "Hours: {v}",
-        "noise_summary": "Noisy work {hours}", "noise_what": "Noisy work: {task} ({where})",
-        "entrance_plates": "Trench at the entrance (steel plates, passable on foot)",
-        "entrance_closed": "Trench at the entrance (entrance closed, please detour)",
-        "entrance_what": "{zone} dug open, affects {doors}",
-        "plates_detail": "Steel plates are laid over the trench: passable on foot; vehicles please detour.",
-        "closed_detail": "The entrance cannot be used while the trench is open: please follow the signs.",
-    },
-}
 
 _KIND_ORDER = {"task": 0, "outage": 1, "entrance": 2, "noise": 3}
 
@@ -119,21 +79,21 @@ def render_feeds(schedule: Schedule, project: Project, previous_dir: Path | None
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("render_feeds: `now` must be timezone-aware (UTC)")
     now = now.astimezone(timezone.utc).replace(microsecond=0)
-    text = TEXT.get(project.project.lang, TEXT["zh-CN"])
+    w = Words(project.project.lang, now.date())
     tz = ZoneInfo(project.project.timezone)
     pid = project.project.id
     previous = _read_previous(Path(previous_dir) if previous_dir is not None else None)
 
-    task_events = [_task_event(t, schedule, project, text, pid) for t in schedule.tasks]
+    task_events = [_task_event(t, schedule, project, w, pid) for t in schedule.tasks]
     feeds: dict[str, tuple[str, list[_Spec], bool]] = {}  # path → (calendar name, events, with VTIMEZONE)
     trades = sorted({t.trade for t in schedule.tasks if t.trade})
     for trade in trades:
         events = [e for e, t in zip(task_events, schedule.tasks) if t.trade == trade]
-        feeds[f"feeds/trade-{_safe(trade)}.ics"] = (_name(project, _trade_label(trade, project)), events, False)
+        feeds[f"feeds/trade-{_safe(trade)}.ics"] = (_name(project, _trade_label(trade, w)), events, False)
     for b in project.site.buildings:
-        events = _building_events(b.id, schedule, project, text, pid, tz)
+        events = _building_events(b.id, schedule, project, w, pid, tz)
         feeds[f"feeds/building-{_safe(b.id)}.ics"] = (_name(project, b.name or b.id), events, True)
-    feeds["feeds/all.ics"] = (_name(project, text["all"]), task_events, False)
+    feeds["feeds/all.ics"] = (_name(project, w("feed.all")), task_events, False)
 
     stamped: dict[str, Event] = {}
     for _, events, _ in feeds.values():
@@ -147,103 +107,127 @@ def render_feeds(schedule: Schedule, project: Project, previous_dir: Path | None
 
 # ---- events -------------------------------------------------------------------------------------------
 
-def _task_event(t: ScheduledTask, schedule: Schedule, project: Project, text: dict, pid: str) -> _Spec:
+def _task_event(t: ScheduledTask, schedule: Schedule, project: Project, w: Words, pid: str) -> _Spec:
     days = t.days or [t.start + timedelta(n) for n in range((t.finish - t.start).days + 1)]
-    lines = [text["days"].format(v=_day_ranges(days, text) + text["days_total"].format(n=len(days)))]
+    lines = [w("feed.days", v=_day_ranges(days, w) + w("feed.days_total", n=len(days)))]
     if t.hours:
-        lines.append(text["hours"].format(v=", ".join(t.hours)) + (text["noisy"] if t.noisy else ""))
+        lines.append(w("feed.hours", v=", ".join(t.hours)) + (w("feed.noisy") if t.noisy else ""))
     names = {s.id: s.name for s in schedule.tasks}
     after = [f"{a} {names[a]}" if names.get(a) else a for a in t.after]
-    lines.append(text["after"].format(v=text["semi"].join(after) if after else text["none"]))
+    lines.append(w("feed.after", v=w("common.clause_sep").join(after) if after else w("common.none")))
     if t.outage:
-        served = text["sep"].join(_building_name(project, b) for b in t.outage.serves)
-        lines.append(text["task_outage"].format(outage=_outage_label(t.outage.type, text), hours=t.outage.hours,
-                                                buildings=served, notice=t.outage.notice_days))
+        served = w.join(_building_name(project, b) for b in t.outage.serves)
+        lines.append(capfirst(w("feed.task_outage", outage=w.outage(t.outage.type), hours=t.outage.hours,
+                                buildings=served, notice=t.outage.notice_days)))
     trade = project.trades.get(t.trade) if t.trade else None
     if trade and trade.contractor:
-        lines.append(text["contractor"].format(v=trade.contractor))
+        lines.append(w("feed.contractor", v=trade.contractor))
     if trade and trade.contact:
-        lines.append(text["contact"].format(v=trade.contact))
-    lines.append(text["task_id"].format(v=t.id))
+        lines.append(w("feed.contact", v=trade.contact))
+    lines.append(w("feed.task_id", v=t.id))
     where = [_zone_name(project, t.zone) if t.zone else "", _building_name(project, t.building) if t.building else ""]
     return _Spec(uid=f"{t.id}@{pid}", kind="task", start=t.start, end=t.finish + timedelta(1),
                  summary=t.name or t.id, description="\n".join(lines), location=" / ".join(w for w in where if w))
 
 
-def _building_events(bid: str, schedule: Schedule, project: Project, text: dict, pid: str,
+def _building_events(bid: str, schedule: Schedule, project: Project, w: Words, pid: str,
                      tz: ZoneInfo) -> list[_Spec]:
-    mine = [d for d in schedule.disruptions if d.building == bid]
-    building = _building_name(project, bid)
-    hotline = [text["hotline"].format(v=project.project.hotline)] if project.project.hotline else []
-    tasks = {t.id: t for t in schedule.tasks}
-    out: list[_Spec] = []
+    b = _BuildingFeed(bid, schedule, project, w, pid)
+    return _outage_events(b, tz) + _noise_events(b) + _entrance_events(b)
 
-    # outages: one timed event per outage day (and hour window), numbered per cutover task
-    by_task: dict[str, list[Disruption]] = {}
-    for d in (d for d in mine if d.kind == "outage"):
-        by_task.setdefault(d.task or "", []).append(d)
-    for tid, ds in sorted(by_task.items()):
-        task = tasks.get(tid)
-        otype = task.outage.type if task and task.outage else ""
-        label = _outage_label(otype, text)
+
+@dataclass
+class _BuildingFeed:
+    """One building's disruptions and what every event of its feed says."""
+
+    bid: str
+    schedule: Schedule
+    project: Project
+    w: Words
+    pid: str
+
+    def __post_init__(self) -> None:
+        self.name = _building_name(self.project, self.bid)
+        self.tasks = {t.id: t for t in self.schedule.tasks}
+        hotline = self.project.project.hotline
+        self.hotline = [self.w("feed.hotline", v=hotline)] if hotline else []
+
+    def by(self, kind: str, key) -> dict[str, list[Disruption]]:
+        """This building's disruptions of `kind`, grouped by `key` (task or zone), keys sorted."""
+        out: dict[str, list[Disruption]] = {}
+        for d in self.schedule.disruptions:
+            if d.building == self.bid and d.kind == kind:
+                out.setdefault(key(d) or "", []).append(d)
+        return dict(sorted(out.items()))
+
+    def dates(self, days: list[date]) -> str:
+        return self.w("feed.date", v=_day_ranges(days, self.w) + self.w("feed.days_total", n=len(days)))
+
+
+def _outage_events(b: _BuildingFeed, tz: ZoneInfo) -> list[_Spec]:
+    """Outages: one timed event per outage day (and hour window), numbered per cutover task."""
+    out = []
+    for tid, ds in b.by("outage", lambda d: d.task).items():
+        task = b.tasks.get(tid)
+        label = b.w.outage(task.outage.type if task and task.outage else "")
+        lines = []
+        if task:
+            lines.append(b.w("feed.cause", v=task.name or task.id))
+            trade = b.project.trades.get(task.trade) if task.trade else None
+            if trade and trade.contractor:
+                lines.append(b.w("feed.contractor", v=trade.contractor))
         n = 0
         for d in sorted(ds, key=lambda d: d.date):
-            windows = d.hours or ([task.outage.hours] if task and task.outage else [])
-            for window in windows:
+            for window in d.hours or ([task.outage.hours] if task and task.outage else []):
                 n += 1
                 start, end = _window(d.date, window, tz)
-                lines = []
-                if task:
-                    lines.append(text["cause"].format(v=task.name or task.id))
-                    trade = project.trades.get(task.trade) if task.trade else None
-                    if trade and trade.contractor:
-                        lines.append(text["contractor"].format(v=trade.contractor))
-                out.append(_Spec(uid=f"{bid}-outage-{tid}-{n}@{pid}", kind="outage", start=start, end=end,
-                                 summary=text["outage_summary"].format(outage=label, hours=window),
-                                 description="\n".join(lines + hotline), location=building))
+                out.append(_Spec(uid=f"{b.bid}-outage-{tid}-{n}@{b.pid}", kind="outage", start=start, end=end,
+                                 summary=capfirst(b.w("feed.outage_summary", outage=label, hours=window)),
+                                 description="\n".join(lines + b.hotline), location=b.name))
+    return out
 
-    # noise: all-day, per task, per run of consecutive days (with the same hours)
-    by_task = {}
-    for d in (d for d in mine if d.kind == "noise"):
-        by_task.setdefault(d.task or "", []).append(d)
-    for tid, ds in sorted(by_task.items()):
-        task = tasks.get(tid)
+
+def _noise_events(b: _BuildingFeed) -> list[_Spec]:
+    """Noise: all-day, per task, per run of consecutive days (with the same hours)."""
+    out = []
+    for tid, ds in b.by("noise", lambda d: d.task).items():
+        task = b.tasks.get(tid)
         zone = ds[0].zone or (task.zone if task else None)
-        where = _zone_name(project, zone) if zone else building
-        runs = _runs(sorted(ds, key=lambda d: d.date), same=lambda a, b: a.hours == b.hours)
+        where = _zone_name(b.project, zone) if zone else b.name
+        runs = _runs(sorted(ds, key=lambda d: d.date), same=lambda x, y: x.hours == y.hours)
         for n, run in enumerate(runs, 1):
             hours = ", ".join(run[0].hours)
             days = [d.date for d in run]
-            lines = [text["noise_what"].format(task=(task.name or task.id) if task else tid, where=where),
-                     text["date"].format(v=_day_ranges(days, text) + text["days_total"].format(n=len(days)))]
+            lines = [b.w("feed.noise_what", task=(task.name or task.id) if task else tid, where=where),
+                     b.dates(days)]
             if hours:
-                lines.append(text["time"].format(v=hours))
-            out.append(_Spec(uid=f"{bid}-noise-{tid}-{n}@{pid}", kind="noise", start=days[0],
-                             end=days[-1] + timedelta(1), summary=text["noise_summary"].format(hours=hours).strip(),
-                             description="\n".join(lines + hotline), location=where))
+                lines.append(b.w("feed.time", v=hours))
+            out.append(_Spec(uid=f"{b.bid}-noise-{tid}-{n}@{b.pid}", kind="noise", start=days[0],
+                             end=days[-1] + timedelta(1), summary=b.w("feed.noise_summary", hours=hours).strip(),
+                             description="\n".join(lines + b.hotline), location=where))
+    return out
 
-    # entrances: all-day, per zone in front of the doors, per run of consecutive open days
-    by_zone: dict[str, list[Disruption]] = {}
-    for d in (d for d in mine if d.kind == "entrance"):
-        by_zone.setdefault(d.zone or "", []).append(d)
-    doors_of = {}
-    for b in project.site.buildings:
-        if b.id == bid:
-            for e in b.entrances:
+
+def _entrance_events(b: _BuildingFeed) -> list[_Spec]:
+    """Entrances: all-day, per zone in front of the doors, per run of consecutive open days."""
+    out = []
+    doors_of: dict[str, list[str]] = {}
+    for building in b.project.site.buildings:
+        if building.id == b.bid:
+            for e in building.entrances:
                 doors_of.setdefault(e.zone, []).append(e.name or e.id)
-    for zid, ds in sorted(by_zone.items()):
-        zone = next((z for z in project.site.zones if z.id == zid), None)
+    for zid, ds in b.by("entrance", lambda d: d.zone).items():
+        zone = next((z for z in b.project.site.zones if z.id == zid), None)
         plates = zone is not None and zone.passable_when_open == "people"
-        zname = _zone_name(project, zid)
+        zname = _zone_name(b.project, zid)
         for n, run in enumerate(_runs(sorted(ds, key=lambda d: d.date)), 1):
             days = [d.date for d in run]
-            lines = [text["entrance_what"].format(zone=zname, doors=text["sep"].join(doors_of.get(zid, [building]))),
-                     text["plates_detail" if plates else "closed_detail"],
-                     text["date"].format(v=_day_ranges(days, text) + text["days_total"].format(n=len(days)))]
-            out.append(_Spec(uid=f"{bid}-entrance-{zid}-{n}@{pid}", kind="entrance", start=days[0],
+            lines = [b.w("feed.entrance_what", zone=zname, doors=b.w.join(doors_of.get(zid, [b.name]))),
+                     b.w("feed.plates_detail" if plates else "feed.closed_detail"), b.dates(days)]
+            out.append(_Spec(uid=f"{b.bid}-entrance-{zid}-{n}@{b.pid}", kind="entrance", start=days[0],
                              end=days[-1] + timedelta(1),
-                             summary=text["entrance_plates" if plates else "entrance_closed"],
-                             description="\n".join(lines + hotline), location=zname))
+                             summary=b.w("feed.entrance_plates" if plates else "feed.entrance_closed"),
+                             description="\n".join(lines + b.hotline), location=zname))
     return out
 
 
@@ -270,7 +254,7 @@ def _window(day: date, window: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _day_ranges(days: list[date], text: dict) -> str:
+def _day_ranges(days: list[date], w: Words) -> str:
     """2027-03-06、03-08–03-13、03-15–03-17: runs of consecutive days; the year only when it changes."""
     parts, last_year = [], None
     spans: list[list[date]] = []
@@ -284,7 +268,7 @@ def _day_ranges(days: list[date], text: dict) -> str:
         part = first if a == b else f"{first}–{b.isoformat() if b.year != a.year else b.strftime('%m-%d')}"
         parts.append(part)
         last_year = b.year
-    return text["sep"].join(parts)
+    return w.join(parts)
 
 
 # ---- SEQUENCE and change times --------------------------------------------------------------------------
@@ -386,13 +370,10 @@ def _name(project: Project, what: str) -> str:
     return f"{project.project.name} · {what}"
 
 
-def _trade_label(trade: str, project: Project) -> str:
-    zh = TRADE_NAMES.get(trade)
-    return f"{zh} {trade}" if zh and project.project.lang == "zh-CN" else trade
-
-
-def _outage_label(otype: str, text: dict) -> str:
-    return text["outage"].get(otype) or text["outage_other"].format(type=otype)
+def _trade_label(trade: str, w: Words) -> str:
+    """给水 water: the catalogue's name beside the id of a well-known trade."""
+    name = trade_name(trade, w.lang)
+    return w("feed.trade_calendar", name=name, id=trade) if name else trade
 
 
 def _zone_name(project: Project, zid: str) -> str:
@@ -405,6 +386,3 @@ def _building_name(project: Project, bid: str) -> str:
     return (b.name or b.id) if b else bid
 
 
-def _safe(part: str) -> str:
-    """A file-name part: ids are kept as they are, except for path separators."""
-    return re.sub(r"[/\\]", "_", part)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -11,6 +12,11 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def safe_part(part: str) -> str:
+    """A file-name part from an id: kept as it is except path separators (feeds and notices name files alike)."""
+    return re.sub(r"[/\\]", "_", part)
 
 
 UMASK = _umask()  # read once, at import: os.umask is process-wide and must not flicker under threads

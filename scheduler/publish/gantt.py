@@ -20,7 +20,6 @@ switch is `layout.updatemenus[0]`; its buttons are named "zone", "trade" and "bu
 from __future__ import annotations
 
 import hashlib
-import math
 import html
 import unicodedata
 from dataclasses import dataclass, field
@@ -30,6 +29,8 @@ import plotly.graph_objects as go
 
 from models.project import Project
 from models.schedule import Schedule, ScheduledTask
+from scheduler.publish.words import outage_name, trade_name
+from scheduler.text import normal_lang, section, t as text
 
 GROUPINGS = ("zone", "trade", "building")
 NONE = "—"
@@ -59,35 +60,6 @@ NO_TRADE_COLOUR = "#b0b0b0"
 OPENING_COLOUR = "#a6761d"
 GHOST_FILL = "rgba(128,128,128,0.30)"
 GHOST_LINE = "rgba(80,80,80,0.65)"
-
-TEXT = {
-    "zh-CN": {
-        "title": "施工进度甘特图", "status": "求解", "finish": "完工", "today": "今天", "deadline": "工期限",
-        "tasks": "项工序", "moved": "项较基线变动",
-        "by": {"zone": "按区段", "trade": "按专业", "building": "按楼栋"}, "group_by": "分组：",
-        "no": {"zone": "无区段", "trade": "无专业", "building": "无楼栋"},
-        "openings": "开挖敞开", "opening": "开挖敞开", "open_from": "敞开", "cal_days": "个日历日",
-        "outage": "停供", "acceptance": "验收", "baseline": "基线",
-        "id": "编号", "trade": "专业", "contractor": "施工单位", "contact": "联系人", "kind": "类型",
-        "work": "工程", "zone": "区段", "building": "楼栋", "start": "开始", "finish_": "完成",
-        "days": "工作日", "hours": "时段", "noisy": "噪声作业", "underground": "地下作业",
-        "surface": "面层", "equipment": "设备", "after": "前置工序", "yes": "是", "no_": "否",
-        "notice": "提前通知", "day_unit": "天", "weekday": "一二三四五六日",
-    },
-    "en": {
-        "title": "Gantt chart", "status": "solver", "finish": "finish", "today": "today", "deadline": "deadline",
-        "tasks": "tasks", "moved": "moved since the baseline",
-        "by": {"zone": "by zone", "trade": "by trade", "building": "by building"}, "group_by": "Group:",
-        "no": {"zone": "no zone", "trade": "no trade", "building": "no building"},
-        "openings": "trench openings", "opening": "trench open", "open_from": "open", "cal_days": "calendar days",
-        "outage": "outage", "acceptance": "acceptance", "baseline": "baseline",
-        "id": "id", "trade": "trade", "contractor": "contractor", "contact": "contact", "kind": "kind",
-        "work": "work", "zone": "zone", "building": "building", "start": "start", "finish_": "finish",
-        "days": "working days", "hours": "hours", "noisy": "noisy", "underground": "underground",
-        "surface": "surface", "equipment": "equipment", "after": "predecessors", "yes": "yes", "no_": "no",
-        "notice": "notice", "day_unit": "d", "weekday": None,
-    },
-}
 
 # Nothing in the page may reach the network: no MathJax, no topojson, no "edit in cloud" link.
 CONFIG = {
@@ -185,7 +157,8 @@ class _Gantt:
         self.p = project
         self.base = {t.id: t for t in baseline.tasks} if baseline is not None else {}
         self.today = today or date.today()
-        self.tx = TEXT.get(project.project.lang, TEXT["en"])
+        self.lang = normal_lang(project.project.lang)
+        self.tx = section("gantt", self.lang)
         self.zones = {z.id: z.name for z in project.site.zones}
         self.buildings = {b.id: b.name for b in project.site.buildings}
         self.tasks = sorted(schedule.tasks, key=lambda t: (t.start, t.finish))  # stable: ties keep input order
@@ -209,7 +182,11 @@ class _Gantt:
         return f"{bid} {name}" if name and name != bid else bid
 
     def trade_name(self, trade: str | None) -> str:
-        return trade or NONE
+        """The trade id, with the catalogue's name of a well-known trade (water 给水) as feeds and notices say it."""
+        if not trade:
+            return NONE
+        name = trade_name(trade, self.lang)
+        return f"{trade} {name}" if name else trade
 
     def _labels(self) -> dict[str, str]:
         """y label per task: "name · id", both clipped; unique (ids are unique, clipped ids may not be)."""
@@ -233,12 +210,11 @@ class _Gantt:
 
     # ---------------------------------------------------------------------------------------- hover
     def _date(self, d: date) -> str:
-        wd = self.tx["weekday"]
-        return f"{d.isoformat()} ({'周' + wd[d.weekday()]})" if wd else f"{d.isoformat()} ({d:%a})"
+        return f"{d.isoformat()} ({text('common.weekdays', self.lang)[d.weekday()]})"
 
     def hover(self, t: ScheduledTask) -> str:
         x = self.tx
-        yes = lambda v: x["yes"] if v else x["no_"]  # noqa: E731
+        yes = lambda v: x["flag.set"] if v else x["flag.unset"]  # noqa: E731
         trade = self.p.trades.get(t.trade) if t.trade else None
         lines = [f"<b>{_esc(t.name or t.id)}</b>",
                  f"{x['id']}: {_esc(t.id)}",
@@ -249,7 +225,7 @@ class _Gantt:
                  f"{x['zone']}: {_esc(self.zone_name(t.zone))}",
                  f"{x['building']}: {_esc(self.building_name(t.building))}",
                  f"{x['start']}: {self._date(t.start)}",
-                 f"{x['finish_']}: {self._date(t.finish)}",
+                 f"{x['finished']}: {self._date(t.finish)}",
                  f"{x['days']}: {len(t.days)} ({(t.finish - t.start).days + 1} {x['cal_days']})",
                  f"{x['hours']}: {_esc(', '.join(t.hours) or NONE)}",
                  f"{x['noisy']}: {yes(t.noisy)} · {x['underground']}: {yes(t.underground)}"
@@ -257,7 +233,7 @@ class _Gantt:
         if t.outage:
             o = t.outage
             serves = ", ".join(self.building_name(b) for b in o.serves)
-            lines.append(f"{x['outage']}: <b>{_esc(o.type)}</b> {_esc(o.hours)} → {_esc(serves)}"
+            lines.append(f"{x['outage']}: <b>{_esc(outage_name(o.type, self.lang))}</b> {_esc(o.hours)} → {_esc(serves)}"
                          f" ({x['notice']} {o.notice_days} {x['day_unit']})")
         else:
             lines.append(f"{x['outage']}: {NONE}")
@@ -270,7 +246,7 @@ class _Gantt:
         if b is not None and (b.start, b.finish) != (t.start, t.finish):
             ds, df = (t.start - b.start).days, (t.finish - b.finish).days
             lines.append(f"<i>{x['baseline']}: {b.start} → {b.finish} "
-                         f"({x['start']} {ds:+d} {x['day_unit']}, {x['finish_']} {df:+d} {x['day_unit']})</i>")
+                         f"({x['start']} {ds:+d} {x['day_unit']}, {x['finished']} {df:+d} {x['day_unit']})</i>")
         return "<br>".join(lines)
 
     # ---------------------------------------------------------------------------------------- rows
@@ -294,14 +270,14 @@ class _Gantt:
 
     def _header(self, grouping: str, key: str | None, count: int) -> str:
         if key is None:
-            return f"<b>{NONE}</b> {self.tx['no'][grouping]} ({count})"
+            return f"<b>{NONE}</b> {self.tx[f'none_group.{grouping}']} ({count})"
         if grouping == "zone":
             name = self.zone_name(key)
         elif grouping == "building":
             name = self.building_name(key)
         else:
             trade = self.p.trades.get(key)
-            name = key + (f" · {trade.contractor}" if trade and trade.contractor else "")
+            name = self.trade_name(key) + (f" · {trade.contractor}" if trade and trade.contractor else "")
         return f"<b>{_esc(clip(name, 36))}</b> ({count})"
 
     def rows(self, grouping: str) -> _Rows:
@@ -444,7 +420,7 @@ class _Gantt:
                 x=[f"{d.isoformat()}T12:00" for _, d in outages], y=[self.label[t.id] for t, _ in outages],
                 ids=[f"outage:{t.id}:{d.isoformat()}" for t, d in outages], customdata=[t.id for t, _ in outages],
                 marker=dict(symbol="triangle-down", size=13, color="#e74c3c", line=dict(color="#641e16", width=1.5)),
-                hovertext=[f"<b>{x['outage']} {_esc(t.outage.type)}</b> {d.isoformat()} {_esc(t.outage.hours)}<br>"
+                hovertext=[f"<b>{_esc(outage_name(t.outage.type, self.lang))}</b> {d.isoformat()} {_esc(t.outage.hours)}<br>"
                            f"→ {_esc(', '.join(self.building_name(b) for b in t.outage.serves))}<br>"
                            f"{_esc(t.name or t.id)} · {_esc(t.id)}" for t, d in outages],
                 hovertemplate="%{hovertext}<extra></extra>", legendrank=700))
@@ -474,6 +450,19 @@ class _Gantt:
             hi = self.today + pad
         return _iso(lo), _iso(hi)
 
+    def titles(self) -> tuple[str, str]:
+        """The chart's title on a wide screen and on a phone."""
+        x = self.tx
+        finish = self.finish()
+        status = self.s.solver.status if self.s.solver else NONE
+        title = (f"<b>{_esc(self.p.project.name)}</b> — {x['title']} · {x['status']} {status} · "
+                 f"{x['finish']} {finish.isoformat() if finish else NONE} · {len(self.tasks)} {x['tasks']}")
+        if self.base:
+            title += f" · {len(self.moved)} {x['moved']}"
+        phone_title = (f"<b>{_esc(clip(self.p.project.name, 22))}</b><br>{x['finish']} "
+                       f"{finish.isoformat() if finish else NONE} · {len(self.tasks)} {x['tasks']}")
+        return title, phone_title
+
     def figure(self) -> go.Figure:
         x = self.tx
         rows = {g: self.rows(g) for g in GROUPINGS}
@@ -493,14 +482,7 @@ class _Gantt:
         anchor_y = rows["zone"].order[0]
         fig.add_trace(go.Scatter(x=window, y=[anchor_y, anchor_y], xaxis="x2", mode="markers", showlegend=False,
                                  marker=dict(opacity=0), hoverinfo="skip", meta={"role": "axis"}))
-        finish = self.finish()
-        status = self.s.solver.status if self.s.solver else NONE
-        title = (f"<b>{_esc(self.p.project.name)}</b> — {x['title']} · {x['status']} {status} · "
-                 f"{x['finish']} {finish.isoformat() if finish else NONE} · {len(self.tasks)} {x['tasks']}")
-        if self.base:
-            title += f" · {len(self.moved)} {x['moved']}"
-        phone_title = (f"<b>{_esc(clip(self.p.project.name, 22))}</b><br>{x['finish']} "
-                       f"{finish.isoformat() if finish else NONE} · {len(self.tasks)} {x['tasks']}")
+        title, phone_title = self.titles()
         start = layout_for("zone")
         axis_common = dict(type="date", range=window, showgrid=True, gridcolor="rgba(0,0,0,0.08)",
                            tickformat="%m-%d\n%Y", hoverformat="%Y-%m-%d", ticks="outside")
@@ -531,24 +513,31 @@ class _Gantt:
             updatemenus=[dict(
                 type="buttons", direction="right", active=0, showactive=True, x=0.0, xanchor="left",
                 y=1 + 62 / plot_px, yanchor="bottom", pad=dict(l=70, r=4, t=0, b=0), bgcolor="#f7f7f7",
-                buttons=[dict(name=g, label=x["by"][g], method="relayout", args=[layout_for(g)])
+                buttons=[dict(name=g, label=x[f"by.{g}"], method="relayout", args=[layout_for(g)])
                          for g in GROUPINGS])],
         )
         legend_px = 22 * sum(1 for t in fig.data if t.showlegend is not False) + 10  # one entry per line
         short = {k: v for g in GROUPINGS for k, v in rows[g].short.items()}
-        ticks = axis_common["tickformat"]
-        fig.update_layout(meta={"phone": {
-            "width": PHONE_PX, "short": short,
-            "on": {"title.text": phone_title, "title.font.size": 14, "height": height + legend_px,
-                   "margin.b": BOTTOM_PX + legend_px, "yaxis.tickfont.size": 10, "xaxis.tickformat": "%m-%d",
-                   "xaxis2.tickformat": "%m-%d", "xaxis.rangeselector.visible": False,
-                   "legend.x": 0, "legend.y": -(BOTTOM_PX + 12) / plot_px, "legend.yanchor": "top"},
-            "off": {"title.text": title, "title.font.size": 17, "height": height, "margin.b": BOTTOM_PX,
-                    "yaxis.tickfont.size": 11, "xaxis.tickformat": ticks, "xaxis2.tickformat": ticks,
-                    "xaxis.rangeselector.visible": True, "legend.x": 1.01, "legend.y": 1, "legend.yanchor": "top"}}})
+        fig.update_layout(meta={"phone": _phone(short, (title, phone_title), height, plot_px, legend_px,
+                                                axis_common["tickformat"])})
         fig.add_annotation(name="group_by", xref="paper", yref="paper", x=0, y=1 + 62 / plot_px, xanchor="left",
                            yanchor="bottom", yshift=4, showarrow=False, text=f"<b>{x['group_by']}</b>")
         return fig
+
+
+def _phone(short: dict[str, str], titles: tuple[str, str], height: int, plot_px: int, legend_px: int,
+           ticks: str) -> dict:
+    """`layout.meta.phone`: what PHONE_SCRIPT switches `on` below PHONE_PX and back `off` above it."""
+    title, phone_title = titles
+    return {
+        "width": PHONE_PX, "short": short,
+        "on": {"title.text": phone_title, "title.font.size": 14, "height": height + legend_px,
+               "margin.b": BOTTOM_PX + legend_px, "yaxis.tickfont.size": 10, "xaxis.tickformat": "%m-%d",
+               "xaxis2.tickformat": "%m-%d", "xaxis.rangeselector.visible": False,
+               "legend.x": 0, "legend.y": -(BOTTOM_PX + 12) / plot_px, "legend.yanchor": "top"},
+        "off": {"title.text": title, "title.font.size": 17, "height": height, "margin.b": BOTTOM_PX,
+                "yaxis.tickfont.size": 11, "xaxis.tickformat": ticks, "xaxis2.tickformat": ticks,
+                "xaxis.rangeselector.visible": True, "legend.x": 1.01, "legend.y": 1, "legend.yanchor": "top"}}
 
 
 def gantt_figure(schedule: Schedule, project: Project, baseline: Schedule | None = None,
@@ -564,7 +553,7 @@ def gantt_html(schedule: Schedule, project: Project, baseline: Schedule | None =
     page = fig.to_html(full_html=True, include_plotlyjs=True, include_mathjax=False, config=CONFIG,
                        div_id="digonce-gantt", default_width="100%", default_height=f"{fig.layout.height}px",
                        validate=False, post_script=PHONE_SCRIPT)
-    title = f"{_esc(project.project.name)} — {TEXT.get(project.project.lang, TEXT['en'])['title']}"
+    title = f"{_esc(project.project.name)} — {text('gantt.title', project.project.lang)}"
     lang = project.project.lang
     head = (f'<meta charset="utf-8" />\n<meta name="viewport" content="width=device-width, initial-scale=1" />\n'
             f"<title>{title}</title>")

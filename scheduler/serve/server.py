@@ -26,7 +26,6 @@ at most 256 connections are served at once (503 beyond).
 from __future__ import annotations
 
 import hashlib
-import html
 import io
 import os
 import re
@@ -43,6 +42,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import quote, unquote
 
+from scheduler.publish.pages import render_page
 from scheduler.serve.tokens import OFFICE, Tokens, TokenStore, trades_in
 
 MAX_LINE = 8192            # request line, bytes
@@ -160,31 +160,19 @@ class Site:
 
     def index(self, base: str) -> bytes:
         """The public landing page: what a resident or the neighbourhood committee may subscribe to."""
-        def row(label: str, path: str, webcal: bool) -> str:
+        def row(kind: str, building: str, path: str, webcal: bool) -> dict[str, str]:
             url = base + path
-            links = f'<a href="{html.escape(url)}">{html.escape(url)}</a>'
-            if webcal:
-                links = f'<a href="{html.escape(as_webcal(url))}">订阅 subscribe</a> · ' + links
-            return f"<li>{html.escape(label)}: {links}</li>\n"
+            return {"kind": kind, "building": building, "url": url, "webcal": as_webcal(url) if webcal else ""}
 
         rows = []
         for b in self.buildings():
             q = quote(b, safe="")
-            rows.append(row(f"{b} 日历 calendar", f"/feeds/building-{q}.ics", True))
+            rows.append(row("calendar", b, f"/feeds/building-{q}.ics", True))
             if (self.out / "notices" / f"{b}.html").is_file():
-                rows.append(row(f"{b} 公告 notice", f"/b/{q}", False))
+                rows.append(row("notice", b, f"/b/{q}", False))
         if (self.out / "notices" / "index.html").is_file():
-            rows.append(row("全部公告 all notices", "/notices/index.html", False))
-        return (
-            '<!doctype html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            "<title>施工日历 · Works calendars</title></head><body>\n"
-            "<h1>施工日历 · Works calendars</h1>\n"
-            "<p>点“订阅”把楼栋日历加到手机日历，改期后自动更新。"
-            "Tap “subscribe” to add a building's calendar; it updates itself when the plan changes. "
-            "Or copy the http address into your calendar app's “add calendar by URL”.</p>\n"
-            f"<ul>\n{''.join(rows)}</ul>\n</body></html>\n"
-        ).encode("utf-8")
+            rows.append(row("all_notices", "", "/notices/index.html", False))
+        return render_page("scheduler.serve", "index.html", "zh-CN", rows=rows).encode("utf-8")
 
 
 def as_webcal(url: str) -> str:
