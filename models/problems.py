@@ -28,6 +28,7 @@ class Place:
 
 @dataclass(frozen=True)
 class Problem:
+    """One thing wrong with the input: where (file, line or row/column, field), what, and how to fix it."""
     place: Place
     path: str
     message: str

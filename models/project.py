@@ -311,6 +311,7 @@ Work = Annotated[Union[PipelineWork, ElevatorWork, SurfaceWork, BuildingWork, Ta
 
 
 class Project(Strict):
+    """A whole project.yaml (SPEC §4), validated: site, calendar, trades, equipment, works, objectives."""
     version: Literal[1]
     project: ProjectInfo
     calendar: CalendarConfig = CalendarConfig()

@@ -74,6 +74,7 @@ class SolverInfo(_Model):
 
 
 class Schedule(_Model):
+    """The result of SPEC §7 (schedule.json): dated tasks, zone openings, disruptions and solver figures."""
     format: Literal["digonce-schedule/1"] = FORMAT
     project: str
     input_sha256: str = ""

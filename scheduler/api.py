@@ -26,7 +26,7 @@ from scheduler.planning.planner import plan as _plan
 from scheduler.planning.progress import Progress, read_progress
 from scheduler.planning.replan import Replan
 from scheduler.planning.replan import replan as _replan
-from scheduler.publish import publish as _publish
+from scheduler.publishing import publish as _publish
 from scheduler.review.check import RULES, Violation, check_schedule, read_schedule_file
 from scheduler.review.diff import Diff, diff
 from scheduler.review.explain import Explanation, explain_conflict

@@ -21,10 +21,10 @@ ALLOWED: dict[str, set[str]] = {
     "scheduler.core": set(),                                   # generic scheduling: knows nothing of compounds
     "scheduler.planning": FOUNDATION | {"scheduler.core"},         # a compound → core problem → Schedule
     "scheduler.review": DOMAIN,                                # check, explain, hold, diff
-    "scheduler.publish": DOMAIN,                               # ledger, Gantt, feeds, notices
-    "scheduler.serve": DOMAIN | {"scheduler.publish"},         # HTTP for feeds and notices
-    "scheduler.api": DOMAIN | {"scheduler.review", "scheduler.publish"},
-    "scheduler.bench": DOMAIN | {"scheduler.review", "scheduler.publish", "scheduler.serve", "scheduler.api"},
+    "scheduler.publishing": DOMAIN,                               # ledger, Gantt, feeds, notices
+    "scheduler.serve": DOMAIN | {"scheduler.publishing"},         # HTTP for feeds and notices
+    "scheduler.api": DOMAIN | {"scheduler.review", "scheduler.publishing"},
+    "scheduler.bench": DOMAIN | {"scheduler.review", "scheduler.publishing", "scheduler.serve", "scheduler.api"},
     "scheduler.cli": set(),                                    # filled below: the top may import anything
     "scheduler": {"scheduler.api"},                            # the package root re-exports the API
 }

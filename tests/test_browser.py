@@ -46,7 +46,7 @@ except ImportError:
 from models import load_project  # noqa: E402
 from scheduler.planning.expand import expand  # noqa: E402
 from scheduler.planning.planner import plan  # noqa: E402
-from scheduler.publish import publish  # noqa: E402
+from scheduler.publishing import publish  # noqa: E402
 
 
 # ------------------------------------------------------------------------------------------- fixtures

@@ -19,7 +19,7 @@ import vobject
 from icalendar import Calendar
 
 from models.schedule import Schedule, ScheduledTask
-from scheduler.publish.feeds import render_feeds
+from scheduler.publishing.feeds import render_feeds
 
 ROOT = Path(__file__).resolve().parent.parent
 JS = Path(__file__).resolve().parent / "js"
@@ -391,7 +391,7 @@ def test_published_files_are_readable_like_any_other_file(tmp_path):
     import os
     import stat
 
-    from scheduler.publish.files import UMASK, write_atomic
+    from scheduler.publishing.files import UMASK, write_atomic
 
     target = tmp_path / "feeds" / "x.ics"
     write_atomic(target, "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
@@ -403,7 +403,7 @@ def test_republishing_the_same_bytes_keeps_the_file_time(tmp_path):
     """An unchanged feed keeps its Last-Modified, so clients polling with If-Modified-Since get 304."""
     import os
 
-    from scheduler.publish.files import write_atomic
+    from scheduler.publishing.files import write_atomic
 
     target = tmp_path / "x.ics"
     write_atomic(target, "A")

@@ -20,7 +20,7 @@ import pytest
 from models import load_project
 from models.schedule import Opening, Schedule, ScheduledTask
 from scheduler.planning.expand import expand
-from scheduler.publish.gantt import DAY_MS, GROUPINGS, NONE, ROW_PX, gantt_figure, gantt_html, trade_colour
+from scheduler.publishing.gantt import DAY_MS, GROUPINGS, NONE, ROW_PX, gantt_figure, gantt_html, trade_colour
 
 D = date.fromisoformat
 REPO = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""Resident notices (SPEC §7 `notices/<building>.html`, `notices/index.html`): scheduler/publish/notices.py."""
+"""Resident notices (SPEC §7 `notices/<building>.html`, `notices/index.html`): scheduler/publishing/notices.py."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from models import load_project
 from models.schedule import Disruption, Opening, OutageInfo, Schedule, ScheduledTask
 from scheduler.planning.expand import expand
 from scheduler.planning.planner import plan
-from scheduler.publish.notices import render_notices
+from scheduler.publishing.notices import render_notices
 
 TINY = Path(__file__).resolve().parents[1] / "inputs" / "tiny"
 ISSUED = date(2027, 2, 20)

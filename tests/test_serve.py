@@ -22,9 +22,9 @@ from click.testing import CliRunner
 from icalendar import Calendar
 
 from scheduler.cli import main
-from scheduler.publish import publish
-from scheduler.publish.feeds import render_feeds
-from scheduler.publish.files import write_atomic
+from scheduler.publishing import publish
+from scheduler.publishing.feeds import render_feeds
+from scheduler.publishing.files import write_atomic
 from scheduler.serve.server import NOT_FOUND, FeedServer, Site, etag_of, refresh_seconds, serve_out
 from scheduler.serve.tokens import OFFICE, TokenStore
 

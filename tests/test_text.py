@@ -12,7 +12,7 @@ import pytest
 
 from models import load_project
 from models.schedule import Disruption, OutageInfo, Schedule, ScheduledTask
-from scheduler.publish.notices import render_notices
+from scheduler.publishing.notices import render_notices
 from scheduler.text import LANGS, catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,7 +80,7 @@ def sewer_schedule() -> Schedule:
 def test_notices_and_feeds_name_outages_alike():
     from datetime import datetime, timezone
 
-    from scheduler.publish.feeds import render_feeds
+    from scheduler.publishing.feeds import render_feeds
     project, _ = load_project(ROOT / "inputs" / "tiny")
     page = render_notices(sewer_schedule(), project, date(2027, 3, 1), "v1")["notices/B1.html"]
     feed = render_feeds(sewer_schedule(), project, None, datetime(2027, 3, 1, tzinfo=timezone.utc))

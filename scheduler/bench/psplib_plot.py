@@ -16,7 +16,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 from scheduler.bench.psplib import summary
-from scheduler.publish.files import write_atomic
+from scheduler.publishing.files import write_atomic
 
 
 def figure(runs: list[dict]) -> go.Figure:

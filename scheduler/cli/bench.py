@@ -93,7 +93,7 @@ def bench_psplib(files: tuple[str, ...], time_limit: float, workers: int, seed: 
     from scheduler.bench.compound import machine
     from scheduler.bench.psplib import (ROW_COLUMNS, SUMMARY_COLUMNS, SmError, gap_ratio, instance_files,
                                         load_reference, run, summary, table)
-    from scheduler.publish.files import write_atomic
+    from scheduler.publishing.files import write_atomic
 
     paths = instance_files(list(files))
     if not paths:

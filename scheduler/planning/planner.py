@@ -27,6 +27,7 @@ HORIZON_SLACK = 1.25  # the working horizon: the greedy plan's length × this, p
 
 @dataclass
 class Plan:
+    """What `plan` returns: the schedule (None if none was found), the solver account, the conflict if infeasible."""
     compiled: Compiled
     solution: CoreSolution
     schedule: Schedule | None

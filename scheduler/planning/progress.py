@@ -21,6 +21,7 @@ STATUSES = ("done", "started", "not_started")
 
 @dataclass(frozen=True)
 class Progress:
+    """One row of progress.csv: what happened to a task before the as-of date."""
     task: str
     status: str  # done | started | not_started
     actual_start: date | None

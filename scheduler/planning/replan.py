@@ -49,6 +49,7 @@ class History:
 
 @dataclass
 class Replan:
+    """What `replan` returns: the new schedule (None if none was found), the fixed history, the solver account."""
     compiled: Compiled
     history: History
     solution: CoreSolution

@@ -44,6 +44,7 @@ class TradeChange(BaseModel):
 
 
 class Diff(BaseModel):
+    """What moved between two schedules: per task, per trade to tell, per building to tell."""
     a: str  # project id of A
     b: str
     unchanged: int

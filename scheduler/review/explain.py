@@ -32,6 +32,7 @@ class Reason:
 
 @dataclass
 class Explanation:
+    """A minimal conflict in words: each rule that cannot hold together with the others, and the ways out."""
     status: str  # FEASIBLE, INFEASIBLE, UNKNOWN (no answer within the time limit)
     reasons: list[Reason]
     minimal: bool  # removing any one reason was shown to make the project feasible

@@ -43,6 +43,7 @@ class Link:
 
 @dataclass
 class TaskExplanation:
+    """What holds a task where it is: the task, then each binding reason's task, back to the project start."""
     task: str
     chain: list[Link]  # the task first, then what holds it, back to the project start
     lang: str = "en"

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import quote, unquote
 
-from scheduler.publish.pages import render_page
+from scheduler.publishing.pages import render_page
 from scheduler.serve.tokens import OFFICE, Tokens, TokenStore, trades_in
 
 MAX_LINE = 8192            # request line, bytes

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from scheduler.publish.files import write_atomic
+from scheduler.publishing.files import write_atomic
 
 OFFICE = "office"  # the key of the project-office token; trade ids are looked up under "trades"
 

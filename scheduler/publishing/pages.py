@@ -13,13 +13,13 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from scheduler.publish.words import capfirst
+from scheduler.publishing.words import capfirst
 from scheduler.text import normal_lang, t
 
 
 @cache
 def environment(package: str) -> Environment:
-    """The template environment of `package` (e.g. "scheduler.publish"), built once."""
+    """The template environment of `package` (e.g. "scheduler.publishing"), built once."""
     env = Environment(loader=PackageLoader(package, "templates"), autoescape=True, keep_trailing_newline=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["capfirst"] = capfirst

@@ -29,7 +29,7 @@ import plotly.graph_objects as go
 
 from models.project import Project
 from models.schedule import Schedule, ScheduledTask
-from scheduler.publish.words import outage_name, trade_name
+from scheduler.publishing.words import outage_name, trade_name
 from scheduler.text import normal_lang, section, t as text
 
 GROUPINGS = ("zone", "trade", "building")

@@ -23,14 +23,14 @@ from urllib.parse import quote
 from models.project import Building, ElevatorWork, Project, Zone
 from models.schedule import Disruption, Schedule, ScheduledTask
 from models.site_graph import Access
-from scheduler.publish.files import safe_part as _safe
-from scheduler.publish.pages import render_page
-from scheduler.publish.words import Words, runs
+from scheduler.publishing.files import safe_part as _safe
+from scheduler.publishing.pages import render_page
+from scheduler.publishing.words import Words, runs
 
 # order of rows inside a week and of summary lines starting on the same day
 _PRIORITY = {"outage": 0, "entrance": 1, "closure": 2, "elevator": 3, "noise": 4, "green": 5}
 _NOISE_GAP = 4  # noise days at most this many calendar days apart form one summary run (a weekend, a short holiday)
-_PACKAGE = "scheduler.publish"
+_PACKAGE = "scheduler.publishing"
 
 
 def _monday(d: date) -> date:

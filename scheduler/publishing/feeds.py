@@ -34,8 +34,8 @@ from icalendar import Calendar, Event, Timezone, vDuration
 
 from models.project import Project
 from models.schedule import Disruption, Schedule, ScheduledTask
-from scheduler.publish.files import safe_part as _safe
-from scheduler.publish.words import Words, capfirst, trade_name
+from scheduler.publishing.files import safe_part as _safe
+from scheduler.publishing.words import Words, capfirst, trade_name
 
 PRODID = "-//digonce//digonce feeds//EN"
 REFRESH = timedelta(hours=4)

@@ -12,11 +12,11 @@ from pathlib import Path
 from models.project import Project
 from models.schedule import Schedule
 
-from scheduler.publish.feeds import render_feeds
-from scheduler.publish.files import write_atomic
-from scheduler.publish.gantt import gantt_html
-from scheduler.publish.ledger import ledger_csv, ledger_xlsx
-from scheduler.publish.notices import render_notices
+from scheduler.publishing.feeds import render_feeds
+from scheduler.publishing.files import write_atomic
+from scheduler.publishing.gantt import gantt_html
+from scheduler.publishing.ledger import ledger_csv, ledger_xlsx
+from scheduler.publishing.notices import render_notices
 
 
 def publish(schedule: Schedule, project: Project, out: str | Path, baseline_dir: str | Path | None = None,
