@@ -17,23 +17,12 @@ from models.source import path_str
 from models.validate import RESTORE_TRADE, dug_zones, surfaced_zones
 
 from scheduler.planning.calendars import ALL_DAYS, PROJECT
+from scheduler.text import section
 
 NOISY_KINDS = {"excavate", "backfill", "foundation", "shaft", "paving"}
 SURFACE_KINDS = {"paving", "greening", "surface", "restore"}
 DEFAULT_EXCAVATE_RATE = 40.0
 DEFAULT_BACKFILL_RATE = 60.0
-
-LABELS = {
-    "zh-CN": {"excavate": "开挖", "backfill": "回填", "lay": "敷设", "test": "试验", "cutover": "切改接驳",
-              "relocate": "管线迁改", "foundation": "基础施工", "curing": "基础养护", "shaft": "井道吊装",
-              "install": "电梯安装", "acceptance": "验收", "paving": "铺装", "greening": "绿化", "surface": "面层",
-              "restore_road": "路面恢复", "restore_green": "绿地恢复"},
-    "en": {"excavate": "excavation", "backfill": "backfill", "lay": "laying", "test": "test", "cutover": "cutover",
-           "relocate": "utility relocation", "foundation": "foundation", "curing": "curing", "shaft": "shaft lift",
-           "install": "installation", "acceptance": "acceptance", "paving": "paving", "greening": "greening",
-           "surface": "surface", "restore_road": "surface restoration", "restore_green": "green restoration"},
-}
-
 
 @dataclass(frozen=True)
 class Outage:
@@ -83,7 +72,7 @@ def calendar_key(project: Project, trade: str | None, kind: str) -> str:
 class _Expander:
     def __init__(self, project: Project):
         self.p = project
-        self.labels = LABELS[project.project.lang]
+        self.labels = section("common.kind", project.project.lang)
         self.zones: dict[str, Zone] = {z.id: z for z in project.site.zones}
         self.tasks: dict[str, Task] = {}
         self.by_work: dict[str, list[str]] = {}
