@@ -373,6 +373,33 @@ def test_r6_entrance_keeps_a_way_out(tmp_path, relax):
     assert free.finish < s.finish
 
 
+def two_doors_project(second_door: bool) -> dict:
+    """B1's first door is on A0 beside gate road G (never dug); its second, B1-2 on apron A2, reaches G only
+    over paths P1 or P2, both dug by the water main. Only the second door can bind."""
+    zones = [{"id": "A2", "kind": "apron", "links": ["P1", "P2"]},
+             {"id": "P1", "kind": "path", "length_m": 40, "links": ["G"]},
+             {"id": "P2", "kind": "path", "length_m": 40, "links": ["G"]}]
+    doors = [{"id": "B1-1", "zone": "A0"}] + ([{"id": "B1-2", "zone": "A2"}] if second_door else [])
+    return proj([pipeline("w", {"P1": 40, "P2": 40})], zones=zones, buildings=[{**B1, "entrances": doors}])
+
+
+def test_r6_every_entrance_of_a_building_keeps_a_way_out(tmp_path):
+    """Each opening is excavate, lay, backfill on three working days. With B1-2 they cannot overlap: the
+    second backfill is on the 6th working day (Sat 03-06) and its restore on Mon 03-08. Without it both
+    paths open 03-01..03-03 and the restores are on Thu 03-04."""
+    s = solve_ok(write(tmp_path, two_doors_project(True)))
+    assert disjoint(s.open_days("P1"), s.open_days("P2"))  # on every day P1 or P2 is closed: B1-2 gets out
+    assert len(s.open_days("P1")) == len(s.open_days("P2")) == 3
+    assert s.finish == D("2027-03-08")
+    free = solve_ok(write(tmp_path, two_doors_project(False), "free"))
+    assert free.open_days("P1") == free.open_days("P2") == MAR_1_TO_3
+    assert free.finish == D("2027-03-04")
+    # the free schedule, judged with the second door: the referee finds B1-2 cut off while both are open
+    found = check_schedule(s.project, s.tasks, free.sched)
+    assert [(v.rule, v.task, v.day, v.until) for v in found] == [("R6", "B1-2", D("2027-03-01"), D("2027-03-03"))]
+    assert "P1, P2" in found[0].message
+
+
 def fire_project(second_road: bool) -> dict:
     """B1's fire zone F is reached from gate road G over R1 or R2 only; both are dug."""
     zones = [{"id": "F", "kind": "road"},
