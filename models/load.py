@@ -277,7 +277,7 @@ def _schema_problems(exc: ValidationError, smap: SourceMap, skip: set[tuple] = f
             loc = loc + (ctx["field"],)
         elif err["type"] == "union_tag_invalid":
             loc = loc + ("type",)
-        place = smap.place(loc)
+        place = smap.key_place(loc) if err["type"] == "extra_forbidden" else smap.place(loc)
         message, fix = _explain(err, raw, place)
         out.append(Problem(place, path_str(loc), message, fix))
     return out

@@ -49,6 +49,19 @@ class InputError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+CLOSE = 0.75  # a typo (raod, stie, lenght_m) scores 0.75 or more; a different word (asphalt/shaft) less
+CLOSE_SHORT = 0.5  # ids of up to 3 characters (B9 for B1, R0 for R2) differ in one character at 0.5
+
+
+def _close(name: str, choices: list[str]) -> list[str]:
+    """Up to two choices close enough to be a typo of `name` (case-folded), best first; a choice that `name`
+    begins (zh for zh-CN) counts too."""
+    cutoff = CLOSE_SHORT if len(name) <= 3 else CLOSE
+    close = difflib.get_close_matches(name, choices, n=2, cutoff=cutoff)
+    prefixed = [c for c in choices if len(name) >= 2 and c.startswith(name) and c not in close]
+    return (close + prefixed)[:2]
+
+
 def did_you_mean(name: str, choices: Iterable[str], what: str) -> str:
     """A fix hint for an unknown id: the closest known ids, or the list of known ones."""
     choices = sorted(set(map(str, choices)))
@@ -56,7 +69,7 @@ def did_you_mean(name: str, choices: Iterable[str], what: str) -> str:
     if same:  # ids are case-sensitive: 'a1' is not 'A1', but that is surely what was meant
         return f"did you mean '{same[0]}'? (case matters)"
     by_fold = {c.casefold(): c for c in choices}
-    close = [by_fold[c] for c in difflib.get_close_matches(str(name).casefold(), list(by_fold), n=2, cutoff=0.5)]
+    close = [by_fold[c] for c in _close(str(name).strip().casefold(), list(by_fold))]
     if close:
         return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
     if not choices:

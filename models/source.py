@@ -33,9 +33,14 @@ class SourceMap:
     def __init__(self, default: Place):
         self.default = default
         self.places: dict[PathKey, Place] = {}
+        self.keys: dict[PathKey, Place] = {}  # where a mapping key was written (its value may be lines away)
 
     def add(self, path: PathKey, place: Place) -> None:
         self.places.setdefault(path, place)
+
+    def key_place(self, path: PathKey) -> Place:
+        """Where the key naming `path` is written: an unknown field is pointed at by its name, not its value."""
+        return self.keys.get(path) or self.place(path)
 
     def place(self, path: PathKey) -> Place:
         for n in range(len(path), -1, -1):
@@ -92,6 +97,7 @@ def _construct(node: yaml.Node, path: PathKey, smap: SourceMap, file: str, probl
                                         "write each key once; the second one would silently replace the first"))
                 continue
             first[key] = key_node
+            smap.keys.setdefault(path + (key,), _mark(key_node, file))
             out[key] = _construct(value_node, path + (key,), smap, file, problems)
         return out
     if isinstance(node, yaml.SequenceNode):

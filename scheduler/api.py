@@ -43,19 +43,23 @@ ProgressCallback = Callable[[str, int, float, float], None]
 
 
 def plan(project: Project, tasks: list[Task], *, time_limit: float = 60.0, workers: int = 2, seed: int = 0,
-         progress: ProgressCallback | None = None) -> Plan:
+         progress: ProgressCallback | None = None, deterministic_limit: float | None = None) -> Plan:
     """Schedule the expanded tasks. `.schedule` is None when nothing was found; when the rules conflict,
     `.solution.status` is "INFEASIBLE" and `.conflict` holds the smallest set of rule groups in conflict.
-    `time_limit` is the wall-clock budget of the whole search; workers=1 with a seed repeats its result."""
-    return _plan(project, tasks, time_limit, workers, seed, progress)
+    `time_limit` is the wall-clock budget of the whole search. `deterministic_limit` (CP-SAT deterministic
+    time, None: none) bounds the search by work done instead: with workers=1 and a seed, the result then
+    repeats on a busy machine too."""
+    return _plan(project, tasks, time_limit, workers, seed, progress, deterministic_limit=deterministic_limit)
 
 
 def replan(project: Project, tasks: list[Task], baseline: Schedule, progress: dict[str, Progress], as_of: date,
            *, time_limit: float = 60.0, workers: int = 2, seed: int = 0,
-           on_progress: ProgressCallback | None = None) -> Replan:
+           on_progress: ProgressCallback | None = None, deterministic_limit: float | None = None) -> Replan:
     """Re-plan from reported progress (`read_progress`): nothing new before `as_of`, done work where it
-    happened, started work without a gap, announced days kept where possible (SPEC §8 `replan`)."""
-    return _replan(project, tasks, baseline, progress, as_of, time_limit, workers, seed, on_progress)
+    happened, started work without a gap, announced days kept where possible (SPEC §8 `replan`).
+    `deterministic_limit` as in `plan`."""
+    return _replan(project, tasks, baseline, progress, as_of, time_limit, workers, seed, on_progress,
+                   deterministic_limit=deterministic_limit)
 
 
 def read_schedule(path: str | Path, project: Project, tasks: list[Task]) -> Schedule:
@@ -68,9 +72,11 @@ def check(project: Project, tasks: list[Task], schedule: Schedule) -> list[Viola
     return check_schedule(project, tasks, schedule)
 
 
-def explain(project: Project, tasks: list[Task], *, time_limit: float = 60.0, seed: int = 0) -> Explanation:
-    """Why the project cannot be scheduled: a minimal set of rules in conflict, in words, with the ways out."""
-    return explain_conflict(project, tasks, diagnose(project, tasks, time_limit, seed))
+def explain(project: Project, tasks: list[Task], *, time_limit: float = 60.0, seed: int = 0,
+            deterministic_limit: float | None = None) -> Explanation:
+    """Why the project cannot be scheduled: a minimal set of rules in conflict, in words, with the ways out.
+    `deterministic_limit` as in `plan`."""
+    return explain_conflict(project, tasks, diagnose(project, tasks, time_limit, seed, deterministic_limit))
 
 
 def publish(schedule: Schedule, project: Project, out: str | Path, *, baseline: Schedule | None = None,

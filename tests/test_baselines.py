@@ -8,7 +8,9 @@ that digonce exists to avoid), while digonce opens it once.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
+from datetime import date
 
 import pytest
 from click.testing import CliRunner
@@ -73,12 +75,28 @@ def test_trade_by_trade_reopens_the_road_for_each_trade(tmp_path):
 
 
 def test_greedy_baseline_is_scored_and_checked():
+    """The leveller honours precedences, dig once, crews, machines, calendars, quiet days and seasons by
+    construction: `check` may only find the rules it knows nothing about (access, open zones, outage
+    spacing, crane zones)."""
     project, _ = load_project(TINY)
     tasks = expand(project)
     g = greedy(project, tasks)
     assert g.openings == 2 and g.open_days > 0 and g.disruption > 0
     assert g.finish >= project.project.start
-    assert isinstance(g.violations, dict)
+    assert set(g.violations) <= {"R6", "R7", "R9", "R10"}, g.violations
+
+
+def test_greedy_baseline_opens_both_paths_and_cuts_the_second_door_off(tmp_path):
+    """Hand-worked: B1-2 reaches the gate over path P1 or P2, both dug by the water main (2 crews of each
+    trade, 2 excavators). Levelling starts what it can at once: both openings are excavate Mon 03-01, lay
+    Tue 03-02, backfill Wed 03-03 (3 + 3 open days), both restores Thu 03-04, the finish. The door is cut
+    off on 03-01..03-03: one R6 violation (one run of days)."""
+    from test_solve import two_doors_project
+
+    project, _ = load_project(write(tmp_path, two_doors_project(True)))
+    g = greedy(project, expand(project))
+    assert (g.openings, g.open_days, g.finish) == (2, 6, date(2027, 3, 4))
+    assert g.violations == {"R6": 1}
 
 
 def test_generate_is_deterministic_and_valid(tmp_path):
@@ -98,7 +116,7 @@ def test_bench_compound_prints_both_tables(tmp_path):
     r = CliRunner().invoke(main, ["bench", "compound", str(TINY), "--buildings", "", "--time-limit", "5",
                                   "--json", str(out)])
     assert r.exit_code == 0, r.output
-    assert "| tiny | 2 | 12 | OPTIMAL |" in r.output
+    assert re.search(r"\| tiny \| 2 \| 12 \| (OPTIMAL|FEASIBLE) \|", r.output), r.output  # wall clock: not a proof
     assert "| tiny | trade by trade |" in r.output and "| tiny | greedy levelling |" in r.output
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["solves"][0]["violations"] == 0 and data["machine"]["workers"] == 2

@@ -326,6 +326,27 @@ def test_r5_lay_while_backfilling(basic):
     assert (v.task, v.day) == ("water-b2@R2:lay", D("2027-03-20")) and "backfilled" in v.message
 
 
+@pytest.mark.parametrize("length_m, lay_days", [(40, ["2027-03-02", "2027-03-03"]),
+                                                 (60, ["2027-03-02", "2027-03-03", "2027-03-04"])])
+def test_r5_lay_that_starts_before_backfill_and_runs_into_it(tmp_path, length_m, lay_days):
+    """Road R1, a water main laid at 20 m a day: excavate Mon 03-01, lay from Tue 03-02, backfill Wed 03-03.
+    The lay starts before the backfill but is still under way on 03-03 (2 days: ends on it; 3 days: runs
+    past it): dig once is broken on 03-03, although the lay did not *start* after the backfill."""
+    from test_solve import ROAD, pipeline, proj, write
+
+    folder = write(tmp_path, proj([pipeline("w", {"R1": length_m}, rate=20)], zones=[ROAD("R1")]))
+    project, _ = load_project(folder)
+    tasks = expand(project)
+    starts = {"R1:excavate": "2027-03-01", "w@R1:lay": "2027-03-02", "R1:backfill": "2027-03-03",
+              "R1:restore": "2027-03-05"}
+    sched = build(project, tasks, starts)
+    assert [str(d) for d in sched.task("w@R1:lay").days] == lay_days
+    v, = only(check_schedule(project, tasks, sched), "R5")
+    assert (v.task, v.day) == ("w@R1:lay", D("2027-03-03")) and "backfilled" in v.message
+    starts.update({"R1:backfill": "2027-03-05", "R1:restore": "2027-03-06"})  # after the lay: valid
+    assert check_schedule(project, tasks, build(project, tasks, starts)) == []
+
+
 def test_r5_lay_before_excavation(basic):
     v, = only(moved(basic, {"water-main@P1:lay": "2027-03-12"}), "R5")  # P1 is excavated on 03-13
     assert (v.task, v.day) == ("water-main@P1:lay", D("2027-03-12")) and "excavated" in v.message

@@ -32,7 +32,7 @@ CASES: dict[str, list[str]] = {
     ],
     'after-unknown': [
         "project.yaml:46:13: works[2].after[0]: unknown work or task 'w-m' — did you mean 'wm'?",
-        "project.yaml:46:20: works[2].after[1]: unknown work or task 'E1:shaftt' — did you mean 'E1:shaft' or 'E1:install'?",
+        "project.yaml:46:20: works[2].after[1]: unknown work or task 'E1:shaftt' — did you mean 'E1:shaft'?",
     ],
     'bad-date': [
         "project.yaml:5:10: project.start: '2027-13-01' is not a date — write dates as YYYY-MM-DD, e.g. 2027-03-01",
@@ -89,12 +89,12 @@ CASES: dict[str, list[str]] = {
     'multiple-cross-problems': [
         "project.yaml:15:21: site.gates[0].zone: unknown zone 'R0' — did you mean 'R2' or 'R1'?",
         "project.yaml:25:20: site.buildings[0].fire_zones[0]: fire zone 'A1' is an apron zone, not a road — fire engines drive on road zones only: list road zones next to the building (R1, R2)",
-        "project.yaml:31:12: works[0].trade: unknown trade 'plumbing' — did you mean 'paving'?",
+        "project.yaml:31:12: works[0].trade: unknown trade 'plumbing' — use one of the trade ids: civil, elevator, greening, paving, water",
         "project.yaml:35:39: works[0].cutover.serves[0]: unknown building 'B9' — did you mean 'B1'?",
     ],
     'multiple-problems': [
         "project.yaml:5:10: project.start: '2027-02-30' is not a date — write dates as YYYY-MM-DD, e.g. 2027-03-01",
-        "project.yaml:8:33: trades.water.contracter: unknown field 'contracter' in a trade — did you mean 'contractor' or 'contact'?",
+        "project.yaml:8:21: trades.water.contracter: unknown field 'contracter' in a trade — did you mean 'contractor' or 'contact'?",
         "project.yaml:18:22: site.zones[1].kind: 'raod' is not allowed for 'kind' — did you mean 'road'?",
         "project.yaml:33:11: works[0].rate: 'rate' should be a number, not 'fast' — write a plain number such as 40 (no units)",
     ],
@@ -112,8 +112,8 @@ CASES: dict[str, list[str]] = {
     'not-allowed-values': [
         'project.yaml:1:10: version: version 2 is not supported — write version: 1',
         "project.yaml:6:9: project.lang: 'zh' is not allowed for 'lang' — did you mean 'zh-CN'?",
-        "project.yaml:8:19: calendar.workweek[1]: 'tues' is not allowed for 'workweek' — did you mean 'tue' or 'thu'?",
-        "project.yaml:9:13: calendar.holidays: 'china' is not allowed for 'holidays' — did you mean 'CN'?",
+        "project.yaml:8:19: calendar.workweek[1]: 'tues' is not allowed for 'workweek' — did you mean 'tue'?",
+        "project.yaml:9:13: calendar.holidays: 'china' is not allowed for 'holidays' — use one of CN, none",
         "project.yaml:22:22: site.zones[1].kind: 'raod' is not allowed for 'kind' — did you mean 'road'?",
     ],
     'project-id': [
@@ -127,8 +127,8 @@ CASES: dict[str, list[str]] = {
         "project.yaml:19:7: site.zones[3]: zone 'G1' is dug and, with no surface work listed for it, is restored by trade 'greening', which is not in trades — add trades: {greening: {crews: 1}}, or a surface work for it (type: surface, zones: {G1: <days>})",
     ],
     'season-forbids-unknown': [
-        "project.yaml:8:64: calendar.seasons[0].forbid[0]: 'paveing' is neither a trade nor a task kind — did you mean 'paving' or 'greening'?",
-        "project.yaml:8:73: calendar.seasons[0].forbid[1]: 'asphalt' is neither a trade nor a task kind — did you mean 'shaft'?",
+        "project.yaml:8:64: calendar.seasons[0].forbid[0]: 'paveing' is neither a trade nor a task kind — did you mean 'paving'?",
+        "project.yaml:8:73: calendar.seasons[0].forbid[1]: 'asphalt' is neither a trade nor a task kind — use one of the trade or task kind ids: acceptance, backfill, building, civil, curing, cutover, elevator, excavate, foundation, greening, install, lay, …",
     ],
     'table-bad-cell': [
         "zones.csv:row 3, column length_m: site.zones[1].length_m: 'length_m' should be a number, not 'forty' — write a plain number such as 40 (no units)",
@@ -151,17 +151,17 @@ CASES: dict[str, list[str]] = {
         "project.yaml:42:15: works[1].building: unknown building '1号楼': that is the name of building 'B1' — refer to a building by its id: write B1",
     ],
     'unknown-field': [
-        "project.yaml:5:11: project.colour: unknown field 'colour' in project — project has the fields id, name, timezone, start, deadline, hotline, lang",
-        "project.yaml:19:38: site.zones[1].lenght_m: unknown field 'lenght_m' in a zone — did you mean 'length_m'?",
-        "project.yaml:42:18: works[1].days.shaf: unknown field 'shaf' in elevator days — did you mean 'shaft'?",
+        "project.yaml:5:3: project.colour: unknown field 'colour' in project — project has the fields id, name, timezone, start, deadline, hotline, lang",
+        "project.yaml:19:28: site.zones[1].lenght_m: unknown field 'lenght_m' in a zone — did you mean 'length_m'?",
+        "project.yaml:42:12: works[1].days.shaf: unknown field 'shaf' in elevator days — did you mean 'shaft'?",
     ],
     'unknown-section': [
         "project.yaml:1:1: site: required field 'site' is missing in the project file — add site: with gates, zones and buildings",
-        "project.yaml:14:3: stie: unknown section 'stie' — did you mean 'site'?",
+        "project.yaml:13:1: stie: unknown section 'stie' — did you mean 'site'?",
     ],
     'unknown-trade': [
         "project.yaml:31:12: works[0].trade: unknown trade 'wter' — did you mean 'water'?",
-        "project.yaml:44:12: works[2].trade: unknown trade 'pavement' — did you mean 'paving'?",
+        "project.yaml:44:12: works[2].trade: unknown trade 'pavement' — use one of the trade ids: civil, elevator, greening, paving, water",
     ],
     'unknown-work-type': [
         "project.yaml:30:11: works[0].type: 'pipe' is not a work type — did you mean 'pipeline'?",
@@ -321,3 +321,16 @@ def test_yaml_file_given_directly() -> None:
     result, _ = _validate(BROKEN / "unknown-trade" / "project.yaml")
     assert result.exit_code == 2
     assert "unknown trade 'wter' — did you mean 'water'?" in result.output
+
+
+@pytest.mark.parametrize("name, choices, hint", [
+    ("asphalt", ["shaft", "paving", "civil"], "use one of the trade or task kind ids: civil, paving, shaft"),
+    ("raod", ["road", "path", "apron"], "did you mean 'road'?"),  # one transposition
+    ("B9", ["B1", "B12"], "did you mean 'B1'?"),  # short ids differ by one character
+    ("zh", ["zh-CN", "en"], "did you mean 'zh-CN'?"),  # the start of a longer value
+    ("tues", ["mon", "tue", "thu"], "did you mean 'tue'?"),  # not thu: a different day
+])
+def test_did_you_mean_offers_only_likely_typos(name: str, choices: list[str], hint: str) -> None:
+    from models.problems import did_you_mean
+
+    assert did_you_mean(name, choices, "trade or task kind") == hint

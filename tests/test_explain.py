@@ -2,7 +2,9 @@
 
 Each conflict project is small (seconds at most). "Minimal" is checked independently of the
 assumption search: through the builder's `disabled` switch, the named groups alone are infeasible and
-each of them, taken away, leaves a feasible problem. Calendar: 2027-03-01 is a Monday; 03-07 a Sunday.
+each of them, taken away, leaves a feasible problem. Every search has a deterministic budget (DET_LIMIT,
+1 worker, seed 0; CLI runs through the `deterministic_cli` fixture), so the conflict named does not depend
+on machine load. Calendar: 2027-03-01 is a Monday; 03-07 a Sunday.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from scheduler.core.solve import solve
 from scheduler.planning.summary import upper_bound_end
 from scheduler.text import section
 
-LIMIT = 10.0
+LIMIT = 300.0  # wall-clock backstop: DET_LIMIT ends every search first
+DET_LIMIT = 10.0
 
 
 def wide_problem(folder):
@@ -39,7 +42,7 @@ def wide_problem(folder):
 def feasible_with(problem, on: set[str], everything: set[str]) -> bool:
     """A plain solve (no assumption literals) with every rule group outside `on` switched off."""
     problem = replace(problem, objectives=[Objective("feasible", [])])
-    sol = solve(problem, LIMIT, 1, 0, disabled=frozenset(everything - on))
+    sol = solve(problem, LIMIT, 1, 0, disabled=frozenset(everything - on), deterministic_limit=DET_LIMIT)
     assert sol.status in ("OPTIMAL", "FEASIBLE", "INFEASIBLE"), sol.status
     return sol.status != "INFEASIBLE"
 
@@ -47,7 +50,7 @@ def feasible_with(problem, on: set[str], everything: set[str]) -> bool:
 def conflict_of(folder):
     """The explained conflict, after checking it is a real, minimal conflict."""
     project, tasks, problem = wide_problem(folder)
-    c = minimal_conflict(problem, LIMIT)
+    c = minimal_conflict(problem, LIMIT, deterministic_limit=DET_LIMIT)
     assert c.status == "INFEASIBLE" and c.minimal, c
     everything = set(CpBuilder(problem, assume=True).lits)
     core = set(c.groups)
@@ -134,7 +137,7 @@ def test_release_and_deadline(tmp_path):
 
 # ------------------------------------------------------------------------------------------ command line
 
-def test_explain_cli_feasible_and_json(tmp_path):
+def test_explain_cli_feasible_and_json(tmp_path, deterministic_cli):
     ok = write(tmp_path, proj([task("a", "civil", 3)]))
     res = cli("explain", ok)
     assert res.exit_code == 0 and "没有冲突" in res.output, res.output
@@ -149,7 +152,7 @@ def test_explain_cli_feasible_and_json(tmp_path):
     assert all(r["text"] and r["fixes"] for r in out["conflict"])
 
 
-def test_solve_exit_3_prints_the_explanation(tmp_path):
+def test_solve_exit_3_prints_the_explanation(tmp_path, deterministic_cli):
     data = proj([pipeline("w", {"R1": 40})], zones=[ROAD("R1")], buildings=[{**B1, "fire_zones": ["R1"]}])
     res = cli("solve", write(tmp_path, data), "-o", tmp_path / "out", "--workers", 1, "--time-limit", 10)
     assert res.exit_code == 3, res.output

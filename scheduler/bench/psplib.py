@@ -180,8 +180,9 @@ def instance_files(paths: list[str]) -> list[Path]:
     return sorted(files, key=key)
 
 
-def run_digonce(path: Path, time_limit: float, workers: int, seed: int) -> dict[str, Any]:
-    """Solve one instance in the core; the PSPLIB figures of the result."""
+def run_digonce(path: Path, time_limit: float, workers: int, seed: int,
+                deterministic_limit: float | None = None) -> dict[str, Any]:
+    """Solve one instance in the core; the PSPLIB figures of the result (`deterministic_limit`: tests)."""
     t0 = time.time()
     problem = to_problem(parse(path))
     best_at = [0.0]
@@ -189,7 +190,8 @@ def run_digonce(path: Path, time_limit: float, workers: int, seed: int) -> dict[
     def progress(stage: str, value: int, bound: float, elapsed: float) -> None:
         best_at[0] = elapsed
 
-    sol = solve(problem, time_limit=time_limit, workers=workers, seed=seed, progress=progress)
+    sol = solve(problem, time_limit=time_limit, workers=workers, seed=seed, progress=progress,
+                deterministic_limit=deterministic_limit)
     wall = time.time() - t0
     stage = sol.stages[0] if sol.stages else None
     ms = stage.value + 1 if stage and stage.value is not None else None

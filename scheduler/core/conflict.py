@@ -6,7 +6,9 @@ on/off literal per rule group as assumptions (`CpBuilder(assume=True)`, 1 worker
 returned subset is one of ours). It is then shrunk by deletion with the plain model (groups switched
 off through `disabled`, which propagates far better): a member stays only if the problem becomes
 feasible without it. The result is minimal: removing any one member makes the
-problem feasible (unless a solve ran out of time, which `minimal` reports). Groups are whatever hashable
+problem feasible (unless a solve ran out of time, which `minimal` reports). An optional deterministic
+budget (CP-SAT deterministic time) is shared out like the wall-clock one, so that a 1-worker run with a
+fixed seed names the same conflict however busy the machine is. Groups are whatever hashable
 values the domain layer tagged the rules with; it also puts them into words. They are kept in the order of
 their printed names, so a run is deterministic whatever they are.
 """
@@ -40,8 +42,9 @@ class _Oracle:
         self.b, self.seed = b, seed
         self.name = {lit.Index(): g for g, lit in b.lits.items()}
         self.solves = 0
+        self.det_s = 0.0
 
-    def run(self, active: list[Group], limit: float) -> tuple[str, list[Group] | None]:
+    def run(self, active: list[Group], limit: float, det: float | None = None) -> tuple[str, list[Group] | None]:
         """Status, and when infeasible a subset of `active` that suffices (None: the solver gave none usable)."""
         m = self.b.m
         m.ClearAssumptions()
@@ -49,6 +52,8 @@ class _Oracle:
         solver = cp_model.CpSolver()
         p = solver.parameters
         p.max_time_in_seconds = max(0.05, limit)
+        if det is not None:
+            p.max_deterministic_time = max(0.001, det)
         p.num_workers = 1
         p.random_seed = self.seed
         p.use_overload_checker_in_cumulative = True
@@ -56,6 +61,7 @@ class _Oracle:
         p.cp_model_presolve = False  # with presolve, the core may name literals that were never assumed
         status = solver.Solve(m)
         self.solves += 1
+        self.det_s += solver.ResponseProto().deterministic_time
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return "FEASIBLE", None
         if status != cp_model.INFEASIBLE:
@@ -73,6 +79,7 @@ class _Plain:
         self.p = replace(problem, objectives=[Objective("feasible", [])])
         self.everything, self.seed, self.workers = set(everything), seed, workers
         self.solves = 0
+        self.det_s = 0.0
 
     def raises(self, on: list[Group]) -> Infeasible | None:
         try:
@@ -81,16 +88,20 @@ class _Plain:
             return exc
         return None
 
-    def run(self, on: list[Group], limit: float) -> str:
+    def run(self, on: list[Group], limit: float, det: float | None = None) -> str:
         if self.raises(on) is not None:
             return "INFEASIBLE"
         self.solves += 1
-        st = solve(self.p, max(0.05, limit), self.workers, self.seed, disabled=frozenset(self.everything - set(on)))
+        st = solve(self.p, max(0.05, limit), self.workers, self.seed, disabled=frozenset(self.everything - set(on)),
+                   deterministic_limit=det)
+        self.det_s += st.det_s
         return {"OPTIMAL": "FEASIBLE", "FEASIBLE": "FEASIBLE"}.get(st.status, st.status)
 
 
-def minimal_conflict(problem: Problem, time_limit: float = 60.0, seed: int = 0, workers: int = 1) -> Conflict:
-    """The smallest set of rule groups in conflict (see module doc); one shared wall-clock budget."""
+def minimal_conflict(problem: Problem, time_limit: float = 60.0, seed: int = 0, workers: int = 1,
+                     deterministic_limit: float | None = None) -> Conflict:
+    """The smallest set of rule groups in conflict (see module doc); one shared wall-clock budget, and one
+    deterministic budget when given."""
     t0 = time.time()
     left = lambda: time_limit - (time.time() - t0)  # noqa: E731
     try:
@@ -100,6 +111,7 @@ def minimal_conflict(problem: Problem, time_limit: float = 60.0, seed: int = 0, 
     everything = _sorted(b.lits)
     plain = _Plain(problem, everything, seed, workers)
     oracle = _Oracle(b, seed)
+    det = lambda part=1.0: _part(deterministic_limit, oracle.det_s + plain.det_s, part)  # noqa: E731
     done = lambda st, groups, minimal=True: Conflict(  # noqa: E731
         st, groups, minimal, oracle.solves + plain.solves, time.time() - t0)
     core: list[Group] | None = None
@@ -109,28 +121,33 @@ def minimal_conflict(problem: Problem, time_limit: float = 60.0, seed: int = 0, 
         if plain.raises(named) is not None:
             core = named
     if core is None:
-        status, core = oracle.run(everything, left())
+        status, core = oracle.run(everything, left(), det())
         if status != "INFEASIBLE":
-            status = plain.run(everything, left()) if status == "UNKNOWN" else status
+            status = plain.run(everything, left(), det()) if status == "UNKNOWN" else status
             if status != "INFEASIBLE":
                 return done(status, [])
-        if core is not None and core != everything and plain.run(core, left() / 2) != "INFEASIBLE":
+        if core is not None and core != everything and plain.run(core, left() / 2, det(0.5)) != "INFEASIBLE":
             core = None  # guard: the reported subset must really be infeasible
     candidates = core if core is not None else everything
     kept: list[Group] = []
     minimal = True
     while candidates:
         g, candidates = candidates[0], candidates[1:]
-        budget = left() / (len(candidates) + 1)
-        if budget <= 0:
+        budget, det_budget = left() / (len(candidates) + 1), det(1 / (len(candidates) + 1))
+        if budget <= 0 or (det_budget is not None and det_budget <= 0):
             kept.append(g)
             minimal = False
             continue
-        status = plain.run(kept + candidates, budget)
+        status = plain.run(kept + candidates, budget, det_budget)
         if status != "INFEASIBLE":
             kept.append(g)
             minimal &= status == "FEASIBLE"
     return done("INFEASIBLE", _sorted(kept), minimal)
+
+
+def _part(limit: float | None, used: float, part: float) -> float | None:
+    """`part` of what is left of an optional deterministic budget."""
+    return None if limit is None else (limit - used) * part
 
 
 def _sorted(groups) -> list[Group]:

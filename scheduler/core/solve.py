@@ -1,7 +1,9 @@
 """Lexicographic solve of a core `Problem`: one CP-SAT run per objective stage, one shared time budget.
 
 Each stage minimises its objective, then fixes it (`value <= best`) for the next stage, which starts
-from the previous schedule as a complete hint.
+from the previous schedule as a complete hint. Besides the wall-clock budget, an optional deterministic
+budget (CP-SAT's `max_deterministic_time`, split over the stages the same way) makes a 1-worker run with
+a fixed seed give the same result however busy the machine is: tests use it, people use seconds.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class CoreSolution:
     wall_s: float = 0.0
     conflict: list[Group] = field(default_factory=list)  # rule groups involved when infeasible
     detail: str = ""
+    det_s: float = 0.0  # deterministic time spent (CP-SAT's machine-independent work measure)
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
@@ -81,13 +84,16 @@ def _run(solver: cp_model.CpSolver, model: cp_model.CpModel, cb: _Callback, shar
         watcher.join()
 
 
-def _params(solver: cp_model.CpSolver, limit: float, workers: int, seed: int, plain: bool = False) -> None:
+def _params(solver: cp_model.CpSolver, limit: float, workers: int, seed: int, plain: bool = False,
+            det_limit: float | None = None) -> None:
     """`plain`: a pure RCPSP (see heuristic.complete). The overload checker and timetable edge finding
     make compound proofs come in (shared/notes/cpsat-modelling.md), but on RCPSP's wide cumulatives
     they cost more than they prune with 2 workers (PSPLIB: 5 of 17 hard instances proven at 10 s
     without them, 1 with; docs/benchmarks.md)."""
     p = solver.parameters
     p.max_time_in_seconds = max(0.05, limit)
+    if det_limit is not None:
+        p.max_deterministic_time = max(0.001, det_limit)
     p.num_workers = workers
     p.random_seed = seed
     p.use_overload_checker_in_cumulative = not plain
@@ -120,7 +126,9 @@ def _rehint(b: CpBuilder, last: list[int], starts: dict[str, int]) -> None:
 
 
 def solve(problem: Problem, time_limit: float = 60.0, workers: int = 2, seed: int = 0,
-          progress: Progress | None = None, disabled: frozenset[Group] = frozenset()) -> CoreSolution:
+          progress: Progress | None = None, disabled: frozenset[Group] = frozenset(),
+          deterministic_limit: float | None = None) -> CoreSolution:
+    """Every objective stage in turn within `time_limit` seconds (and `deterministic_limit`, when given)."""
     t0 = time.time()
     try:
         b = CpBuilder(problem, disabled)
@@ -138,10 +146,16 @@ def solve(problem: Problem, time_limit: float = 60.0, workers: int = 2, seed: in
             _rehint(b, last, out.starts)
         remaining = time_limit - (time.time() - t0)
         share = STAGE_WEIGHT.get(obj.name, 1.0) / sum(STAGE_WEIGHT.get(n, 1.0) for n in names[k:])
-        solver = cp_model.CpSolver()
-        _params(solver, remaining, workers, seed, plain)
         ts = time.time()
-        status = _run(solver, b.m, _Callback(obj.name, progress, t0), remaining * share)
+        solver, status = None, cp_model.UNKNOWN
+        for part in (share, 1.0):  # a deterministic stage without any schedule yet may use the rest of the budget
+            det = None if deterministic_limit is None else (deterministic_limit - out.det_s) * part
+            solver = cp_model.CpSolver()
+            _params(solver, remaining - (time.time() - ts), workers, seed, plain, det)
+            status = _run(solver, b.m, _Callback(obj.name, progress, t0), remaining * share)
+            out.det_s += solver.ResponseProto().deterministic_time
+            if det is None or status != cp_model.UNKNOWN or last is not None or part == 1.0:
+                break
         wall = time.time() - ts
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             value = int(round(solver.ObjectiveValue()))

@@ -36,20 +36,28 @@ class Plan:
 
 
 def plan(project: Project, tasks: list[Task], time_limit: float = 60.0, workers: int = 2, seed: int = 0,
-         progress: Progress | None = None, end: date | None = None) -> Plan:
+         progress: Progress | None = None, end: date | None = None,
+         deterministic_limit: float | None = None) -> Plan:
+    """Solve (on the greedy plan's horizon first), and name the conflict when there is no schedule.
+    `deterministic_limit` bounds CP-SAT's deterministic time of the whole run besides `time_limit`."""
     t0 = time.time()
     short, hint = _greedy(project, tasks)
     short = short if end is None else None
     compiled = compile_project(project, tasks, end or short)
     compiled.problem.hint = hint
-    sol = solve_with_access(compiled, time_limit, workers, seed, progress)
+    # the greedy plan and the model count against the budget too
+    sol = solve_with_access(compiled, time_limit - (time.time() - t0), workers, seed, progress, deterministic_limit)
     if sol.status == "INFEASIBLE" and short is not None:  # perhaps only the working horizon was too short
+        used = sol.det_s
         compiled = compile_project(project, tasks)
         compiled.problem.hint = hint
-        sol = solve_with_access(compiled, time_limit - (time.time() - t0), workers, seed, progress)
+        sol = solve_with_access(compiled, time_limit - (time.time() - t0), workers, seed, progress,
+                                _less(deterministic_limit, used))
+        sol.det_s += used
     conflict = None
     if sol.status == "INFEASIBLE":
-        conflict = diagnose(project, tasks, max(10.0, time_limit - sol.wall_s), seed)
+        det = None if deterministic_limit is None else max(10.0, deterministic_limit - sol.det_s)
+        conflict = diagnose(project, tasks, max(10.0, time_limit - sol.wall_s), seed, det)
         sol.conflict = names(conflict.groups or sol.conflict)
     sched = build_schedule(compiled, sol) if sol.starts else None
     return Plan(compiled, sol, sched, conflict)
@@ -74,15 +82,23 @@ def _greedy(project: Project, tasks: list[Task]) -> tuple[date | None, dict[str,
     return c.date(min(c.problem.horizon - 1, math.ceil(last * HORIZON_SLACK) + 30)), days
 
 
+def _less(limit: float | None, used: float) -> float | None:
+    """What is left of an optional budget."""
+    return None if limit is None else limit - used
+
+
 def solve_with_access(compiled: Compiled, time_limit: float, workers: int, seed: int,
-                      progress: Progress | None = None) -> CoreSolution:
+                      progress: Progress | None = None, deterministic_limit: float | None = None) -> CoreSolution:
     """`solve`, and when the problem holds only the small access cuts (a large compound), add every larger
     cut the schedule opens all at once and solve again from it, until none is: only then is R6 proven.
     Out of time with a cut still open: no schedule (never one that blocks a door)."""
     t0 = time.time()
     prob = compiled.problem
+    used = 0.0
     while True:
-        sol = solve(prob, time_limit - (time.time() - t0), workers, seed, progress)
+        sol = solve(prob, time_limit - (time.time() - t0), workers, seed, progress,
+                    deterministic_limit=_less(deterministic_limit, used))
+        used = sol.det_s = used + sol.det_s
         sol.wall_s = time.time() - t0
         if compiled.access_complete or not sol.starts:
             return sol
@@ -94,15 +110,16 @@ def solve_with_access(compiled: Compiled, time_limit: float, workers: int, seed:
         missing = [(g, tuple(sorted(c))) for g, c in violated_cuts(compiled.project, open_by_day)]
         if not missing:
             return sol
-        if time_limit - (time.time() - t0) < 1.0:
-            return CoreSolution("UNKNOWN", wall_s=time.time() - t0, stages=sol.stages,
+        if time_limit - (time.time() - t0) < 1.0 or (deterministic_limit or math.inf) - used < 0.1:
+            return CoreSolution("UNKNOWN", wall_s=time.time() - t0, stages=sol.stages, det_s=used,
                                 detail=f"{len(missing)} access cut(s) still violated when time ran out")
         prob.not_all_open += [m for m in missing if m not in prob.not_all_open]
         prob.hint = {tid: prob.calendars[prob.task(tid).calendar][k] for tid, k in sol.starts.items()}
 
 
-def diagnose(project: Project, tasks: list[Task], time_limit: float, seed: int = 0) -> Conflict:
+def diagnose(project: Project, tasks: list[Task], time_limit: float, seed: int = 0,
+             deterministic_limit: float | None = None) -> Conflict:
     """A minimal set of rule instances in conflict, found on a horizon that does not end at the deadline
     (so that dropping the deadline can help)."""
     wide = compile_project(project, tasks, upper_bound_end(project, tasks, ignore_deadline=True))
-    return minimal_conflict(wide.problem, time_limit, seed)
+    return minimal_conflict(wide.problem, time_limit, seed, deterministic_limit=deterministic_limit)

@@ -209,11 +209,12 @@ def dated_tasks(c: Compiled, h: History, starts: dict[str, int]) -> list[Schedul
 
 def replan(project: Project, tasks: list[Task], baseline: Schedule, progress: dict[str, Progress], as_of: date,
            time_limit: float = 60.0, workers: int = 2, seed: int = 0, progress_cb=None,
-           stages: list[str] | None = None) -> Replan:
+           stages: list[str] | None = None, deterministic_limit: float | None = None) -> Replan:
     """Solve the re-plan; the schedule records `as_of` and each reported task's status.
 
     `stages` keeps only these objective stages (benchmarks: a plain re-solve is ["finish"]); without
-    "moved" the baseline is no hint either, so the plan is made as if nothing had been announced."""
+    "moved" the baseline is no hint either, so the plan is made as if nothing had been announced.
+    `deterministic_limit` bounds CP-SAT's deterministic time besides `time_limit` (repeatable runs)."""
     end = upper_bound_end(project, tasks)
     if not project.project.deadline and as_of > project.project.start:
         end += as_of - project.project.start
@@ -224,9 +225,11 @@ def replan(project: Project, tasks: list[Task], baseline: Schedule, progress: di
         p = replace(p, objectives=[o for o in p.objectives if o.name in stages],
                     hint=p.hint if "moved" in stages else {})
     c = replace(c, problem=p)
-    sol = solve(c.problem, time_limit, workers, seed, progress_cb)
+    sol = solve(c.problem, time_limit, workers, seed, progress_cb, deterministic_limit=deterministic_limit)
     if sol.status == "INFEASIBLE":
-        groups = sol.conflict or minimal_conflict(c.problem, max(10.0, time_limit - sol.wall_s), seed).groups
+        det = None if deterministic_limit is None else max(10.0, deterministic_limit - sol.det_s)
+        groups = sol.conflict or minimal_conflict(c.problem, max(10.0, time_limit - sol.wall_s), seed,
+                                                  deterministic_limit=det).groups
         sol.conflict = names(groups)
     if not sol.starts:
         return Replan(c, h, sol, None)
