@@ -16,11 +16,11 @@ import pytest
 from click.testing import CliRunner
 
 from models import load_project
-from scheduler.core import problem as core
 from scheduler.bench.baselines import greedy, trade_by_trade
 from scheduler.cli import main
-from scheduler.planning.expand import expand
+from scheduler.core import problem as core
 from scheduler.core.greedy import NoRoom, greedy_starts
+from scheduler.planning.expand import expand
 
 from test_solve import ROAD, TINY, pipeline, proj, solve_ok, write
 

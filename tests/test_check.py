@@ -17,10 +17,10 @@ from click.testing import CliRunner
 
 from models import InputError, load_project
 from models.schedule import Opening, Schedule, ScheduledTask
-from scheduler.planning.calendars import Calendars
-from scheduler.review.check import Violation, check_schedule, parse_date, read_schedule_file
 from scheduler.cli import main
+from scheduler.planning.calendars import Calendars
 from scheduler.planning.expand import expand
+from scheduler.review.check import Violation, check_schedule, parse_date, read_schedule_file
 
 BASIC = Path(__file__).parent / "projects" / "check_basic"
 

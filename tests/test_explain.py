@@ -17,15 +17,15 @@ import pytest
 from test_solve import ROAD, B1, cli, pipeline, proj, solve_ok, task, write
 
 from models import load_project
-from scheduler.planning.compile import compile_project
 from scheduler.core.conflict import minimal_conflict
 from scheduler.core.cpsat import CpBuilder
-from scheduler.planning.expand import expand
-from scheduler.review.explain import explain_conflict
-from scheduler.review.hold import explain_task
 from scheduler.core.problem import Objective
 from scheduler.core.solve import solve
+from scheduler.planning.compile import compile_project
+from scheduler.planning.expand import expand
 from scheduler.planning.summary import upper_bound_end
+from scheduler.review.explain import explain_conflict
+from scheduler.review.hold import explain_task
 from scheduler.text import section
 
 LIMIT = 300.0  # wall-clock backstop: DET_LIMIT ends every search first

@@ -22,13 +22,13 @@ from click.testing import CliRunner
 
 from models import load_project
 from models.schedule import Schedule
-from scheduler.review.check import check_schedule
 from scheduler.cli import main
 from scheduler.planning.expand import expand
 from scheduler.planning.planner import plan
 from scheduler.planning.progress import COLUMNS, read_progress
-from scheduler.review.diff import diff
 from scheduler.planning.replan import replan
+from scheduler.review.check import check_schedule
+from scheduler.review.diff import diff
 
 D = date.fromisoformat
 REPO = Path(__file__).resolve().parent.parent

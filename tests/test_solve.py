@@ -26,10 +26,10 @@ import yaml
 from click.testing import CliRunner
 
 from models import load_project
-from scheduler.review.check import check_schedule, read_schedule_file
 from scheduler.cli import main
 from scheduler.planning.expand import expand
 from scheduler.planning.planner import plan
+from scheduler.review.check import check_schedule, read_schedule_file
 
 D = date.fromisoformat
 TIME_LIMIT = 10.0  # the CLI's wall-clock limit in these tests

@@ -20,12 +20,12 @@ from models.project import Project
 from models.schedule import Schedule
 
 from scheduler.core import problem as core
-from scheduler.review.check import check_schedule
-from scheduler.planning.compile import Compiled, compile_project, weight
-from scheduler.planning.rules import crews
-from scheduler.planning.expand import Task
 from scheduler.core.greedy import greedy_starts
+from scheduler.planning.compile import Compiled, compile_project, weight
+from scheduler.planning.expand import Task
 from scheduler.planning.result import disruptions, objective_values, openings, scheduled_tasks
+from scheduler.planning.rules import crews
+from scheduler.review.check import check_schedule
 
 WIDE_DAYS = 3 * 365  # baselines ignore deadlines: give them room to finish late
 

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from models import load_project
-from scheduler.review.check import check_schedule
 from scheduler.planning.expand import expand
 from scheduler.planning.planner import plan
+from scheduler.review.check import check_schedule
 
 from scheduler.bench.baselines import greedy, trade_by_trade
 

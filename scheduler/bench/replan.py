@@ -22,11 +22,11 @@ from datetime import date, timedelta
 from models import load_project
 from models.schedule import Schedule
 from scheduler.bench.compound import machine
-from scheduler.review.check import check_schedule
 from scheduler.planning.planner import plan
 from scheduler.planning.progress import Progress
-from scheduler.review.diff import diff
 from scheduler.planning.replan import NEAR_DAYS, replan
+from scheduler.review.check import check_schedule
+from scheduler.review.diff import diff
 
 VARIANTS = [("replan", None), ("finish only", ["finish"]), ("plain objectives", ["finish", "disruption", "open_days"])]
 

@@ -11,14 +11,14 @@ from datetime import date, timedelta
 from models.project import Project
 from models.schedule import Schedule
 
-from scheduler.planning.compile import Compiled, compile_project
 from scheduler.core.conflict import Conflict, minimal_conflict
-from scheduler.planning.expand import Task
 from scheduler.core.greedy import NoRoom, greedy_starts
+from scheduler.core.solve import CoreSolution, Progress, solve
 from scheduler.planning.access import violated_cuts
+from scheduler.planning.compile import Compiled, compile_project
+from scheduler.planning.expand import Task
 from scheduler.planning.result import build_schedule, openings, scheduled_tasks
 from scheduler.planning.rules import names
-from scheduler.core.solve import CoreSolution, Progress, solve
 from scheduler.planning.summary import upper_bound_end
 
 

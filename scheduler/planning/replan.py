@@ -26,13 +26,13 @@ from models.project import Project
 from models.schedule import ScheduledTask, Schedule
 
 from scheduler.core import problem as core
-from scheduler.planning.compile import Compiled, compile_project
 from scheduler.core.conflict import minimal_conflict
+from scheduler.core.solve import CoreSolution, solve
+from scheduler.planning.compile import Compiled, compile_project
 from scheduler.planning.expand import Task
 from scheduler.planning.progress import Progress
-from scheduler.planning.rules import AS_OF, Rule, RuleGroup, names
 from scheduler.planning.result import build_schedule, scheduled_tasks
-from scheduler.core.solve import CoreSolution, solve
+from scheduler.planning.rules import AS_OF, Rule, RuleGroup, names
 from scheduler.planning.summary import upper_bound_end
 
 NEAR_DAYS = 14  # changes this soon weigh most: crews and residents have already planned around them

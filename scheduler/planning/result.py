@@ -12,9 +12,9 @@ from models.project import Project
 from models.schedule import Disruption, Opening, OutageInfo, Schedule, ScheduledTask, SolverInfo
 from models.validate import dug_zones
 
+from scheduler.core.solve import CoreSolution
 from scheduler.planning.compile import Compiled, weight
 from scheduler.planning.expand import Task
-from scheduler.core.solve import CoreSolution
 
 
 def scheduled_tasks(c: Compiled, starts: dict[str, int]) -> list[ScheduledTask]:
