@@ -211,6 +211,18 @@ def test_unchanged_schedule_is_byte_identical(tiny, feeds, tmp_path):
     assert third == feeds  # also after a round trip through schedule.json
 
 
+def test_a_task_moved_earlier_is_a_change_too(tiny, feeds, tmp_path):
+    """Moving work forward matters as much as a delay: the contractor must see it (SEQUENCE 1, new DTSTART)."""
+    project, schedule = tiny
+    earlier = render_feeds(moved(schedule, "water:cutover", -1), project, write(feeds, tmp_path / "run1"), NOW2)
+    for rel in ("feeds/all.ics", "feeds/trade-water.ics"):
+        old, ev = by_uid(feeds[rel])["water:cutover@tiny"], by_uid(earlier[rel])["water:cutover@tiny"]
+        assert int(ev["SEQUENCE"]) == 1, rel
+        assert ev.decoded("DTSTART") == old.decoded("DTSTART") - timedelta(days=1), rel
+    outage = by_uid(earlier["feeds/building-B1.ics"])["B1-outage-water:cutover-1@tiny"]
+    assert int(outage["SEQUENCE"]) == 1
+
+
 def test_sequence_grows_exactly_for_moved_events(tiny, feeds, tmp_path):
     project, schedule = tiny
     first = write(feeds, tmp_path / "run1")

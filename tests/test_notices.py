@@ -139,6 +139,9 @@ def test_every_outage_appears_with_date_hours_and_posting_date(files, solved, pr
         assert any(d.hours[0] in r and zh(post) in r and "停水" in r for r in rows)
         summary = page[page.index('id="summary"'):page.index('id="timeline"')]
         assert f"{zh(d.date)} {d.hours[0]} 停水" in summary
+        # the advice that makes a water outage bearable: residents store water beforehand
+        line = next(li for li in summary.split("<li>") if f"{zh(d.date)} {d.hours[0]} 停水" in li)
+        assert "请提前储水" in line, f"no storage advice in {d.building}'s water outage line"
 
 
 def test_posting_date_of_a_multi_day_outage_is_before_its_first_day(project):
