@@ -153,13 +153,13 @@ def solve_ok(project_dir: Path, *, optimal: bool = True) -> Solved:
 
 
 def solve_infeasible(project_dir: Path) -> list[str]:
-    """The rule groups named in conflict (1 worker, seed 0, DET_LIMIT)."""
+    """The printed names of the rule groups in conflict (1 worker, seed 0, DET_LIMIT)."""
     project, _ = load_project(project_dir)
     tasks = expand(project)
     result = plan(project, tasks, time_limit=WALL_BACKSTOP, workers=1, seed=0, deterministic_limit=DET_LIMIT)
     assert result.solution.status == "INFEASIBLE", result.solution.status
     assert result.schedule is None
-    return result.solution.conflict
+    return [str(g) for g in result.solution.conflict]
 
 
 def cli(*args):

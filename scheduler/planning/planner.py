@@ -18,7 +18,6 @@ from scheduler.planning.access import violated_cuts
 from scheduler.planning.compile import Compiled, compile_project
 from scheduler.planning.expand import Task
 from scheduler.planning.result import build_schedule, openings, scheduled_tasks
-from scheduler.planning.rules import names
 from scheduler.planning.summary import upper_bound_end
 
 
@@ -31,8 +30,7 @@ class Plan:
     compiled: Compiled
     solution: CoreSolution
     schedule: Schedule | None
-    conflict: Conflict | None = None  # when infeasible: the minimal set of rule groups in conflict (typed;
-    # `solution.conflict` holds their printed names)
+    conflict: Conflict | None = None  # when infeasible: the minimal set of rule groups in conflict
 
 
 def plan(project: Project, tasks: list[Task], time_limit: float = 60.0, workers: int = 2, seed: int = 0,
@@ -58,7 +56,7 @@ def plan(project: Project, tasks: list[Task], time_limit: float = 60.0, workers:
     if sol.status == "INFEASIBLE":
         det = None if deterministic_limit is None else max(10.0, deterministic_limit - sol.det_s)
         conflict = diagnose(project, tasks, max(10.0, time_limit - sol.wall_s), seed, det)
-        sol.conflict = names(conflict.groups or sol.conflict)
+        sol.conflict = conflict.groups or sol.conflict
     sched = build_schedule(compiled, sol) if sol.starts else None
     return Plan(compiled, sol, sched, conflict)
 

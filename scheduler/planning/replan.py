@@ -32,7 +32,7 @@ from scheduler.planning.compile import Compiled, compile_project
 from scheduler.planning.expand import Task
 from scheduler.planning.progress import Progress
 from scheduler.planning.result import build_schedule, scheduled_tasks
-from scheduler.planning.rules import AS_OF, Rule, RuleGroup, names
+from scheduler.planning.rules import AS_OF, Rule, RuleGroup
 from scheduler.planning.summary import upper_bound_end
 
 NEAR_DAYS = 14  # changes this soon weigh most: crews and residents have already planned around them
@@ -230,7 +230,7 @@ def replan(project: Project, tasks: list[Task], baseline: Schedule, progress: di
         det = None if deterministic_limit is None else max(10.0, deterministic_limit - sol.det_s)
         groups = sol.conflict or minimal_conflict(c.problem, max(10.0, time_limit - sol.wall_s), seed,
                                                   deterministic_limit=det).groups
-        sol.conflict = names(groups)
+        sol.conflict = groups
     if not sol.starts:
         return Replan(c, h, sol, None)
     dated = dated_tasks(c, h, sol.starts)

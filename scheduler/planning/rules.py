@@ -55,11 +55,6 @@ MAX_OPEN_DAYS = RuleGroup(Rule.R7, "max_open_days")
 MAX_OPEN_ZONES = RuleGroup(Rule.R7, "max_open_zones")
 
 
-def names(groups: list) -> list[str]:
-    """The printed names of rule groups, for a `CoreSolution.conflict` the command line joins."""
-    return [str(g) for g in groups]
-
-
 def crews(trade: str) -> RuleGroup:
     """The R2 group of a trade's crews; also the core resource the trade's tasks use."""
     return RuleGroup(Rule.R2, "crews", trade)
