@@ -15,10 +15,13 @@ from pydantic_core import PydanticCustomError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ZONE_KINDS = ("road", "path", "green", "apron")
-TASK_KINDS = ("excavate", "backfill", "lay", "test", "cutover", "relocate", "foundation", "curing", "shaft",
-              "install", "acceptance", "paving", "greening", "surface", "restore", "building", "task")
+TASK_KINDS = ("excavate", "backfill", "lay", "test", "commission", "inspect", "cutover", "relocate", "foundation",
+              "curing", "lift", "shaft", "install", "acceptance", "paving", "greening", "surface", "restore",
+              "building", "task")
+OPEN = "open"  # in a season's `forbid`: no trench open on any of its calendar days (R8)
 OBJECTIVES = ("finish", "disruption", "open_days")
-ELEVATOR_STEPS = ("relocate", "foundation", "curing", "shaft", "install", "acceptance")
+ELEVATOR_STEPS = ("relocate", "foundation", "curing", "lift", "shaft", "install", "acceptance")
+DEFAULT_FOUNDATION_DEPTH_M = 2.0
 
 
 def bad(what: str, fix: str, field: str | None = None) -> PydanticCustomError:
@@ -120,6 +123,20 @@ class Quiet(Period):
 
 class Season(Period):
     forbid: Annotated[StrList, Field(min_length=1)]
+    min_depth_m: PosFloat | None = None  # with `open`: only zones at least this deep may not be open
+
+    @model_validator(mode="after")
+    def _depth_needs_open(self) -> Season:
+        if self.min_depth_m is not None and OPEN not in self.forbid:
+            raise bad(f"min_depth_m limits which open trenches '{self.name}' forbids, but its forbid has no 'open'",
+                      "add open to forbid, or remove min_depth_m", "min_depth_m")
+        return self
+
+    def forbids_open(self, depth: float | None) -> bool:
+        """Whether a zone whose deepest depth-carrying work is `depth` (None: none has a depth) may not be open."""
+        if OPEN not in self.forbid:
+            return False
+        return self.min_depth_m is None or (depth is not None and depth >= self.min_depth_m)
 
 
 class Hours(Strict):
@@ -191,6 +208,7 @@ class Site(Strict):
     gates: Annotated[list[Gate], Field(min_length=1)]
     zones: Annotated[list[Zone], Field(min_length=1)]
     max_open_zones: PosInt | None = None
+    inspection_days: NonNegInt = 1  # 隐蔽工程验收 in every opened zone before its backfill (0: none)
     buildings: Annotated[list[Building], Field(min_length=1)]
 
 
@@ -255,6 +273,7 @@ class PipelineWork(WorkBase):
     downstream_first: bool = False
     depth_m: PosFloat | None = None
     test_days: NonNegInt = 0
+    commission_days: NonNegInt = 0
     cutover: Cutover | None = None
 
 
@@ -262,7 +281,8 @@ class ElevatorDays(Strict):
     relocate: PosInt = 3
     foundation: PosInt = 5
     curing: PosInt = 7
-    shaft: PosInt = 10
+    lift: PosInt = 2
+    shaft: PosInt = 8
     install: PosInt = 15
     acceptance: PosInt = 5
 
@@ -274,6 +294,9 @@ class ElevatorWork(WorkBase):
     entrance: str | None = None
     zone: str
     crane_zones: StrList = []
+    fire_plan: bool = False  # an approved temporary fire-safety plan: the crane may stand on a fire route
+    depth_m: PosFloat = DEFAULT_FOUNDATION_DEPTH_M
+    relocate_trade: str = "civil"
     days: Annotated[ElevatorDays, BeforeValidator(_split_map)] = ElevatorDays()
 
 

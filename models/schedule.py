@@ -1,4 +1,5 @@
-"""The one result object (SPEC §7 `schedule.json`): tasks with dates, openings, disruptions, solver stats."""
+"""The one result object (SPEC §7 `schedule.json`): tasks with dates, openings, occupations, disruptions,
+solver stats."""
 
 from __future__ import annotations
 
@@ -55,6 +56,15 @@ class Opening(_Model):
     to: date
 
 
+class Occupation(_Model):
+    """A lift's crane standing on a zone, from the lift's first to its last working day (calendar days)."""
+    zone: str
+    from_: date = Field(alias="from")
+    to: date
+    task: str
+    fire_plan: bool = False  # an approved temporary fire-safety plan: fire engines may pass the cordon
+
+
 class Disruption(_Model):
     building: str
     date: date
@@ -82,6 +92,7 @@ class Schedule(_Model):
     as_of: date | None = None  # a re-plan: the first day it plans; before it, reported progress is history
     tasks: list[ScheduledTask]
     openings: list[Opening] = []
+    occupations: list[Occupation] = []
     disruptions: list[Disruption] = []
 
     def task(self, tid: str) -> ScheduledTask:

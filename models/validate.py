@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from .problems import Problem, did_you_mean
-from .project import TASK_KINDS, ElevatorWork, PipelineWork, Project, SurfaceWork, TaskWork
+from .project import OPEN, TASK_KINDS, ElevatorWork, PipelineWork, Project, SurfaceWork, TaskWork
 from .site_graph import Access, fire_engine, reachable, walker
 from .source import PathKey, SourceMap, path_str
 
@@ -163,7 +163,7 @@ class _CrossCheck:
 
     def calendar(self) -> None:
         project, c = self.project, self.c
-        kinds_or_trades = set(TASK_KINDS) | set(project.trades)
+        kinds_or_trades = set(TASK_KINDS) | set(project.trades) | {OPEN}
         for qi, q in enumerate(project.calendar.quiet):
             if q.buildings == []:
                 c.add(("calendar", "quiet", qi, "buildings"), f"quiet period '{q.name}' lists no buildings, so it applies "
@@ -175,7 +175,7 @@ class _CrossCheck:
             for i, f in enumerate(s.forbid):
                 if f not in kinds_or_trades:
                     c.add(("calendar", "seasons", si, "forbid", i), f"'{f}' is neither a trade nor a task kind",
-                          did_you_mean(f, kinds_or_trades, "trade or task kind"))
+                          did_you_mean(f, kinds_or_trades, "trade, task kind or 'open'"))
         if len(set(project.objective)) != len(project.objective):
             c.add(("objective",), "an objective is listed twice", "list each of finish, disruption, open_days at most once")
 
@@ -214,6 +214,8 @@ class _CrossCheck:
                 c.known(wp + ("zones", z), z, zones, "zone")
         elif isinstance(w, ElevatorWork):
             c.known(wp + ("zone",), w.zone, zones, "zone")
+            if w.relocate_trade != "civil":  # a missing civil trade is reported once, with the dug zones
+                c.known(wp + ("relocate_trade",), w.relocate_trade, project.trades, "trade")
             for i, z in enumerate(w.crane_zones):
                 c.known(wp + ("crane_zones", i), z, zones, "zone")
             if c.known(wp + ("building",), w.building, buildings, "building") and w.entrance:
@@ -228,7 +230,7 @@ class _CrossCheck:
                                 f"or set building: {owner}")
                     c.add(wp + ("entrance",), what, hint)
             if "crane" not in project.equipment:
-                c.add(wp + ("crane_zones",), "no 'crane' in equipment, so shaft lifts are not limited by cranes",
+                c.add(wp + ("crane_zones",), "no 'crane' in equipment, so lifts are not limited by cranes",
                       "add equipment: {crane: N}", warning=True)
         else:
             if getattr(w, "building", None):

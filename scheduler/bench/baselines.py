@@ -80,10 +80,10 @@ def _blocks(c: Compiled) -> tuple[core.Problem, dict[str, tuple[str, list[Task]]
     blocks: dict[str, tuple[str, list[Task]]] = {}
     for zone, zone_tasks in by_zone.items():
         dig = [t for t in zone_tasks if t.kind == "excavate"]
-        fill = [t for t in zone_tasks if t.kind == "backfill"]
+        fill = [t for t in zone_tasks if t.kind in ("inspect", "backfill")]  # each trench is inspected, filled
         laid: dict[str, list[Task]] = defaultdict(list)
         for t in zone_tasks:
-            if t.underground:
+            if t.underground and t.kind != "inspect":
                 laid[t.trade or "civil"].append(t)
         for trade, lays in (laid or {"civil": []}).items():
             bid = f"{zone}|{trade}"

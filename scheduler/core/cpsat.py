@@ -227,6 +227,7 @@ class CpBuilder:
         self._not_all_open()
         self._open_caps()
         self._clear_of()
+        self._outside()
         for g, tasks, gap in self.p.spacing:
             if g not in self.disabled:
                 self._spacing(tasks, gap, g)
@@ -380,6 +381,11 @@ class CpBuilder:
             if g not in self.disabled:
                 task_days = (self.start_day(tid), self.finish_day(tid))
                 self._apart(self.span_days[span], task_days, f"clear[{span},{tid}]", g)
+
+    def _outside(self) -> None:
+        for g, span, first, last in self.p.span_outside:
+            if g not in self.disabled:
+                self._apart(self.span_days[span], (first, last), f"outside[{span},{first}]", g)
 
     def _spacing(self, tasks: tuple[str, ...], gap: int, group: Group) -> None:
         """Each task's interval is stretched by `gap` days past its finish; no two may overlap."""

@@ -168,7 +168,8 @@ def complete(problem: Problem) -> bool:
         return False
     days = problem.calendars[next(iter(cals))]
     return (days == list(range(len(days))) and not (problem.spans or problem.not_all_open or problem.open_caps
-                                                     or problem.span_clear_of or problem.spacing)
+                                                     or problem.span_clear_of or problem.span_outside
+                                                     or problem.spacing)
             and all(t.due is None for t in problem.tasks))
 
 

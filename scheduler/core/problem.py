@@ -104,6 +104,8 @@ class Problem:
     not_all_open: list[tuple[Group, tuple[str, ...]]] = field(default_factory=list)  # (group, spans)
     open_caps: list[tuple[Group, tuple[str, ...], int]] = field(default_factory=list)  # (group, spans, cap)
     span_clear_of: list[tuple[Group, str, str]] = field(default_factory=list)  # (group, span, task): disjoint
+    # (group, span, first day, last day): the span holds none of these calendar days (e.g. a flood season)
+    span_outside: list[tuple[Group, str, int, int]] = field(default_factory=list)
     spacing: list[tuple[Group, tuple[str, ...], int]] = field(default_factory=list)  # (group, tasks, gap days)
     objectives: list[Objective] = field(default_factory=list)
     hint: dict[str, int] = field(default_factory=dict)  # task -> calendar day to try as its start first

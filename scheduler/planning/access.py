@@ -102,9 +102,10 @@ def minimal_cuts(adj: dict[str, set[str]], nodes: set[str], sources: Iterable[st
     return out
 
 
-def access_cuts(project: Project, dug: set[str], max_size: int | None = None,
-                budget: int | None = None) -> list[tuple[RuleGroup, frozenset[str]]]:
-    """(rule instance, cut) pairs: pedestrian access per entrance, fire access per building.
+def access_cuts(project: Project, dug: set[str], max_size: int | None = None, budget: int | None = None,
+                occupied: set[str] = frozenset()) -> list[tuple[RuleGroup, frozenset[str]]]:
+    """(rule instance, cut) pairs: pedestrian access per entrance over the `dug` zones, fire access per
+    building over the dug and the `occupied` ones (a crane's cordon stops fire engines, not people).
 
     All minimal cuts, or those of at most `max_size` zones; TooManyCuts past `budget` path searches.
     """
@@ -125,7 +126,7 @@ def access_cuts(project: Project, dug: set[str], max_size: int | None = None,
                                              left)
             out += [(_entrance(e.id), c) for c in by_source[e.zone]]
     road_nodes = {z for z, zz in zones.items() if zz.kind == "road"}
-    road_removable = dug & road_nodes
+    road_removable = (dug | occupied) & road_nodes
     for b in project.site.buildings:
         if b.fire_zones:
             cuts = minimal_cuts(adj, road_nodes, sorted(gates & road_nodes), set(b.fire_zones), road_removable, cap,
@@ -143,15 +144,21 @@ def _shrink(blocked, open_zones: set[str]) -> frozenset[str]:
     return frozenset(cut)
 
 
-def violated_cuts(project: Project, open_by_day: dict[object, set[str]]) -> list[tuple[RuleGroup, frozenset[str]]]:
-    """The minimal cuts (rule instance, zones) that a schedule opens all at once on some day."""
+def violated_cuts(project: Project, open_by_day: dict[object, set[str]],
+                  occupied_by_day: dict[object, set[str]] | None = None) -> list[tuple[RuleGroup, frozenset[str]]]:
+    """The minimal cuts (rule instance, zones) that a schedule blocks all at once on some day: open zones
+    for people; open or occupied (a crane without a fire plan) zones for fire engines."""
     acc = Access(project)
+    occupied_by_day = occupied_by_day or {}
     found: set[tuple[RuleGroup, frozenset[str]]] = set()
     for open_zones in {frozenset(z) for z in open_by_day.values() if z}:
         for b in project.site.buildings:
             for e in b.entrances:
                 if not acc.entrance_ok(e, open_zones):
                     found.add((_entrance(e.id), _shrink(lambda s, e=e: not acc.entrance_ok(e, s), open_zones)))
-            if not acc.fire_ok(b, open_zones):
-                found.add((_fire(b.id), _shrink(lambda s, b=b: not acc.fire_ok(b, s), open_zones)))
+    days = set(open_by_day) | set(occupied_by_day)
+    for blocked in {frozenset(open_by_day.get(d, set()) | occupied_by_day.get(d, set())) for d in days}:
+        for b in project.site.buildings:
+            if blocked and not acc.fire_ok(b, blocked):
+                found.add((_fire(b.id), _shrink(lambda s, b=b: not acc.fire_ok(b, s), blocked)))
     return sorted(found, key=lambda gc: (str(gc[0]), sorted(gc[1])))

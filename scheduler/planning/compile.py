@@ -7,18 +7,19 @@ conflict can be traced back to what the project manager wrote.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import product
 from datetime import date, timedelta
 from typing import Callable
 
-from models.project import Project
+from models.project import OPEN, Project
 from models.validate import dug_zones
 
 from scheduler.core import problem as core
 from scheduler.planning import rules
 from scheduler.planning.access import CUT_BUDGET, SMALL_CUT, TooManyCuts, access_cuts
 from scheduler.planning.calendars import Calendars
-from scheduler.planning.expand import Task
+from scheduler.planning.expand import Task, zone_depths
 from scheduler.planning.rules import Rule, RuleGroup
 from scheduler.planning.summary import upper_bound_end
 
@@ -32,6 +33,16 @@ class Compiled:
     calendars: Calendars
     problem: core.Problem
     access_complete: bool = True  # False: only small access cuts are in the problem (see access.py)
+    # zone → the spans that stop fire engines on it: its opening, the lifts standing there without a fire plan
+    fire_blockers: dict[str, list[str]] = field(default_factory=dict)
+
+    def cut_rows(self, group: RuleGroup, zones: frozenset[str] | tuple[str, ...]) -> list[tuple[str, ...]]:
+        """An access cut (zones that must not all be blocked on one day) as never-all-open rows of spans. A
+        pedestrian cut is made of openings; a fire cut zone is blocked while any of its blockers is, so the
+        cut holds exactly when no choice of one blocker per zone is open all at once."""
+        if group.kind != "fire":
+            return [tuple(sorted(zones))]
+        return sorted({tuple(sorted(row)) for row in product(*(self.fire_blockers.get(z, []) for z in sorted(zones)))})
 
     @property
     def day0(self) -> date:
@@ -91,19 +102,45 @@ def compile_project(project: Project, tasks: list[Task], end: date | None = None
     zones = {z.id: z for z in project.site.zones}
     spans = [core.Span(z, f"{z}:excavate", f"{z}:backfill", zones[z].max_open_days, rules.MAX_OPEN_DAYS)
              for z in dug]
+    lifts = [t for t in tasks if t.crane_zones]
+    spans += [core.Span(t.id, t.id, t.id) for t in lifts]  # a lift occupies its crane zones (R6, R10)
     prob = core.Problem(off(end) + 1, calendars, [_core_task(project, t, off) for t in tasks], precedences,
                         _capacities(project, tasks), spans, deadline_group=rules.DEADLINE,
                         precedence_group=rules.ORDER)
-    complete = _access(project, dug, prob)
+    compiled = Compiled(project, tasks, cals, prob, fire_blockers=_fire_blockers(dug, lifts))
+    compiled.access_complete = _access(compiled, dug)
     if project.site.max_open_zones and dug:
         prob.open_caps.append((rules.MAX_OPEN_ZONES, tuple(dug), project.site.max_open_zones))
-    for t in tasks:
+    for t in lifts:
         for z in t.crane_zones:
             if z in dug:
                 prob.span_clear_of.append((RuleGroup(Rule.R10, "crane", t.id), z, t.id))
+    prob.span_outside = _open_seasons(project, tasks, dug, off, prob.horizon)
     prob.spacing = _outage_spacing(project, tasks)
     prob.objectives = [_objective(name, project, tasks, dug) for name in project.objective]
-    return Compiled(project, tasks, cals, prob, complete)
+    return compiled
+
+
+def _fire_blockers(dug: list[str], lifts: list[Task]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {z: [z] for z in dug}
+    for t in lifts:
+        if not t.fire_plan:
+            for z in t.crane_zones:
+                out.setdefault(z, []).append(t.id)
+    return out
+
+
+def _open_seasons(project: Project, tasks: list[Task], dug: list[str], off: Callable[[date], int],
+                  horizon: int) -> list[tuple[RuleGroup, str, int, int]]:
+    """R8 `forbid: [open]`: each zone deep enough stays shut over every calendar day of the season."""
+    depth = zone_depths(tasks)
+    out = []
+    for s in project.calendar.seasons:
+        first, last = off(s.from_), off(s.to)
+        if OPEN not in s.forbid or last < 0 or first >= horizon:
+            continue
+        out += [(RuleGroup(Rule.R8, "open", s.name), z, first, last) for z in dug if s.forbids_open(depth.get(z))]
+    return out
 
 
 def _core_task(project: Project, t: Task, off: Callable[[date], int]) -> core.Task:
@@ -124,18 +161,20 @@ def _capacities(project: Project, tasks: list[Task]) -> dict[core.Group, int]:
     return capacities
 
 
-def _access(project: Project, dug: list[str], prob: core.Problem) -> bool:
-    """R6 cuts into `prob`; False when only the small ones are (a large grid: larger ones come lazily when a
-    schedule opens one, see planner.solve_with_access)."""
+def _access(c: Compiled, dug: list[str]) -> bool:
+    """R6 cuts into the problem; False when only the small ones are (a large grid: larger ones come lazily
+    when a schedule blocks one, see planner.solve_with_access)."""
+    occupied = {z for z, spans in c.fire_blockers.items() if any(span != z for span in spans)}
     try:
-        cuts, complete = access_cuts(project, set(dug), budget=CUT_BUDGET), True
+        cuts, complete = access_cuts(c.project, set(dug), budget=CUT_BUDGET, occupied=occupied), True
     except TooManyCuts:
-        cuts, complete = access_cuts(project, set(dug), max_size=SMALL_CUT), False
-    seen: set[frozenset[str]] = set()
+        cuts, complete = access_cuts(c.project, set(dug), max_size=SMALL_CUT, occupied=occupied), False
+    seen: set[tuple[str, ...]] = set()
     for group, cut in cuts:
-        if cut not in seen:
-            seen.add(cut)
-            prob.not_all_open.append((group, tuple(sorted(cut))))
+        for row in c.cut_rows(group, cut):
+            if row not in seen:
+                seen.add(row)
+                c.problem.not_all_open.append((group, row))
     return complete
 
 
@@ -169,7 +208,9 @@ def _objective(name: str, project: Project, tasks: list[Task], dug: list[str]) -
         noisy = tuple(t.id for t in tasks if t.noisy and b.id in t.disturbs)
         if noisy:
             terms.append(core.UnionDays(w, tasks=noisy))
-        doors = tuple(sorted({e.zone for e in b.entrances} & set(dug)))
+        entrance_zones = {e.zone for e in b.entrances}
+        doors = tuple(sorted(entrance_zones & set(dug)))  # an open or occupied entrance zone
+        doors += tuple(t.id for t in tasks if entrance_zones & set(t.crane_zones))
         if doors:
             terms.append(core.UnionDays(w, spans=doors))
         constant += w * sum(t.days for t in tasks if t.outage and b.id in t.outage.serves)

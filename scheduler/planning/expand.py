@@ -1,7 +1,7 @@
 """Works → concrete tasks (SPEC §4 "Expansion rules").
 
 The same input always gives the same tasks, in the same order, with the same readable ids:
-`<zone>:excavate`, `<work>@<zone>:lay`, `<work>:test`, `E1:shaft`, `<zone>:restore`…
+`<zone>:excavate`, `<work>@<zone>:lay`, `<work>@<zone>:test`, `<zone>:inspect`, `E1:lift`, `<zone>:restore`…
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from models.validate import RESTORE_TRADE, dug_zones, surfaced_zones
 from scheduler.planning.calendars import ALL_DAYS, PROJECT
 from scheduler.text import section
 
-NOISY_KINDS = {"excavate", "backfill", "foundation", "shaft", "paving"}
+NOISY_KINDS = {"excavate", "backfill", "foundation", "lift", "shaft", "paving"}
 SURFACE_KINDS = {"paving", "greening", "surface", "restore"}
 DEFAULT_EXCAVATE_RATE = 40.0
 DEFAULT_BACKFILL_RATE = 60.0
@@ -53,7 +53,9 @@ class Task:
     earliest: date | None = None
     deadline: date | None = None
     outage: Outage | None = None
-    crane_zones: tuple[str, ...] = ()
+    crane_zones: tuple[str, ...] = ()  # a lift: the zones its crane occupies from its first to its last day
+    fire_plan: bool = False  # a lift with an approved temporary fire-safety plan: fire engines may pass
+    depth: float | None = None  # metres below ground: pipeline lays and elevator foundations (depth order, R8)
     hours: tuple[str, ...] = ()
     disturbs: tuple[str, ...] = ()  # buildings whose residents hear it (zone near/at an entrance, or at it)
 
@@ -63,8 +65,12 @@ class Task:
 
 
 def calendar_key(project: Project, trade: str | None, kind: str) -> str:
-    if kind == "curing" or trade is None:
+    """Curing counts calendar days; a task without a crew (an inspection nobody is listed for) works on the
+    project calendar; a trade with its own workweek has its own calendar."""
+    if kind == "curing":
         return ALL_DAYS
+    if trade is None:
+        return PROJECT
     t = project.trades.get(trade)
     return f"trade:{trade}" if t is not None and t.workweek is not None else PROJECT
 
@@ -78,8 +84,7 @@ class _Expander:
         self.by_work: dict[str, list[str]] = {}
         self.underground: dict[str, list[str]] = {}
         self.surfaces: dict[str, list[str]] = {}
-        self.cranes: dict[str, list[str]] = {}
-        self.depth: dict[str, float | None] = {}
+        self.cranes: dict[str, list[str]] = {}  # zone → the lifts whose crane stands on it
 
     def zname(self, zid: str) -> str:
         return self.zones[zid].name or zid
@@ -121,6 +126,7 @@ class _Expander:
                      f"{self.zname(z)}{lab['backfill']}", zone=z)
         for w in p.works:
             getattr(self, f"_{w.type}")(w)
+        self._inspections(dug)
         surfaced = surfaced_zones(p)
         for z in dug:
             if z not in surfaced:
@@ -135,44 +141,67 @@ class _Expander:
         return list(self.tasks.values())
 
     def _pipeline(self, w: PipelineWork) -> None:
-        name = w.name or w.id
-        lays = []
+        """A lay per run, then its pressure / closed-water test in the same open trench (GB 50268: before
+        backfill), one commission after every test, and the cutover last."""
+        name, lab = w.name or w.id, self.labels
+        lays, tests = [], []
         for z, metres in w.runs.items():
             t = self.add(f"{w.id}@{z}:lay", "lay", w.trade, math.ceil(metres / w.rate),
-                         f"{name}·{self.zname(z)}{self.labels['lay']}", work=w, zone=z, underground=True)
-            self.depth[t.id] = w.depth_m
+                         f"{name}·{self.zname(z)}{lab['lay']}", work=w, zone=z, underground=True)
+            t.depth = w.depth_m
             if w.downstream_first and lays:
                 t.needs(lays[-1].id)
             lays.append(t)
-        last = lays
         if w.test_days:
-            test = self.add(f"{w.id}:test", "test", w.trade, w.test_days, f"{name}{self.labels['test']}", work=w)
             for lay in lays:
+                test = self.add(f"{w.id}@{lay.zone}:test", "test", w.trade, w.test_days,
+                                f"{name}·{self.zname(lay.zone)}{lab['test']}", work=w, zone=lay.zone, underground=True)
                 test.needs(lay.id)
-            last = [test]
+                tests.append(test)
+        last = tests or lays
+        if w.commission_days:
+            commission = self.add(f"{w.id}:commission", "commission", w.trade, w.commission_days,
+                                  f"{name}{lab['commission']}", work=w)
+            for t in last:
+                commission.needs(t.id)
+            last = [commission]
         if w.cutover:
             c = w.cutover
-            cut = self.add(f"{w.id}:cutover", "cutover", w.trade, c.days, f"{name}{self.labels['cutover']}", work=w)
+            cut = self.add(f"{w.id}:cutover", "cutover", w.trade, c.days, f"{name}{lab['cutover']}", work=w)
             cut.outage = Outage(c.outage, tuple(c.serves), c.hours, c.notice_days)
             cut.hours = (c.hours,)
             for t in last:
                 cut.needs(t.id)
 
     def _elevator(self, w: ElevatorWork) -> None:
+        """relocate → foundation → curing → lift (the crane, on its crane zones) → shaft → install → acceptance."""
         name, prev = w.name or w.id, None
-        steps = [("relocate", "civil", True), ("foundation", "civil", True), ("curing", None, False),
-                 ("shaft", w.trade, False), ("install", w.trade, False), ("acceptance", w.trade, False)]
+        steps = [("relocate", w.relocate_trade, True), ("foundation", "civil", True), ("curing", None, False),
+                 ("lift", w.trade, False), ("shaft", w.trade, False), ("install", w.trade, False),
+                 ("acceptance", w.trade, False)]
         for step, trade, underground in steps:
             t = self.add(f"{w.id}:{step}", step, trade, getattr(w.days, step), f"{name}{self.labels[step]}",
                          work=w, zone=w.zone, building=w.building, underground=underground,
-                         equipment=self.machine("crane") if step == "shaft" else None)
-            if step == "shaft":
-                t.crane_zones = tuple(w.crane_zones)
+                         equipment=self.machine("crane") if step == "lift" else None)
+            if step == "foundation":
+                t.depth = w.depth_m
+            if step == "lift":
+                t.crane_zones, t.fire_plan = tuple(w.crane_zones), w.fire_plan
                 for z in w.crane_zones:
                     self.cranes.setdefault(z, []).append(t.id)
             if prev:
                 t.needs(prev.id)
             prev = t
+
+    def _inspections(self, dug: list[str]) -> None:
+        """The 隐蔽工程验收 hold point of every opened zone, after all its other underground work (see _wire)."""
+        days = self.p.site.inspection_days
+        if not days:
+            return
+        inspector = "supervision" if "supervision" in self.p.trades else None
+        for z in dug:
+            self.add(f"{z}:inspect", "inspect", inspector, days, f"{self.zname(z)}{self.labels['inspect']}", zone=z,
+                     underground=True, noisy=False)
 
     def _surface(self, w: SurfaceWork) -> None:
         kind = w.trade if w.trade in ("paving", "greening") else "surface"
@@ -188,26 +217,26 @@ class _Expander:
                  underground=w.underground, equipment={m: 1 for m in w.equipment})
 
     def _wire(self, dug: list[str]) -> None:
-        """Dig once: excavate → underground work → backfill → surface; cranes before the surface they stand on."""
+        """Dig once: excavate → underground work → inspection → backfill → surface; lifts before the surface
+        they stand on; inside a zone, deeper work before shallower."""
         for z in dug:
+            inspect = self.tasks.get(f"{z}:inspect")
             for tid in self.underground.get(z, []):
                 self.tasks[tid].needs(f"{z}:excavate")
                 self.tasks[f"{z}:backfill"].needs(tid)
+                if inspect is not None:
+                    inspect.needs(tid)
             for tid in self.surfaces.get(z, []):
                 self.tasks[tid].needs(f"{z}:backfill")
-        for z, cranes in self.cranes.items():
+        for z, lifts in self.cranes.items():
             for tid in self.surfaces.get(z, []):
-                for c in cranes:
+                for c in lifts:
                     self.tasks[tid].needs(c)
-        by_zone: dict[str, list[Task]] = {}
-        for t in self.tasks.values():
-            if t.kind == "lay":
-                by_zone.setdefault(t.zone, []).append(t)
-        for lays in by_zone.values():  # deeper pipes are laid before shallower ones
-            for a in lays:
-                for b in lays:
-                    da, db = self.depth[a.id], self.depth[b.id]
-                    if da is not None and db is not None and da > db:
+        for ts in self.underground.values():
+            deep = [t for t in map(self.tasks.get, ts) if t.depth is not None]
+            for a in deep:
+                for b in deep:
+                    if a.depth > b.depth:
                         b.needs(a.id)
 
     def _place(self, path: tuple) -> Place:
@@ -275,6 +304,16 @@ class _Expander:
         raise InputError([Problem(self._place(path), path_str(path),
                                   "the dependencies form a cycle: " + " → ".join(cycle),
                                   "remove one of these 'after' entries")])
+
+
+def zone_depths(tasks: list[Task]) -> dict[str, float]:
+    """Zone → the depth of its deepest depth-carrying underground task (lays, foundations); zones without
+    one are left out (SPEC R8 `min_depth_m`)."""
+    out: dict[str, float] = {}
+    for t in tasks:
+        if t.underground and t.zone is not None and t.depth is not None:
+            out[t.zone] = max(out.get(t.zone, 0.0), t.depth)
+    return out
 
 
 def expand(project: Project) -> list[Task]:

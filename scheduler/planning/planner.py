@@ -17,7 +17,7 @@ from scheduler.core.solve import CoreSolution, Progress, solve
 from scheduler.planning.access import violated_cuts
 from scheduler.planning.compile import Compiled, compile_project
 from scheduler.planning.expand import Task
-from scheduler.planning.result import build_schedule, openings, scheduled_tasks
+from scheduler.planning.result import build_schedule, occupations, openings, scheduled_tasks
 from scheduler.planning.summary import upper_bound_end
 
 
@@ -100,12 +100,9 @@ def solve_with_access(compiled: Compiled, time_limit: float, workers: int, seed:
         sol.wall_s = time.time() - t0
         if compiled.access_complete or not sol.starts:
             return sol
-        by_id = {t.id: t for t in scheduled_tasks(compiled, sol.starts)}
-        open_by_day: dict[date, set[str]] = defaultdict(set)
-        for o in openings(compiled.project, by_id):
-            for n in range((o.to - o.from_).days + 1):
-                open_by_day[o.from_ + timedelta(n)].add(o.zone)
-        missing = [(g, tuple(sorted(c))) for g, c in violated_cuts(compiled.project, open_by_day)]
+        open_by_day, occupied_by_day = _blocked_by_day(compiled, sol.starts)
+        missing = [(g, row) for g, cut in violated_cuts(compiled.project, open_by_day, occupied_by_day)
+                   for row in compiled.cut_rows(g, cut)]
         if not missing:
             return sol
         if time_limit - (time.time() - t0) < 1.0 or (deterministic_limit or math.inf) - used < 0.1:
@@ -113,6 +110,21 @@ def solve_with_access(compiled: Compiled, time_limit: float, workers: int, seed:
                                 detail=f"{len(missing)} access cut(s) still violated when time ran out")
         prob.not_all_open += [m for m in missing if m not in prob.not_all_open]
         prob.hint = {tid: prob.calendars[prob.task(tid).calendar][k] for tid, k in sol.starts.items()}
+
+
+def _blocked_by_day(compiled: Compiled, starts: dict[str, int]) -> tuple[dict[date, set[str]], dict[date, set[str]]]:
+    """Per calendar day, the zones a solution has open, and those its cranes occupy without a fire plan."""
+    by_id = {t.id: t for t in scheduled_tasks(compiled, starts)}
+    open_by_day: dict[date, set[str]] = defaultdict(set)
+    occupied_by_day: dict[date, set[str]] = defaultdict(set)
+    for o in openings(compiled.project, by_id):
+        for n in range((o.to - o.from_).days + 1):
+            open_by_day[o.from_ + timedelta(n)].add(o.zone)
+    for o in occupations(compiled.tasks, by_id):
+        if not o.fire_plan:
+            for n in range((o.to - o.from_).days + 1):
+                occupied_by_day[o.from_ + timedelta(n)].add(o.zone)
+    return open_by_day, occupied_by_day
 
 
 def diagnose(project: Project, tasks: list[Task], time_limit: float, seed: int = 0,

@@ -90,6 +90,7 @@ def replan_problem(c: Compiled, h: History, baseline: Schedule) -> core.Problem:
     not_all_open = [(g, ss) for g, ss in p.not_all_open if not closed & set(ss)]
     open_caps = [(g, tuple(s for s in ss if s not in closed), cap) for g, ss, cap in p.open_caps]
     span_clear_of = [(g, s, tid) for g, s, tid in p.span_clear_of if s not in closed and tid not in h.done]
+    span_outside = [(g, s, first, last) for g, s, first, last in p.span_outside if s not in closed]
     objectives = [_without_history(o, set(h.done), closed) for o in p.objectives]
     hint = {tid: day for tid, day in base.items() if tid not in h.done and tid not in h.started and day >= a}
     told = _residents_told(c)
@@ -98,7 +99,8 @@ def replan_problem(c: Compiled, h: History, baseline: Schedule) -> core.Problem:
     at = next((i + 1 for i, o in enumerate(objectives) if o.name == "finish"), 0)
     objectives.insert(at, core.Objective("moved", [core.Moved(weight, hint)]))
     return replace(p, tasks=tasks, precedences=precedences, spans=spans, not_all_open=not_all_open,
-                   open_caps=[x for x in open_caps if x[1]], span_clear_of=span_clear_of, spacing=spacing,
+                   open_caps=[x for x in open_caps if x[1]], span_clear_of=span_clear_of,
+                   span_outside=span_outside, spacing=spacing,
                    objectives=objectives, hint=hint)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from models.project import Project
-from models.schedule import Disruption, Opening, OutageInfo, Schedule, ScheduledTask, SolverInfo
+from models.schedule import Disruption, Occupation, Opening, OutageInfo, Schedule, ScheduledTask, SolverInfo
 from models.validate import dug_zones
 
 from scheduler.core.solve import CoreSolution
@@ -37,8 +37,15 @@ def openings(project: Project, by_id: dict[str, ScheduledTask]) -> list[Opening]
             for z in dug_zones(project)]
 
 
+def occupations(tasks: list[Task], by_id: dict[str, ScheduledTask]) -> list[Occupation]:
+    """Every lift's crane zones, occupied from its first to its last working day."""
+    return [Occupation(zone=z, from_=by_id[t.id].start, to=by_id[t.id].finish, task=t.id, fire_plan=t.fire_plan)
+            for t in tasks if t.crane_zones for z in t.crane_zones]
+
+
 def disruptions(project: Project, tasks: list[Task], by_id: dict[str, ScheduledTask],
-                opens: list[Opening]) -> list[Disruption]:
+                opens: list[Opening], occupied: list[Occupation] = ()) -> list[Disruption]:
+    """Per building and day: noise it hears, an entrance zone open or occupied by a crane, an outage."""
     out: list[Disruption] = []
     for b in project.site.buildings:
         for t in tasks:
@@ -51,6 +58,10 @@ def disruptions(project: Project, tasks: list[Task], by_id: dict[str, ScheduledT
             if o.zone in doors:
                 out += [Disruption(building=b.id, date=o.from_ + timedelta(n), kind="entrance", zone=o.zone)
                         for n in range((o.to - o.from_).days + 1)]
+        for o in occupied:
+            if o.zone in doors:
+                out += [Disruption(building=b.id, date=o.from_ + timedelta(n), kind="entrance", zone=o.zone,
+                                   task=o.task) for n in range((o.to - o.from_).days + 1)]
         for t in tasks:
             if t.outage and b.id in t.outage.serves:
                 out += [Disruption(building=b.id, date=d, kind="outage", hours=[t.outage.hours], task=t.id)
@@ -79,7 +90,8 @@ def build_schedule(c: Compiled, sol: CoreSolution, tasks: list[ScheduledTask] | 
     st = tasks if tasks is not None else scheduled_tasks(c, sol.starts)
     by_id = {t.id: t for t in st}
     opens = openings(c.project, by_id)
-    disr = disruptions(c.project, c.tasks, by_id, opens)
+    occupied = occupations(c.tasks, by_id)
+    disr = disruptions(c.project, c.tasks, by_id, opens, occupied)
     values = objective_values(c.project, st, disr, opens)
     objective, bound, gap = {}, {}, {}
     for stage in sol.stages:
@@ -97,4 +109,4 @@ def build_schedule(c: Compiled, sol: CoreSolution, tasks: list[ScheduledTask] | 
                         stages=[{"name": s.name, "status": s.status, "value": s.value,
                                  "bound": s.bound, "wall_s": round(s.wall_s, 2)} for s in sol.stages])
     return Schedule(project=c.project.project.id, input_sha256=c.project.input_sha256, solver=solver, tasks=st,
-                    openings=opens, disruptions=disr)
+                    openings=opens, occupations=occupied, disruptions=disr)
