@@ -174,8 +174,8 @@ class _CrossCheck:
         for si, s in enumerate(project.calendar.seasons):
             for i, f in enumerate(s.forbid):
                 if f not in kinds_or_trades:
-                    c.add(("calendar", "seasons", si, "forbid", i), f"'{f}' is neither a trade nor a task kind",
-                          did_you_mean(f, kinds_or_trades, "trade, task kind or 'open'"))
+                    c.add(("calendar", "seasons", si, "forbid", i), f"'{f}' is not a trade, a task kind or open",
+                          did_you_mean(f, kinds_or_trades, "trade or task kind"))
         if len(set(project.objective)) != len(project.objective):
             c.add(("objective",), "an objective is listed twice", "list each of finish, disruption, open_days at most once")
 

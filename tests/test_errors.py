@@ -127,8 +127,8 @@ CASES: dict[str, list[str]] = {
         "project.yaml:19:7: site.zones[3]: zone 'G1' is dug and, with no surface work listed for it, is restored by trade 'greening', which is not in trades — add trades: {greening: {crews: 1}}, or a surface work for it (type: surface, zones: {G1: <days>})",
     ],
     'season-forbids-unknown': [
-        "project.yaml:8:64: calendar.seasons[0].forbid[0]: 'paveing' is neither a trade nor a task kind — did you mean 'paving'?",
-        "project.yaml:8:73: calendar.seasons[0].forbid[1]: 'asphalt' is neither a trade nor a task kind — use one of the trade or task kind ids: acceptance, backfill, building, civil, curing, cutover, elevator, excavate, foundation, greening, install, lay, …",
+        "project.yaml:8:64: calendar.seasons[0].forbid[0]: 'paveing' is not a trade, a task kind or open — did you mean 'paving'?",
+        "project.yaml:8:73: calendar.seasons[0].forbid[1]: 'asphalt' is not a trade, a task kind or open — use one of the trade or task kind ids: acceptance, backfill, building, civil, commission, curing, cutover, elevator, excavate, foundation, greening, inspect, …",
     ],
     'table-bad-cell': [
         "zones.csv:row 3, column length_m: site.zones[1].length_m: 'length_m' should be a number, not 'forty' — write a plain number such as 40 (no units)",

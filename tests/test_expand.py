@@ -138,21 +138,23 @@ def test_underground_between_excavate_and_backfill_surface_after(tmp_path):
     ]
     ts = tasks(tmp_path, works)
     assert ts["R1:excavate"].after == {} and ts["A1:excavate"].after == {}
-    assert ts["R1:backfill"].after == {"water@R1:lay": 0, "dig:task": 0}
-    assert ts["A1:backfill"].after == {"water@A1:lay": 0, "E1:relocate": 0, "E1:foundation": 0}
+    assert ts["R1:backfill"].after == {"water@R1:lay": 0, "dig:task": 0, "R1:inspect": 0}
+    assert ts["A1:backfill"].after == {"water@A1:lay": 0, "E1:relocate": 0, "E1:foundation": 0, "A1:inspect": 0}
     underground = [t for t in ts.values() if t.underground]
     assert sorted(t.id for t in underground) == sorted(
-        ["water@R1:lay", "water@A1:lay", "E1:relocate", "E1:foundation", "dig:task"])
+        ["water@R1:lay", "water@A1:lay", "E1:relocate", "E1:foundation", "dig:task", "R1:inspect", "A1:inspect"])
     for t in underground:
         assert t.after.get(f"{t.zone}:excavate") == 0, t.id
         assert ts[f"{t.zone}:backfill"].after.get(t.id) == 0, t.id
+    # the hold point comes after every other underground task of its zone
+    assert ts["R1:inspect"].after == {"R1:excavate": 0, "water@R1:lay": 0, "dig:task": 0}
+    assert ts["A1:inspect"].after == {"A1:excavate": 0, "water@A1:lay": 0, "E1:relocate": 0, "E1:foundation": 0}
     assert ts["dig:task"].after == {"R1:excavate": 0}
     # surface: after the backfill
     assert ts["R1:restore"].after == {"R1:backfill": 0}
     assert ts["A1:restore"].after == {"A1:backfill": 0}
-    # a zone task that is not underground is not tied to the opening; test/cutover have no zone
+    # a zone task that is not underground is not tied to the opening
     assert ts["kiosk:task"].after == {}
-    assert "water:test" not in ts["R1:backfill"].after
 
 
 def test_restore_for_dug_zones_without_surface_work(tmp_path):
@@ -196,7 +198,7 @@ def test_surface_work_replaces_restore_and_has_its_kind(tmp_path):
 # ------------------------------------------------------------------------------- pipelines
 
 
-def test_pipeline_lays_test_and_cutover(tmp_path):
+def test_pipeline_lays_tests_in_the_trench_and_cutover(tmp_path):
     water = {**WATER, "runs": {"R1": 130, "R2": 80, "A1": 10}, "test_days": 2,
              "cutover": {"outage": "water", "serves": ["B1", "B2"], "hours": "10:00-14:00", "days": 2,
                          "notice_days": 3}}
@@ -209,12 +211,20 @@ def test_pipeline_lays_test_and_cutover(tmp_path):
         assert (lay.trade, lay.zone, lay.work, lay.underground, lay.surface, lay.noisy) == (
             "water", z, "water", True, False, False)
         assert lay.after == {f"{z}:excavate": 0}  # no order between the runs of one pipeline
-    test = ts["water:test"]
-    assert (test.kind, test.trade, test.days, test.zone, test.underground) == ("test", "water", 2, None, False)
-    assert test.after == {"water@R1:lay": 0, "water@R2:lay": 0, "water@A1:lay": 0}
+    # GB 50268: each run is tested in its own open trench, after its lay and before its zone's backfill
+    assert of_kind(ts, "test") == ["water@R1:test", "water@R2:test", "water@A1:test"]
+    for z in ("R1", "R2", "A1"):
+        test = ts[f"water@{z}:test"]
+        assert (test.kind, test.trade, test.days, test.zone, test.underground, test.work, test.noisy) == (
+            "test", "water", 2, z, True, "water", False)
+        assert test.after == {f"water@{z}:lay": 0, f"{z}:excavate": 0}
+        assert ts[f"{z}:inspect"].after.get(test.id) == 0
+        assert ts[f"{z}:backfill"].after.get(test.id) == 0
+    assert ts["water@R1:test"].name == "water·北门路试压闭水试验"
+    assert "water:commission" not in ts
     cut = ts["water:cutover"]
     assert (cut.kind, cut.trade, cut.days, cut.zone) == ("cutover", "water", 2, None)
-    assert cut.after == {"water:test": 0}
+    assert cut.after == {"water@R1:test": 0, "water@R2:test": 0, "water@A1:test": 0}
     assert cut.outage == Outage(type="water", serves=("B1", "B2"), hours="10:00-14:00", notice_days=3)
     assert cut.hours == ("10:00-14:00",)
     assert [t.outage for t in ts.values() if t.id != "water:cutover"] == [None] * (len(ts) - 1)
@@ -237,7 +247,7 @@ def test_pipeline_without_test_cuts_over_after_the_lays(tmp_path):
     assert ts["gas:cutover"].outage == Outage("gas", ("B1",), "09:00-15:00", 1)  # the defaults
     assert ts["heat:cutover"].after == {"heat@R1:lay": 0}
     assert [t.id for t in ts.values() if t.work == "tel"] == ["tel@A1:lay"]  # no test, no cutover
-    assert [t.id for t in ts.values() if t.work == "irr"] == ["irr@A1:lay", "irr:test"]
+    assert [t.id for t in ts.values() if t.work == "irr"] == ["irr@A1:lay", "irr@A1:test"]
 
 
 def test_downstream_first_chains_the_lays_in_listed_order(tmp_path):
@@ -273,11 +283,124 @@ def test_deeper_pipes_are_laid_first_in_a_shared_zone(tmp_path):
     assert ts["water@A1:lay"].after == {"A1:excavate": 0}
 
 
+def test_commission_after_every_test_and_the_cutover_after_it(tmp_path):
+    works = [
+        {**WATER, "test_days": 1, "commission_days": 3, "cutover": {"outage": "water", "serves": ["B1"]}},
+        # no test: the commission follows the lays
+        {"id": "gas", "type": "pipeline", "trade": "gas", "runs": {"R2": 40}, "rate": 40, "commission_days": 2,
+         "cutover": {"outage": "gas", "serves": ["B2"]}},
+        # no cutover: the commission is its last step
+        {"id": "heat", "type": "pipeline", "trade": "heating", "runs": {"P1": 30}, "rate": 30, "test_days": 2,
+         "commission_days": 1},
+    ]
+    ts = tasks(tmp_path, works)
+    c = ts["water:commission"]
+    assert (c.kind, c.trade, c.days, c.zone, c.underground, c.noisy, c.work) == (
+        "commission", "water", 3, None, False, False, "water")
+    assert c.after == {"water@R1:test": 0, "water@A1:test": 0}
+    assert ts["water:cutover"].after == {"water:commission": 0}
+    assert ts["gas:commission"].after == {"gas@R2:lay": 0}
+    assert ts["gas:cutover"].after == {"gas:commission": 0}
+    assert ts["heat:commission"].after == {"heat@P1:test": 0}
+    assert [t.id for t in ts.values() if t.work == "heat"] == ["heat@P1:lay", "heat@P1:test", "heat:commission"]
+    # zone-less: not part of any opening
+    assert all("water:commission" not in ts[f"{z}:backfill"].after for z in ("R1", "A1"))
+
+
+def test_inspection_hold_point_in_every_opened_zone(tmp_path):
+    works = [{**WATER, "test_days": 1}, {"id": "E1", "type": "elevator", "building": "B1", "zone": "A1"}]
+    ts = tasks(tmp_path, works)  # no supervision trade: nobody's crew, on the project calendar
+    assert of_kind(ts, "inspect") == ["R1:inspect", "A1:inspect"]
+    i = ts["R1:inspect"]
+    assert (i.trade, i.days, i.zone, i.underground, i.noisy, i.surface, i.work, i.calendar) == (
+        None, 1, "R1", True, False, False, None, "project")
+    assert i.name == "北门路隐蔽工程验收"
+    assert i.after == {"R1:excavate": 0, "water@R1:lay": 0, "water@R1:test": 0}
+    assert ts["R1:backfill"].after["R1:inspect"] == 0
+    # the elevator's underground steps are inspected before the pit is filled; curing and later are not
+    assert ts["A1:inspect"].after == {"A1:excavate": 0, "water@A1:lay": 0, "water@A1:test": 0,
+                                      "E1:relocate": 0, "E1:foundation": 0}
+
+
+def test_inspection_by_the_supervision_trade_and_its_days(tmp_path):
+    def change(data):
+        data["trades"]["supervision"] = {"crews": 1, "workweek": SEVEN}
+        data["site"]["inspection_days"] = 2
+    ts = tasks(tmp_path, [WATER], change)
+    i = ts["A1:inspect"]
+    assert (i.trade, i.days, i.calendar) == ("supervision", 2, "trade:supervision")
+
+
+def test_no_inspection_when_its_days_are_zero(tmp_path):
+    def change(data):
+        data["site"]["inspection_days"] = 0
+    ts = tasks(tmp_path, [WATER], change)
+    assert of_kind(ts, "inspect") == []
+    assert ts["R1:backfill"].after == {"water@R1:lay": 0}
+
+
+def test_depth_order_covers_elevator_foundations(tmp_path):
+    works = [
+        # 2.5 m sewer is deeper than the 2 m pit, 1.2 m water shallower; the deep one comes first
+        {"id": "sewer", "type": "pipeline", "trade": "sewer", "runs": {"A1": 10}, "rate": 40, "depth_m": 2.5},
+        {**WATER, "depth_m": 1.2},
+        {"id": "E1", "type": "elevator", "building": "B1", "zone": "A1"},
+        {"id": "E2", "type": "elevator", "building": "B2", "zone": "R1", "depth_m": 1.0},
+    ]
+    ts = tasks(tmp_path, works)
+    assert ts["E1:foundation"].after == {"E1:relocate": 0, "A1:excavate": 0, "sewer@A1:lay": 0}
+    assert ts["water@A1:lay"].after == {"A1:excavate": 0, "sewer@A1:lay": 0, "E1:foundation": 0}
+    # a 1 m pit is shallower than the 1.2 m water main: the pipe goes in first
+    assert ts["E2:foundation"].after == {"E2:relocate": 0, "R1:excavate": 0, "water@R1:lay": 0}
+    assert ts["water@R1:lay"].after == {"R1:excavate": 0}
+
+
+def test_zone_depth_is_its_deepest_depth_carrying_task(tmp_path):
+    from scheduler.planning.expand import zone_depths
+    works = [
+        {"id": "sewer", "type": "pipeline", "trade": "sewer", "runs": {"R1": 40}, "rate": 40},  # no depth
+        {**WATER, "depth_m": 1.2},
+        {"id": "E1", "type": "elevator", "building": "B1", "zone": "A1", "depth_m": 3.0},
+        {"id": "dig", "type": "task", "trade": "civil", "days": 1, "zone": "P1", "underground": True},
+    ]
+    assert zone_depths(list(tasks(tmp_path, works).values())) == {"R1": 1.2, "A1": 3.0}  # P1: no depth known
+
+
+def test_relocation_by_the_gas_company_and_a_fire_plan(tmp_path):
+    works = [{**ELEVATOR, "relocate_trade": "gas", "fire_plan": True, "depth_m": 2.4}]
+    ts = tasks(tmp_path, works)
+    assert (ts["E1:relocate"].trade, ts["E1:relocate"].underground) == ("gas", True)
+    assert ts["E1:lift"].fire_plan is True
+    assert ts["E1:foundation"].depth == 2.4
+
+
+def test_relocate_trade_must_be_a_trade(tmp_path):
+    with pytest.raises(InputError) as e:
+        load(tmp_path, [{**ELEVATOR, "relocate_trade": "gass"}])
+    assert "unknown trade 'gass'" in str(e.value) and "did you mean 'gas'?" in str(e.value)
+
+
+def test_open_season_needs_open_for_a_depth_and_accepts_open(tmp_path):
+    def season(**extra):
+        def change(data):
+            data["calendar"]["seasons"] = [{"name": "汛期", "from": "2027-07-15", "to": "2027-08-15", **extra}]
+        return change
+    project = load(tmp_path, [WATER], season(forbid=["open"], min_depth_m=1.5))
+    s = project.calendar.seasons[0]
+    assert (s.forbids_open(2.0), s.forbids_open(1.5), s.forbids_open(1.2), s.forbids_open(None)) == (
+        True, True, False, False)
+    everything = load(tmp_path, [WATER], season(forbid=["open"])).calendar.seasons[0]
+    assert everything.forbids_open(None) and everything.forbids_open(0.3)
+    with pytest.raises(InputError) as e:
+        load(tmp_path, [WATER], season(forbid=["excavate"], min_depth_m=1.5))
+    assert "has no 'open'" in str(e.value) and "add open to forbid" in str(e.value)
+
+
 # ------------------------------------------------------------------------------- elevators
 
 
 ELEVATOR = {"id": "E1", "type": "elevator", "building": "B1", "entrance": "B1-1", "zone": "A1", "crane_zones": ["R1"]}
-STEPS = ["relocate", "foundation", "curing", "shaft", "install", "acceptance"]
+STEPS = ["relocate", "foundation", "curing", "lift", "shaft", "install", "acceptance"]
 
 
 def test_elevator_chain(tmp_path):
@@ -287,45 +410,47 @@ def test_elevator_chain(tmp_path):
     assert [t.id for t in ts.values() if t.work == "E1"] == ids
     e = [ts[i] for i in ids]
     assert [t.kind for t in e] == STEPS
-    assert [t.days for t in e] == [3, 5, 7, 10, 15, 5]
-    assert [t.trade for t in e] == ["civil", "civil", None, "elevator", "elevator", "elevator"]
-    assert [t.underground for t in e] == [True, True, False, False, False, False]
-    assert [t.noisy for t in e] == [False, True, False, True, False, False]
-    assert [t.calendar for t in e] == ["project", "project", "days", "project", "project", "project"]
+    assert [t.days for t in e] == [3, 5, 7, 2, 8, 15, 5]
+    assert [t.trade for t in e] == ["civil", "civil", None, "elevator", "elevator", "elevator", "elevator"]
+    assert [t.underground for t in e] == [True, True, False, False, False, False, False]
+    assert [t.noisy for t in e] == [False, True, False, True, True, False, False]
+    assert [t.calendar for t in e] == ["project", "project", "days", "project", "project", "project", "project"]
     assert {(t.zone, t.building) for t in e} == {("A1", "B1")}
-    assert [t.equipment for t in e] == [{}, {}, {}, {"crane": 1}, {}, {}]
-    assert [t.crane_zones for t in e] == [(), (), (), ("R1",), (), ()]
+    # only the lift holds the crane and occupies the crane zones; the shaft work after it needs neither
+    assert [t.equipment for t in e] == [{}, {}, {}, {"crane": 1}, {}, {}, {}]
+    assert [t.crane_zones for t in e] == [(), (), (), ("R1",), (), (), ()]
+    assert [t.fire_plan for t in e] == [False] * 7
+    assert [t.depth for t in e] == [None, 2.0, None, None, None, None, None]  # the foundation pit, default 2 m
     assert ts["E1:relocate"].after == {"A1:excavate": 0}
     assert ts["E1:foundation"].after == {"E1:relocate": 0, "A1:excavate": 0}
     for prev, step in zip(STEPS[1:], STEPS[2:]):
         assert ts[f"E1:{step}"].after == {f"E1:{prev}": 0}, step
     # its zone is dug: excavate/backfill/restore exist, the backfill waits for the underground steps only
-    assert ts["A1:backfill"].after == {"E1:relocate": 0, "E1:foundation": 0}
+    assert ts["A1:backfill"].after == {"E1:relocate": 0, "E1:foundation": 0, "A1:inspect": 0}
     assert ts["A1:restore"].after == {"A1:backfill": 0}
-    # the crane stands on R1: R1's surface work waits for the shaft lift
-    assert ts["pave@R1:paving"].after == {"E1:shaft": 0}
+    # the crane stands on R1: R1's surface work waits for the lift
+    assert ts["pave@R1:paving"].after == {"E1:lift": 0}
     assert "R1:excavate" not in ts
 
 
 def test_elevator_days_override_and_trade_calendar(tmp_path):
     def change(data):
         data["trades"]["elevator"] = {"crews": 1, "workweek": SEVEN}
-    works = [{**ELEVATOR, "days": {"shaft": 12, "curing": 10}}, WATER]
+    works = [{**ELEVATOR, "days": {"shaft": 12, "curing": 10, "lift": 1}}, WATER]
     ts = tasks(tmp_path, works, change)
     e = [ts[f"E1:{s}"] for s in STEPS]
-    assert [t.days for t in e] == [3, 5, 10, 12, 15, 5]
-    assert [t.calendar for t in e] == ["project", "project", "days", "trade:elevator", "trade:elevator",
-                                       "trade:elevator"]
-    # the crane zone R1 is also dug: its restore waits for the backfill and for the shaft lift
-    assert ts["R1:restore"].after == {"R1:backfill": 0, "E1:shaft": 0}
+    assert [t.days for t in e] == [3, 5, 10, 1, 12, 15, 5]
+    assert [t.calendar for t in e] == ["project", "project", "days"] + ["trade:elevator"] * 4
+    # the crane zone R1 is also dug: its restore waits for the backfill and for the lift
+    assert ts["R1:restore"].after == {"R1:backfill": 0, "E1:lift": 0}
 
 
 def test_elevator_without_crane_machine(tmp_path):
     def change(data):
         data["equipment"] = {"excavator": 1}
     ts = tasks(tmp_path, [ELEVATOR], change)
-    assert ts["E1:shaft"].equipment == {}
-    assert ts["E1:shaft"].crane_zones == ("R1",)
+    assert ts["E1:lift"].equipment == {}
+    assert ts["E1:lift"].crane_zones == ("R1",)
 
 
 # ------------------------------------------------------------------------------- after
@@ -341,7 +466,7 @@ AFTER_WORKS = """\
   - {id: pave, type: surface, trade: paving, zones: {R1: 3, R2: 2}, after: [{id: facade, lag: 1}]}
   - {id: curb, type: surface, trade: civil, zones: {A1: 1}, after: [{id: "A1:backfill", lag: 3}]}
 """
-WATER_TASKS = ["water@R1:lay", "water@A1:lay", "water:test", "water:cutover"]
+WATER_TASKS = ["water@R1:lay", "water@A1:lay", "water@R1:test", "water@A1:test", "water:cutover"]
 
 
 def test_after_a_work_means_after_all_its_tasks(tmp_path):
@@ -368,7 +493,7 @@ def test_after_with_lag_in_both_forms(tmp_path):
 def test_work_release_and_deadline_are_carried_by_its_tasks(tmp_path):
     water = {**WATER, "earliest": "2027-03-15", "deadline": "2027-06-30", "test_days": 1}
     ts = tasks(tmp_path, [water])
-    for tid in ("water@R1:lay", "water@A1:lay", "water:test"):
+    for tid in ("water@R1:lay", "water@A1:lay", "water@R1:test", "water@A1:test"):
         assert (str(ts[tid].earliest), str(ts[tid].deadline)) == ("2027-03-15", "2027-06-30"), tid
     assert (ts["R1:excavate"].earliest, ts["R1:excavate"].deadline) == (None, None)
 
@@ -392,8 +517,9 @@ WORK_HOURS = ("07:30-11:30", "13:30-17:30")
 def test_default_noise_by_kind(tmp_path):
     ts = tasks(tmp_path, NOISE_WORKS)
     noisy = {t.id for t in ts.values() if t.noisy}
-    assert noisy == {"R1:excavate", "R1:backfill", "A1:excavate", "A1:backfill", "E1:foundation", "E1:shaft",
-                     "pave@R2:paving", "R1:restore"}  # A1:restore (apron) is quiet, so are lay/test/cutover…
+    assert noisy == {"R1:excavate", "R1:backfill", "A1:excavate", "A1:backfill", "E1:foundation", "E1:lift",
+                     "E1:shaft", "pave@R2:paving", "R1:restore"}  # A1:restore (apron) is quiet, so are lay/test,
+    # inspect, cutover…
     for t in ts.values():
         if t.kind == "cutover":
             assert t.hours == ("09:00-15:00",)
@@ -409,8 +535,8 @@ def test_noisy_on_a_work_overrides_all_its_tasks(tmp_path):
         if w["id"] in ("E1", "pave"):
             w["noisy"] = False
     ts = tasks(tmp_path, works)
-    assert [ts[t].noisy for t in WATER_TASKS] == [True] * 4
-    assert [ts[f"E1:{s}"].noisy for s in STEPS] == [False] * 6
+    assert [ts[t].noisy for t in WATER_TASKS] == [True] * 5
+    assert [ts[f"E1:{s}"].noisy for s in STEPS] == [False] * 7
     assert ts["pave@R2:paving"].noisy is False
     assert ts["facade:building"].noisy is True
     # the implicit tasks of the zones keep their defaults
@@ -444,7 +570,7 @@ def test_disturbs_near_zones_entrance_zones_and_the_building(tmp_path):
     assert ts["noz:task"].disturbs == ()
     assert ts["R1:excavate"].disturbs == ("B1",)
     assert ts["water@A1:lay"].disturbs == ("B1", "B2")
-    assert ts["water:test"].disturbs == ()
+    assert ts["water@A1:test"].disturbs == ("B1", "B2")  # tested in the trench at B1's door
 
 
 # ------------------------------------------------------------------------------- ids, determinism
@@ -467,12 +593,13 @@ def test_stable_readable_ids(tmp_path):
     ids = [t.id for t in expand(load(tmp_path, ALL_WORKS))]
     assert ids == [
         "R1:excavate", "R1:backfill", "A1:excavate", "A1:backfill", "P1:excavate", "P1:backfill",
-        "water@R1:lay", "water@A1:lay", "water:test", "water:cutover",
+        "water@R1:lay", "water@A1:lay", "water@R1:test", "water@A1:test", "water:cutover",
         "gas@R1:lay", "gas:cutover",
-        "E1:relocate", "E1:foundation", "E1:curing", "E1:shaft", "E1:install", "E1:acceptance",
+        "E1:relocate", "E1:foundation", "E1:curing", "E1:lift", "E1:shaft", "E1:install", "E1:acceptance",
         "green@G1:greening",
         "facade:building",
         "shed:task",
+        "R1:inspect", "A1:inspect", "P1:inspect",
         "R1:restore", "A1:restore", "P1:restore",
     ]
     pattern = re.compile(r"^[^@:]+(@[^@:]+)?:[a-z]+$")  # <work>@<zone>:<step> | <work or zone>:<step>
