@@ -91,6 +91,39 @@ def test_fire_single_fire_zone_that_must_be_dug(tmp_path):
     assert e.reasons[0].fixes[0] == "add another fire zone for 12号楼 (fire_zones)"
 
 
+def test_crane_on_the_only_fire_route(tmp_path):
+    """The crane of E1's lift stands on R1, the only road from the gate to B1's fire zone F."""
+    zones = [{"id": "A1", "kind": "apron", "length_m": 10, "links": ["G"], "passable_when_open": "people"},
+             {"id": "F", "kind": "road"}, ROAD("R1", links=["G", "F"], name="北路")]
+    lift = {"id": "E1", "type": "elevator", "name": "1号楼加装电梯", "building": "B1", "zone": "A1",
+            "crane_zones": ["R1"]}
+    data = proj([lift], zones=zones, buildings=[{**B1, "name": "1号楼", "fire_zones": ["F"]}],
+                trades={"elevator": {"crews": 1}}, equipment={"crane": 1})
+    e = conflict_of(write(tmp_path, data))
+    assert [r.group for r in e.reasons] == ["R6 fire B1"]
+    r = e.reasons[0]
+    assert r.text == "1号楼 只有一个消防区域 F，而E1:lift 吊装时吊车停在 R1 北路，设警戒区封闭，消防车无法通过"
+    assert r.fixes[0] == "为 1号楼加装电梯 的吊装制定经消防部门同意的临时消防保障方案（fire_plan: true）"
+    assert r.fixes[1] == "让 E1:lift 的吊车停在不挡消防通道的区域（crane_zones）"
+    e = conflict_of(write(tmp_path, en(data), "en"))
+    assert e.reasons[0].text == ("1号楼 has one fire zone, F, and the crane of E1:lift stands on R1 北路, fenced off: "
+                                 "fire engines cannot pass")
+    assert "fire_plan: true" in e.reasons[0].fixes[0]
+
+
+def test_flood_season_and_deadline(tmp_path):
+    """A 2 m trench needs three working days open; the season leaves two before it and the deadline none after."""
+    season = {"name": "主汛期", "from": "2027-03-03", "to": "2027-03-20", "forbid": ["open"], "min_depth_m": 1.5}
+    data = proj([pipeline("sewer", {"R1": 40}, depth_m=2.0)], zones=[ROAD("R1", name="北路")],
+                calendar={"seasons": [season]}, deadline="2027-03-15")
+    e = conflict_of(write(tmp_path, data))
+    assert "R8 open 主汛期" in [r.group for r in e.reasons] and "deadline" in [r.group for r in e.reasons]
+    r = next(r for r in e.reasons if r.rule == "R8")
+    assert r.text == ("主汛期（2027-03-03～2027-03-20）期间深度 1.5 m 及以上的沟槽不得敞开：R1 北路 必须在此之前"
+                      "回填完毕或在此之后才开挖")
+    assert r.fixes[0] == "提前开工或增加班组，让 R1 北路 在 2027-03-03 前开挖、回填完毕"
+
+
 def test_dig_once_and_deadline(tmp_path):
     """Two mains in R1, deeper first: excavate 1 + 4 + 4 + backfill 1 + restore 1 = 11 working days in one
     opening; the deadline gives 8. Were R1 allowed a second opening, the lays could run side by side."""

@@ -1,9 +1,9 @@
 """`digonce replan`: history stays, started work continues, nothing new before as-of, outages keep their
 notice, unchanged progress changes nothing, and every replanned schedule passes the referee.
 
-The baseline is inputs/tiny solved once (1 worker, seed 0). Its plan (Mon 2027-03-01 start, Mon–Sat):
-R2:excavate 03-01, water@R2:lay 03-02..03-03, A1:excavate 03-03, R2:backfill 03-04, water@A1:lay 03-04,
-A1:backfill 03-05, water:test 03-05..03-06, water:cutover 03-08 (notice 1 day), … finish 03-17.
+The baseline is inputs/tiny solved once (1 worker, seed 0). Its plan (Mon 2027-03-01 start, Mon–Sat): R2
+and A1 excavated, each water run laid and pressure-tested in its trench, the zone inspected and backfilled,
+then the water cutover (notice 1 day) and the surfaces.
 The tests read the dates they need from the baseline rather than trusting this comment. API solves use
 1 worker, seed 0 and a deterministic budget (DET_LIMIT), so their optimality and the tasks they move do
 not depend on machine load; the CLI runs keep the wall clock and are held to the rules.
@@ -125,6 +125,31 @@ def test_done_started_and_late_tasks(tiny, tmp_path):
     assert new.openings[0].zone == "R2" and new.openings[0].from_ == ex.start
 
 
+def test_a_failed_pressure_test_keeps_its_trench_open(tiny, tmp_path):
+    """R2's test failed on its last planned day and is repeated: started, 2 working days from as-of. Its
+    trench stays open for it: the inspection, then the backfill, come after the repeated test."""
+    project, tasks, base = tiny
+    test = base.task("water@R2:test")
+    as_of = test.finish
+    new = run(project, tasks, base, [started_row(base, test.id, 2)], as_of, tmp_path)
+    repeated = new.task(test.id)
+    assert repeated.status == "started" and repeated.start == test.start
+    assert working_days_after(project, tasks, test.id, as_of, 2) == [d for d in repeated.days if d >= as_of]
+    assert new.task("R2:inspect").start > repeated.finish
+    assert new.task("R2:backfill").start > new.task("R2:inspect").finish
+    assert next(o for o in new.openings if o.zone == "R2").to == new.task("R2:backfill").finish
+
+
+def test_an_inspection_reported_done_is_history(tiny, tmp_path):
+    project, tasks, base = tiny
+    insp = base.task("R2:inspect")
+    row = {"task": insp.id, "status": "done", "actual_start": insp.start.isoformat(),
+           "actual_finish": insp.finish.isoformat()}
+    new = run(project, tasks, base, [row], insp.finish + timedelta(1), tmp_path)
+    assert (new.task(insp.id).status, new.task(insp.id).days) == ("done", insp.days)
+    assert new.task("R2:backfill").start > insp.finish
+
+
 def test_unreported_task_under_way_in_the_baseline_is_late(tiny, tmp_path):
     project, tasks, base = tiny
     lay = base.task("water@R2:lay")
@@ -141,10 +166,16 @@ def test_outage_keeps_its_notice_period(tmp_path):
     (tmp_path / "p" / "project.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     project, tasks, base = solved(tmp_path / "p")
     cut = base.task("water:cutover")
+    before = [t for t in base.tasks if t.finish < cut.start and t.id != "facade-B1:building"]
     done = [{"task": t.id, "status": "done", "actual_start": t.start.isoformat(), "actual_finish": t.finish.isoformat()}
-            for t in base.tasks if t.finish < cut.start and t.id != "facade-B1:building"]
-    # announced for cut.start: it may stay there although as-of is inside its notice period
-    new = run(project, tasks, base, done, cut.start - timedelta(1), tmp_path)
+            for t in before]
+    # announced for cut.start: it may stay there although as-of is inside its notice period (work that ends
+    # on the eve of the cutover is still under way on as-of, with its last day to go)
+    eve = cut.start - timedelta(1)
+    rows = [r if base.task(r["task"]).finish < eve else
+            {"task": r["task"], "status": "started", "actual_start": r["actual_start"], "remaining_days": 1}
+            for r in done]
+    new = run(project, tasks, base, rows, eve, tmp_path)
     assert new.task(cut.id).start == cut.start
     # the cutover did not happen: re-announced, it needs 4 days of notice from as-of
     as_of = cut.start + timedelta(1)
@@ -209,7 +240,7 @@ def test_bad_progress_rows_exit_2_with_clear_messages(tiny, tmp_path):
         {"task": "water@R2:lai", "status": "done", "actual_start": "2027-03-02", "actual_finish": "2027-03-03"},
         {"task": "R2:excavate", "status": "done"},
         {"task": "A1:excavate", "status": "started", "actual_start": "2027-03-09", "remaining_days": 1},
-        {"task": "water:test", "status": "finished", "actual_start": "2027-03-02"},
+        {"task": "water@R2:test", "status": "finished", "actual_start": "2027-03-02"},
         {"task": "water@A1:lay", "status": "started", "actual_start": "2027-03-02", "remaining_days": 0},
         {"task": "R2:backfill", "status": "done", "actual_start": "2027-03-03", "actual_finish": "2027-03-04"},
     ]

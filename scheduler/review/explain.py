@@ -17,7 +17,7 @@ from models.validate import dug_zones
 from scheduler.core.conflict import Conflict
 from scheduler.planning.access import access_cuts
 from scheduler.planning.compile import OUTAGE_SPACING_DAYS
-from scheduler.planning.expand import Task
+from scheduler.planning.expand import Task, zone_depths
 from scheduler.planning.rules import RuleGroup
 from scheduler.text import section, t
 
@@ -82,6 +82,7 @@ class _Words:
             "dig-once": self.dig_once, "access": self.access, "fire": self.fire,
             "max_open_zones": self.max_open_zones, "max_open_days": self.max_open_days, "season": self.season,
             "outage quiet": self.outage_quiet, "outage spacing": self.spacing, "crane": self.crane,
+            "open": self.open_season,
             "release": self.release, "as-of": self.as_of, "deadline": self.deadline}
 
     def reason(self, g: RuleGroup) -> Reason:
@@ -126,16 +127,28 @@ class _Words:
         works = sorted({t.work or t.id for t in self.tasks if t.underground and t.zone == zid})
         return self.join([self.work(w) for w in works])
 
+    def lifts_on(self, zid: str) -> list[Task]:
+        """The lifts whose crane stands on a zone without a fire plan: they stop fire engines there."""
+        return [t for t in self.tasks if zid in t.crane_zones and not t.fire_plan]
+
     def cuts(self, group: RuleGroup) -> list[frozenset[str]]:
         if self._cuts is None:
-            self._cuts = access_cuts(self.p, set(dug_zones(self.p)))
+            occupied = {z for t in self.tasks if not t.fire_plan for z in t.crane_zones}
+            self._cuts = access_cuts(self.p, set(dug_zones(self.p)), occupied=occupied)
         return sorted((c for g, c in self._cuts if g == group), key=lambda c: (len(c), sorted(c)))
 
-    def cut_text(self, cut: frozenset[str]) -> str:
+    def cut_text(self, cut: frozenset[str], fire: bool = False) -> str:
+        """Why the zones of a cut get blocked: dug for some works, or (for fire engines) a crane's cordon."""
         zs = sorted(cut)
-        if len(zs) == 1:
-            return self.t("cut.one", zone=self.zone(zs[0]), diggers=self.diggers(zs[0]))
-        return self.t("cut.many", zones=self.join([self.zone(z) for z in zs]))
+        dug = set(dug_zones(self.p))
+        cranes = [z for z in zs if fire and self.lifts_on(z)]
+        if len(zs) > 1:
+            return self.t("cut.blocked" if cranes else "cut.many", zones=self.join([self.zone(z) for z in zs]))
+        z = zs[0]
+        parts = [self.t("cut.one", zone=self.zone(z), diggers=self.diggers(z))] if z in dug else []
+        if cranes:
+            parts.append(self.t("cut.crane", zone=self.zone(z), lifts=self.join([t.id for t in self.lifts_on(z)])))
+        return t("common.list_sep", self.lang).join(parts)
 
     # ---------------------------------------------------------------- one sentence per rule family
     def order(self, g: RuleGroup) -> Words:
@@ -172,10 +185,13 @@ class _Words:
         b = self.p.building(g.subject)
         cuts = self.cuts(g)
         cut = cuts[0] if cuts else frozenset(b.fire_zones)
+        lifts = sorted({t.id for z in cut for t in self.lifts_on(z)})
         values = dict(building=self.building(b.id), fire_zones=self.join([self.zone(z) for z in b.fire_zones]),
-                      cut=self.cut_text(cut), zones=self.join(sorted(cut)))
+                      cut=self.cut_text(cut, fire=True), zones=self.join(sorted(cut)), lifts=self.join(lifts),
+                      works=self.join(sorted({self.work(t.work) for t in self.tasks if t.id in lifts and t.work})))
         text = self.t("fire.one" if len(b.fire_zones) == 1 else "fire.many", **values)
-        return text, [fix.format(**values) for fix in self.t("fire.fixes")]
+        fixes = list(self.t("fire.crane_fixes")) if lifts else []
+        return text, [fix.format(**values) for fix in fixes + list(self.t("fire.fixes"))]
 
     def max_open_zones(self, g: RuleGroup) -> Words:
         cap = self.p.site.max_open_zones
@@ -192,6 +208,17 @@ class _Words:
         if s is None:
             return str(g), []
         return self.words("season", name=name, start=s.from_, end=s.to, what=what)
+
+    def open_season(self, g: RuleGroup) -> Words:
+        """R8 `forbid: [open]`: the zones deep enough that must be shut over the whole season."""
+        s = next((s for s in self.p.calendar.seasons if s.name == g.subject), None)
+        if s is None:
+            return str(g), []
+        depth = zone_depths(self.tasks)
+        zones = [z for z in dug_zones(self.p) if s.forbids_open(depth.get(z))]
+        deep = self.t("open.deep", depth=s.min_depth_m) if s.min_depth_m is not None else ""
+        return self.words("open", name=s.name, start=s.from_, end=s.to, deep=deep,
+                          zones=self.join([self.zone(z) for z in zones]))
 
     def outage_quiet(self, g: RuleGroup) -> Words:
         q = next((q for q in self.p.calendar.quiet if q.name == g.subject), None)

@@ -69,7 +69,7 @@ class _Mover:
         self.p, self.sched, self.lang = project, schedule, lang
         self.tasks = {t.id: t for t in tasks}
         self.st = {s.id: s for s in schedule.tasks}
-        self.base = schedule.model_copy(update={"openings": [], "disruptions": []})
+        self.base = schedule.model_copy(update={"openings": [], "occupations": [], "disruptions": []})
         self.cal = Calendars(project, max(s.finish for s in schedule.tasks))
         self.before = {str(v) for v in check_schedule(project, tasks, self.base)}
         self.task_list = tasks
