@@ -73,14 +73,19 @@ class Access:
         seen = reachable(self.adj, self.gate_zones, self._ok(fire_engine, open_zones))
         return any(f in seen for f in building.fire_zones)
 
-    def route(self, start: str, open_zones: set[str] = frozenset()) -> list[str] | None:
-        """The walk a resident takes from `start` to the nearest gate while `open_zones` are dug open.
+    def route(self, start: str, open_zones: set[str] = frozenset(),
+              closed: set[str] = frozenset()) -> list[str] | None:
+        """The walk a resident takes from `start` to the nearest gate while `open_zones` are dug open and
+        `closed` zones may not be walked at all, steel plates or not (a crane's cordon).
 
         Zone ids from `start` to a gate zone, both included (just `[start]` when it is a gate zone), or
         None when no gate can be reached on foot. Fewest zones wins; ties go to the neighbour listed first
         in the site, so the same site always gives the same route (notices print it).
         """
-        if start not in self.zones or not walker(self.zones[start], open_zones):
+        def walk(zid: str) -> bool:
+            return zid not in closed and walker(self.zones[zid], open_zones)
+
+        if start not in self.zones or not walk(start):
             return None
         gates = set(self.gate_zones)
         came_from: dict[str, str | None] = {start: None}
@@ -90,7 +95,7 @@ class Access:
             if z in gates:
                 return _walk_back(came_from, z)
             for n in sorted(self.adj[z], key=self.order.__getitem__):
-                if n not in came_from and walker(self.zones[n], open_zones):
+                if n not in came_from and walk(n):
                     came_from[n] = z
                     queue.append(n)
         return None

@@ -268,6 +268,39 @@ def test_other_notices_fit_a_phone(site, watched):
     w.assert_clean()
 
 
+def test_crane_pages_on_a_phone(site, watched, tmp_path):
+    """The solved tiny plus a hand-made lift whose crane stands on A1 (every door) for two days with a fire
+    plan: the notice's crane line and the Gantt's occupation bar render offline and fit a phone."""
+    from datetime import timedelta
+
+    from models.schedule import Disruption, Occupation, ScheduledTask
+
+    project, schedule, _out = site
+    day = max(t.finish for t in schedule.tasks) + timedelta(7)
+    s = schedule.model_copy(deep=True)
+    s.tasks.append(ScheduledTask(id="E1:lift", name="1号楼加装电梯井道吊装", trade="elevator", kind="lift", zone="A1",
+                                 building="B1", start=day, finish=day + timedelta(1),
+                                 days=[day, day + timedelta(1)], noisy=True))
+    s.occupations = [Occupation(zone="A1", from_=day, to=day + timedelta(1), task="E1:lift", fire_plan=True)]
+    s.disruptions += [Disruption(building=b.id, date=day + timedelta(n), kind="entrance", zone="A1", task="E1:lift")
+                      for b in project.site.buildings for n in (0, 1)]
+    publish(s, project, tmp_path)
+    w = watched(PHONE)
+    page = w.goto(tmp_path / "notices" / "B1.html")
+    chip = page.locator("#summary .chip.k-crane")
+    assert chip.count() == 1 and chip.is_visible() and chip.inner_text() == "吊装作业"
+    assert "临时消防保障方案" in page.locator("#summary").inner_text()
+    assert scroll_width(page) <= PHONE["width"], scroll_width(page)
+    page = w.goto(tmp_path / "gantt.html")
+    wait_for_gantt(page)
+    gd = "document.getElementById('digonce-gantt')"
+    roles = page.evaluate(f"{gd}.data.map(t => t.meta && t.meta.role)")
+    assert "occupation" in roles
+    assert page.locator("#digonce-gantt .barlayer .trace.bars .point path").count() >= len(s.tasks) + 1
+    assert scroll_width(page) <= PHONE["width"]
+    w.assert_clean()
+
+
 def test_notice_prints_to_a4(site, watched, artifacts):
     project, _schedule, out = site
     building = project.site.buildings[0]

@@ -2,7 +2,7 @@
 files read by three parsers: icalendar, vobject and ical.js (the parser Thunderbird uses, under node).
 
 The schedule is inputs/tiny solved in-test (deterministic: one worker, seed 0). Hand-made variants of it
-cover moved tasks, English text, closed entrances and long Chinese text.
+cover moved tasks, English text, closed entrances, a lift's crane at the entrance and long Chinese text.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pytest
 import vobject
 from icalendar import Calendar
 
-from models.schedule import Schedule, ScheduledTask
+from models.schedule import Disruption, Occupation, Schedule, ScheduledTask
 from scheduler.publishing.feeds import render_feeds
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,7 +94,7 @@ def test_calendar_properties(feeds):
 def test_task_event_is_all_day_from_first_to_last_working_day(tiny, feeds):
     project, schedule = tiny
     evs = by_uid(feeds["feeds/trade-civil.ics"])
-    t = schedule.task("facade-B1:building")  # 10 working days over two Sundays
+    t = schedule.task("facade-B1:building")  # 10 working days: more than a Mon–Sat week, so over a Sunday
     ev = evs["facade-B1:building@tiny"]
     assert ev.decoded("DTSTART") == t.start and type(ev.decoded("DTSTART")) is date
     assert ev.decoded("DTEND") == t.finish + timedelta(1)  # exclusive
@@ -109,8 +109,9 @@ def test_task_event_is_all_day_from_first_to_last_working_day(tiny, feeds):
     assert len(ranges) == len({d - timedelta(n) for n, d in enumerate(t.days)})  # one range per run
     assert ranges[0].startswith(t.start.isoformat())
     # predecessors with ids and names; zone / building location
-    desc = str(by_uid(feeds["feeds/trade-water.ics"])["water:test@tiny"]["DESCRIPTION"])
-    for pred in schedule.task("water:test").after:
+    desc = str(by_uid(feeds["feeds/trade-water.ics"])["water@R2:test@tiny"]["DESCRIPTION"])
+    assert "water@R2:lay 给水管更换·东路敷设" in desc  # the test of a run comes after that run's lay
+    for pred in schedule.task("water@R2:test").after:
         assert f"{pred} {schedule.task(pred).name}" in desc
     assert str(by_uid(feeds["feeds/trade-civil.ics"])["A1:excavate@tiny"]["LOCATION"]) == "入户前区"
 
@@ -145,8 +146,10 @@ def test_building_feed_outages_noise_and_entrances(tiny, feeds):
         covered |= days
     assert covered == {(d.task, d.date) for d in mine if d.kind == "noise"}
     facade = sorted((e for e in noise if "facade-B1" in str(e["UID"])), key=lambda e: e.decoded("DTSTART"))
-    assert len(facade) == 3  # 10 working days cut by two Sundays
-    assert [str(e["UID"]) for e in facade] == [f"B1-noise-facade-B1:building-{n}@tiny" for n in (1, 2, 3)]
+    t = schedule.task("facade-B1:building")  # Mon–Sat, no holiday in March 2027: every Sunday cuts a run
+    sundays = sum((t.start + timedelta(n)).weekday() == 6 for n in range((t.finish - t.start).days))
+    assert sundays >= 1 and len(facade) == sundays + 1
+    assert [str(e["UID"]) for e in facade] == [f"B1-noise-facade-B1:building-{n}@tiny" for n in range(1, sundays + 2)]
 
     # A1 is passable_when_open: people → the entrance is on steel plates
     ent = [e for e in evs if "-entrance-" in str(e["UID"])]
@@ -175,6 +178,91 @@ def test_english_and_closed_entrance(tiny):
     assert str(Calendar.from_ical(files["feeds/trade-water.ics"])["NAME"]) == "小院示例 · water supply (water)"
     desc = str(by_uid(files["feeds/trade-water.ics"])["water:cutover@tiny"]["DESCRIPTION"])
     assert "Working days:" in desc and "Contractor: 示例自来水公司" in desc and "Water outage 09:00-15:00" in desc
+
+
+LIFT_DAYS = [date(2027, 4, 10), date(2027, 4, 12)]  # Sat, Mon: the elevator trade rests on Sunday 11 Apr
+
+
+def with_crane(schedule: Schedule, fire_plan: bool) -> Schedule:
+    """tiny plus a hand-made lift whose crane stands on A1 (the apron at every door of B1 and B2) from Sat 10
+    to Mon 12 Apr: occupied on all three calendar days, so both buildings' entrance zone is occupied then."""
+    s = schedule.model_copy(deep=True)
+    s.tasks.append(ScheduledTask(id="E1:lift", name="1号楼加装电梯井道吊装", trade="elevator", kind="lift",
+                                 zone="A1", building="B1", start=LIFT_DAYS[0], finish=LIFT_DAYS[-1], days=LIFT_DAYS,
+                                 noisy=True, equipment=["crane"]))
+    s.occupations = [Occupation(zone="A1", from_=date(2027, 4, 10), to=date(2027, 4, 12), task="E1:lift",
+                                fire_plan=fire_plan)]
+    s.disruptions += [Disruption(building=b, date=date(2027, 4, n), kind="entrance", zone="A1", task="E1:lift")
+                      for b in ("B1", "B2") for n in (10, 11, 12)]
+    return s
+
+
+@pytest.mark.parametrize("fire_plan", [False, True])
+def test_a_crane_at_the_entrance_is_an_all_day_event_of_its_own(tiny, feeds, fire_plan):
+    project, schedule = tiny
+    files = render_feeds(with_crane(schedule, fire_plan), project, None, NOW1)
+    for b, doors in (("B1", "1单元、2单元"), ("B2", "1单元")):
+        evs = by_uid(files[f"feeds/building-{b}.ics"])
+        ev = evs[f"{b}-crane-E1:lift-A1-1@tiny"]
+        assert (ev.decoded("DTSTART"), ev.decoded("DTEND")) == (date(2027, 4, 10), date(2027, 4, 13))  # Sunday too
+        assert str(ev["SUMMARY"]) == "单元门前吊装作业（设警戒区，专人引导通行）"
+        assert str(ev["LOCATION"]) == "入户前区"
+        desc = str(ev["DESCRIPTION"])
+        assert f"入户前区吊装作业，设警戒区封闭，影响 {doors}" in desc
+        assert "行人由现场专人引导通过警戒区" in desc and "原因：1号楼加装电梯井道吊装" in desc
+        assert "日期：2027-04-10–04-12（共3天）" in desc and "010-0000-0000" in desc
+        assert ("吊装期间实施临时消防保障方案。" in desc) == fire_plan
+        # the trench event is untouched: same UID, same days, and it is still the only one
+        old = by_uid(feeds[f"feeds/building-{b}.ics"])
+        trench = [u for u in evs if "-entrance-" in u]
+        assert trench == [u for u in old if "-entrance-" in u] and len(trench) == 1
+        assert evs[trench[0]].to_ical() == old[trench[0]].to_ical()
+    assert "crane" not in files["feeds/trade-civil.ics"].decode()
+    v = vobject.readOne(files["feeds/building-B1.ics"].decode("utf-8"))  # a second parser reads it alike
+    assert "B1-crane-E1:lift-A1-1@tiny" in {e.uid.value for e in v.vevent_list}
+
+
+def test_a_moved_lift_keeps_its_crane_event_uid(tiny, tmp_path):
+    project, schedule = tiny
+    first = render_feeds(with_crane(schedule, False), project, None, NOW1)
+    later = moved(with_crane(schedule, False), "E1:lift", 7)
+    later.occupations[0].from_ += timedelta(7)
+    later.occupations[0].to += timedelta(7)
+    second = by_uid(render_feeds(later, project, write(first, tmp_path), NOW2)["feeds/building-B1.ics"])
+    ev = second["B1-crane-E1:lift-A1-1@tiny"]
+    assert ev.decoded("DTSTART") == date(2027, 4, 17) and int(ev["SEQUENCE"]) == 1
+
+
+def test_english_crane_event(tiny):
+    project, schedule = tiny
+    p = project.model_copy(deep=True)
+    p.project.lang = "en"
+    ev = by_uid(render_feeds(with_crane(schedule, True), p, None, NOW1)["feeds/building-B2.ics"])["B2-crane-E1:lift-A1-1@tiny"]
+    assert str(ev["SUMMARY"]) == "Crane lift at the entrance (cordon, people escorted past)"
+    assert "A temporary fire-safety plan is in force during the lift." in str(ev["DESCRIPTION"])
+
+
+def test_tasks_without_a_trade_publish(tiny, tmp_path):
+    """tiny lists no supervision trade, so its inspections (隐蔽工程验收) have no trade: no trade feed for them,
+    an event in the feed of all tasks, an empty trade and contractor in the ledger, and a Gantt bar."""
+    import pandas as pd
+
+    from scheduler.publishing import publish
+
+    project, schedule = tiny
+    inspections = [t for t in schedule.tasks if t.kind == "inspect"]
+    assert {t.id for t in inspections} == {"R2:inspect", "A1:inspect"} and all(t.trade is None for t in inspections)
+    written = {p.relative_to(tmp_path).as_posix() for p in publish(schedule, project, tmp_path, now=NOW1)}
+    assert {f for f in written if f.startswith("feeds/trade-")} == {
+        f"feeds/trade-{t}.ics" for t in ("civil", "water", "paving", "greening")}
+    ev = by_uid((tmp_path / "feeds" / "all.ics").read_bytes())["A1:inspect@tiny"]
+    assert str(ev["SUMMARY"]) == "入户前区隐蔽工程验收" and "施工单位" not in str(ev["DESCRIPTION"])
+    ledger = pd.read_csv(tmp_path / "schedule.csv", encoding="utf-8-sig", keep_default_na=False).set_index("id")
+    assert (ledger.loc["A1:inspect", "trade"], ledger.loc["A1:inspect", "contractor"]) == ("", "")
+    assert ledger.loc["A1:inspect", "zone"] == "A1" and ledger.loc["A1:backfill", "predecessors"].count("A1:inspect") == 1
+    xlsx = pd.read_excel(tmp_path / "schedule.xlsx", keep_default_na=False).set_index("id")
+    assert xlsx.loc["R2:inspect", "trade"] == "" and xlsx.loc["R2:inspect", "underground"] == "yes"
+    assert '"A1:inspect"' in (tmp_path / "gantt.html").read_text(encoding="utf-8")
 
 
 def test_building_without_disruptions_is_still_a_valid_feed(tiny):
@@ -286,7 +374,7 @@ def long_schedule(schedule: Schedule) -> Schedule:
     s = schedule.model_copy(deep=True)
     t = s.task("facade-B1:building")
     t.name = "1号楼外墙保温🚧及节能改造（含屋面防水、雨落管更换、空调板封堵）" * 4
-    s.task("water:test").name = "给水管更换试验" * 12
+    s.task("water@R2:test").name = "给水管更换试验" * 12
     return s
 
 

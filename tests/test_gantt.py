@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 import pytest
 
 from models import load_project
-from models.schedule import Opening, Schedule, ScheduledTask
+from models.schedule import Occupation, Opening, Schedule, ScheduledTask
 from scheduler.planning.expand import expand
 from scheduler.publishing.gantt import DAY_MS, GROUPINGS, NONE, ROW_PX, gantt_figure, gantt_html, trade_colour
 
@@ -53,8 +53,10 @@ def forward_pass(project) -> Schedule:
     by_id = {t.id: t for t in out}
     openings = [Opening(zone=z.id, from_=by_id[f"{z.id}:excavate"].start, to=by_id[f"{z.id}:backfill"].finish)
                 for z in project.site.zones if f"{z.id}:excavate" in by_id and f"{z.id}:backfill" in by_id]
+    occupations = [Occupation(zone=z, from_=by_id[t.id].start, to=by_id[t.id].finish, task=t.id, fire_plan=t.fire_plan)
+                   for t in tasks.values() for z in t.crane_zones]
     return Schedule(project=project.project.id, solver={"status": "FEASIBLE", "wall_s": 0.0}, tasks=out,
-                    openings=openings)
+                    openings=openings, occupations=occupations)
 
 
 @pytest.fixture(scope="module")
@@ -224,7 +226,7 @@ def test_switch_groups_rows_by_zone_trade_building(hepingli):
     assert [b.name for b in menu.buttons] == list(GROUPINGS) == ["zone", "trade", "building"]
     assert menu.active == 0
     assert fig.layout.yaxis.categoryarray == tuple(menu.buttons[0].args[0]["yaxis.categoryarray"])
-    opening_rows = set(by_role(fig, "opening")[0].y)
+    opening_rows = set(by_role(fig, "opening")[0].y) | set(by_role(fig, "occupation")[0].y)  # no task rows
     key = {"zone": lambda t: t.zone, "trade": lambda t: t.trade, "building": lambda t: t.building}
     label = {tid: label_of(fig, tid) for tid in bar_ids(fig)}
     task_of = {v: k for k, v in label.items()}
@@ -276,11 +278,80 @@ def test_openings_shown(tiny):
         assert s.y0 <= min(rows) - 0.5 and s.y1 >= max(rows) + 0.5
 
 
+def with_lifts(schedule: Schedule) -> Schedule:
+    """tiny plus two hand-made lifts: E1's crane on A1 (dug, with tasks) 22–23 Mar without a fire plan, E2's on
+    R3 (never dug, no task of its own) 29–31 Mar with one."""
+    lifts = [("E1:lift", "A1", "B1", D("2027-03-22"), D("2027-03-23"), False),
+             ("E2:lift", "R3", "B2", D("2027-03-29"), D("2027-03-31"), True)]
+    tasks = [ScheduledTask(id=tid, name=f"{b}加装电梯井道吊装", trade="elevator", kind="lift", zone=zone, building=b,
+                           start=a, finish=z, days=[a + timedelta(n) for n in range((z - a).days + 1)], noisy=True,
+                           equipment=["crane"]) for tid, zone, b, a, z, _ in lifts]
+    occupations = [Occupation(zone=zone, from_=a, to=z, task=tid, fire_plan=plan) for tid, zone, _, a, z, plan in lifts]
+    return schedule.model_copy(update={"tasks": schedule.tasks + tasks, "occupations": occupations})
+
+
+def test_occupations_shown_in_every_grouping(tiny):
+    project, schedule = tiny
+    s = with_lifts(schedule)
+    fig = gantt_figure(s, project, today=TODAY)
+    [occ] = by_role(fig, "occupation")
+    assert list(occ.customdata) == ["E1:lift", "E2:lift"]
+    assert list(occ.base) == ["2027-03-22", "2027-03-29"] and list(occ.x) == [2 * DAY_MS, 3 * DAY_MS]
+    assert occ.name == "吊装占用" and occ.showlegend is not False
+    [ops] = by_role(fig, "opening")
+    assert occ.marker.pattern.shape == "x" != ops.marker.pattern.shape  # told apart from trench openings
+    a1, r3 = occ.y
+    assert a1 == "🏗 A1 入户前区 · 吊装占用" and r3 == "🏗 R3 西路 · 吊装占用"
+    assert "B1加装电梯井道吊装 · E1:lift" in occ.hovertext[0] and "临时消防保障方案: 否" in occ.hovertext[0]
+    assert "2027-03-29 → 2027-03-31" in occ.hovertext[1] and "临时消防保障方案: 是" in occ.hovertext[1]
+    menu = fig.layout.updatemenus[0]
+    for button in menu.buttons:
+        order = button.args[0]["yaxis.categoryarray"]
+        assert a1 in order and r3 in order, button.name
+        names = [sh["name"] for sh in button.args[0]["shapes"]]
+        if button.name == "zone":  # each under its zone's header (A1's after its opening row), and a band
+            assert "R3 西路" in order[order.index(r3) - 1]
+            assert order[order.index(a1) - 1] == ops.y[list(ops.customdata).index("A1")]
+            band = shape(fig, "occupation A1 E1:lift", button.args[0]["shapes"])
+            assert (band["x0"], band["x1"]) == ("2027-03-22", "2027-03-24") and band["layer"] == "below"
+            rows = [order.index(label_of(fig, t.id)) for t in s.tasks if t.zone == "A1"]
+            assert band["y0"] <= min(rows) - 0.5 and band["y1"] >= max(rows) + 0.5
+            assert "occupation R3 E2:lift" in names
+        else:  # a block of its own at the top, like the openings
+            head = order[order.index(a1) - 1]
+            assert "吊装占用" in head and "(2)" in head
+            assert not [n for n in names if n.startswith("occupation ")]
+    en = project.model_copy(update={"project": project.project.model_copy(update={"lang": "en"})})
+    [occ_en] = by_role(gantt_figure(s, en, today=TODAY), "occupation")
+    assert occ_en.name == "crane occupations" and "temporary fire-safety plan: yes" in occ_en.hovertext[1]
+
+
+def test_occupations_on_hepingli(hepingli):
+    project, schedule = hepingli
+    lifts = [t for t in expand(project) if t.kind == "lift"]
+    assert lifts and all(t.crane_zones for t in lifts)
+    [occ] = by_role(gantt_figure(schedule, project, today=TODAY), "occupation")
+    assert sorted(zip(occ.customdata, occ.base)) == sorted(
+        (t.id, schedule.task(t.id).start.isoformat()) for t in lifts for _ in t.crane_zones)
+
+
+def test_a_task_without_a_trade(tiny):
+    """tiny lists no supervision trade: its inspections (隐蔽工程验收) have none and go to the "—" trade."""
+    project, schedule = tiny
+    fig = gantt_figure(schedule, project, today=TODAY)
+    [none] = [tr for tr in by_role(fig, "task") if tr.meta["trade"] is None]
+    assert sorted(none.ids) == ["A1:inspect", "R2:inspect"] and none.marker.color == trade_colour(None)
+    trade_order = fig.layout.updatemenus[0].buttons[1].args[0]["yaxis.categoryarray"]
+    first = min(trade_order.index(label_of(fig, tid)) for tid in none.ids)  # the group's rows follow its header
+    head = trade_order[first - 1]
+    assert NONE in head and "无专业" in head
+
+
 def test_milestones_for_outages_and_acceptances(tiny):
     project, schedule = tiny
-    # tiny has no elevator: call the water test an acceptance, for the marker
+    # tiny has no elevator: call a water test an acceptance, for the marker
     schedule = schedule.model_copy(update={"tasks": [
-        t.model_copy(update={"kind": "acceptance"}) if t.id == "water:test" else t for t in schedule.tasks]})
+        t.model_copy(update={"kind": "acceptance"}) if t.id == "water@R2:test" else t for t in schedule.tasks]})
     fig = gantt_figure(schedule, project, today=TODAY)
     [out] = by_role(fig, "outage")
     outage_tasks = [t for t in schedule.tasks if t.outage]
@@ -292,8 +363,8 @@ def test_milestones_for_outages_and_acceptances(tiny):
     assert set(out.y) == {label_of(fig, "water:cutover")}
     assert "water" in out.hovertext[0] and "09:00-15:00" in out.hovertext[0] and "1号楼" in out.hovertext[0]
     [acc] = by_role(fig, "acceptance")
-    assert list(acc.customdata) == ["water:test"]
-    assert list(acc.x) == [f"{schedule.task('water:test').finish.isoformat()}T12:00"]
+    assert list(acc.customdata) == ["water@R2:test"]
+    assert list(acc.x) == [f"{schedule.task('water@R2:test').finish.isoformat()}T12:00"]
     assert out.marker.symbol != acc.marker.symbol
 
 
@@ -344,9 +415,11 @@ def test_hover_shows_every_field(tiny):
     fig = gantt_figure(schedule, project, today=TODAY)
     for t in schedule.tasks:
         h = hover_of(fig, t.id)
-        trade = project.trades[t.trade]
-        for part in (t.id, t.name, t.trade, trade.contractor, t.start.isoformat(), t.finish.isoformat(),
-                     f"{len(t.days)} ("):
+        if t.trade is None:  # the inspections: tiny lists no supervision trade
+            assert t.kind == "inspect" and f"专业: {NONE}" in h and "施工单位" not in h
+        else:
+            assert t.trade in h and project.trades[t.trade].contractor in h
+        for part in (t.id, t.name, t.start.isoformat(), t.finish.isoformat(), f"{len(t.days)} ("):
             assert part in h, (part, h)
         if t.zone:
             assert project.zone(t.zone).name in h
@@ -355,7 +428,7 @@ def test_hover_shows_every_field(tiny):
         for pred in t.after:
             assert pred in h
     cut = hover_of(fig, "water:cutover")
-    assert all(part in cut for part in ("water", "09:00-15:00", "1号楼", "2号楼", "water:test"))
+    assert all(part in cut for part in ("water", "09:00-15:00", "1号楼", "2号楼", "water@R2:test", "water@A1:test"))
     lay = hover_of(fig, "water@R2:lay")
     assert "东路" in lay and "R2:excavate" in lay
     for field in ("编号", "专业", "施工单位", "区段", "楼栋", "开始", "完成", "工作日", "噪声", "地下", "停供", "前置"):
@@ -375,13 +448,13 @@ def test_baseline_ghosts_only_for_moved_tasks(tiny):
         assert base == b.start.isoformat() and width == ((b.finish - b.start).days + 1) * DAY_MS
         assert y == label_of(fig, tid)
     assert "rgba(" in ghost.marker.color and ghost.width > by_role(fig, "task")[0].width
-    assert "基线" in hover_of(fig, "water:cutover") and "基线" not in hover_of(fig, "water:test")
+    assert "基线" in hover_of(fig, "water:cutover") and "基线" not in hover_of(fig, "water@R2:test")
     assert "2 项较基线变动" in fig.layout.title.text
 
 
 def test_scales_to_500_tasks(tiny):
     project, schedule = tiny
-    big = scaled(schedule, 42)  # 42 × 12 = 504 tasks
+    big = scaled(schedule, 42)  # 42 × 15 = 630 tasks
     assert len(big.tasks) >= 500
     t0 = time.time()
     fig = gantt_figure(big, project, today=TODAY)
@@ -405,9 +478,9 @@ def test_odd_inputs(tiny):
     assert "<html" in gantt_html(empty, project, today=TODAY)
     # markup in a name is text, not markup; an English project gets English labels
     odd = schedule.model_copy(update={"tasks": [
-        t.model_copy(update={"name": "<b>x</b> & y"}) if t.id == "water:test" else t for t in schedule.tasks]})
+        t.model_copy(update={"name": "<b>x</b> & y"}) if t.id == "water@R2:test" else t for t in schedule.tasks]})
     en = project.model_copy(update={"project": project.project.model_copy(update={"lang": "en"})})
     fig = gantt_figure(odd, en, today=TODAY)
-    assert "&lt;b&gt;x&lt;/b&gt; &amp; y" in label_of(fig, "water:test")
-    assert "&lt;b&gt;" in hover_of(fig, "water:test") and "predecessors" in hover_of(fig, "water:test")
+    assert "&lt;b&gt;x&lt;/b&gt; &amp; y" in label_of(fig, "water@R2:test")
+    assert "&lt;b&gt;" in hover_of(fig, "water@R2:test") and "predecessors" in hover_of(fig, "water@R2:test")
     assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["by zone", "by trade", "by building"]

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 from models import load_project
-from models.schedule import Disruption, Opening, OutageInfo, Schedule, ScheduledTask
+from models.schedule import Disruption, Occupation, Opening, OutageInfo, Schedule, ScheduledTask
 from scheduler.planning.expand import expand
 from scheduler.planning.planner import plan
 from scheduler.publishing.notices import render_notices
@@ -35,6 +35,23 @@ def runs(days) -> list[list[date]]:
         else:
             out.append([d])
     return out
+
+
+def zh_days(days) -> str:
+    """Days as a zh-CN notice lists them: runs of calendar days, a run within one month naming it once."""
+    parts = []
+    for r in runs(days):
+        if len(r) == 1:
+            parts.append(zh(r[0], wd=False))
+        else:
+            end = f"{r[-1].day}日" if r[-1].month == r[0].month else zh(r[-1], wd=False)
+            parts.append(f"{zh(r[0], wd=False)}至{end}")
+    return "、".join(parts)
+
+
+def summary_lines(page: str) -> list[str]:
+    summary = page[page.index('id="summary"'):page.index('id="timeline"')]
+    return [re.sub(r"<[^>]+>", "", li).strip() for li in re.findall(r"<li>(.*?)</li>", summary)]
 
 
 def section(page: str, sid: str) -> str:
@@ -169,6 +186,10 @@ def test_entrance_runs_on_plates_name_the_way_out(files, solved, project):
             line = next(li for li in re.findall(r"<li>(.*?)</li>", summary) if "k-entrance" in li and when in li)
             assert "铺钢板，可步行通过" in line and "从北门出入" in line
             assert any("k-entrance" in r and "全天" in r for r in timeline_rows(page))
+            # the trench stays open for A1's pipe test and its inspection (隐蔽工程验收): said, with their days
+            test, inspect = solved.task("water@A1:test"), solved.task("A1:inspect")
+            assert set(test.days) | set(inspect.days) <= set(run)
+            assert f"期间含管道试压（{zh_days(test.days)}）、隐蔽工程验收（{zh_days(inspect.days)}）" in line
 
 
 def test_noise_runs_appear_in_summary_and_every_noisy_week(files, solved, project):
@@ -203,6 +224,118 @@ def test_unplated_entrance_is_said_closed(project):
     page = render_notices(hand_schedule(), p, ISSUED, VERSION)["notices/B1.html"]
     assert "开挖，暂不能通行" in page and "铺钢板，可步行通过" not in page
     assert "请按现场指引或拨打咨询热线" in page
+
+
+def site_v2_schedule(fire_plan: bool = False) -> Schedule:
+    """hand_schedule plus the new steps, by hand: water pipe tests in R2 (2 Mar) and A1 (4 Mar) and A1's
+    inspection (5 Mar), all inside their openings; E1's crane on A1 (the plated apron at every door of B1
+    and B2) Sat 13 – Mon 15 Mar (with or without a fire plan); E2's on R2 (next to B2 and on its way out:
+    A1 → 东路 → 北门路) 22–23 Mar; E3's on R3 (next to B1, but off its way out) Wed 24 Mar."""
+    d = date
+    s = hand_schedule()
+
+    def task(tid: str, kind: str, zone: str, *days: int, **more) -> ScheduledTask:
+        ds = [d(2027, 3, n) for n in days]
+        return ScheduledTask(id=tid, name=tid, kind=kind, zone=zone, start=ds[0], finish=ds[-1], days=ds, **more)
+    s.tasks += [task("water@R2:test", "test", "R2", 2, trade="water"), task("water@A1:test", "test", "A1", 4, trade="water"),
+                task("A1:inspect", "inspect", "A1", 5),
+                task("E1:lift", "lift", "A1", 13, 15, trade="elevator", building="B1", noisy=True),
+                task("E2:lift", "lift", "R2", 22, 23, trade="elevator", building="B2", noisy=True),
+                task("E3:lift", "lift", "R3", 24, trade="elevator", building="B1", noisy=True)]
+    s.occupations = [Occupation(zone="A1", from_=d(2027, 3, 13), to=d(2027, 3, 15), task="E1:lift", fire_plan=fire_plan),
+                     Occupation(zone="R2", from_=d(2027, 3, 22), to=d(2027, 3, 23), task="E2:lift"),
+                     Occupation(zone="R3", from_=d(2027, 3, 24), to=d(2027, 3, 24), task="E3:lift")]
+    s.disruptions += [Disruption(building=b, date=d(2027, 3, n), kind="entrance", zone="A1", task="E1:lift")
+                      for b in ("B1", "B2") for n in (13, 14, 15)]
+    return s
+
+
+@pytest.mark.parametrize("fire_plan", [False, True])
+def test_a_crane_at_the_door_closes_it_with_an_escort(project, fire_plan):
+    out = render_notices(site_v2_schedule(fire_plan), project, ISSUED, VERSION)
+    for b in ("B1", "B2"):
+        page = out[f"notices/{b}.html"]
+        fire = "吊装期间实施临时消防保障方案；" if fire_plan else ""
+        # A1 is the door itself: no way round the cordon, people are escorted through it
+        assert ("吊装作业 3月13日至15日 吊装作业，入户前区封闭（设警戒区，有专人引导通行）；"
+                f"{fire}请在专人引导下通过警戒区") in summary_lines(page)
+        assert ("临时消防保障方案" in page) == fire_plan  # E2 and E3 have no plan: nothing to say for them
+        notes = page[page.index('class="notes"'):]
+        assert "吊装作业期间请勿进入警戒区，听从现场人员引导" in notes
+        weeks = week_sections(page)  # every calendar day of the lift, Sunday too, all day
+        for week, when in (("3月8日（周一）", "3月13日（周六）至14日（周日）"), ("3月15日（周一）", "3月15日（周一）")):
+            row = next(r for r in re.findall(r"<tr>(.*?)</tr>", weeks[f"{week}起的一周"]) if "k-crane" in r)
+            assert when in row and "全天" in row and "入户前区封闭" in row
+        # the crane is not a trench: the trench line keeps its own days, 3–5 Mar
+        assert [li for li in summary_lines(page) if li.startswith("楼门前开挖")] == [
+            "楼门前开挖 3月3日至5日 楼门前（入户前区）开挖，铺钢板，可步行通过；期间含管道试压（3月4日）、"
+            "隐蔽工程验收（3月5日）；请走 西路 → 北门路，从北门出入"]
+    index = out["notices/index.html"]
+    cell = re.search(r'<td data-label="3月14日（周日）">(.*?)</td>', section(index, "calendar")).group(1)
+    assert "吊装" in cell and "门前" not in cell and "1号楼、2号楼" in cell
+    b1 = next(r for r in re.findall(r"<tr>(.*?)</tr>", index) if 'href="B1.html"' in r)
+    assert re.findall(r'data-label="门前开挖天数">(\d+)天', b1) == ["3"]  # trench days only
+
+
+def test_a_crane_near_the_building_gives_the_detour_when_it_is_on_the_way_out(project):
+    out = render_notices(site_v2_schedule(), project, ISSUED, VERSION)
+    b1, b2 = (summary_lines(out[f"notices/{b}.html"]) for b in ("B1", "B2"))
+    # R2 (东路) is next to B2 and its way out: the detour avoids the cordon
+    assert "吊装作业 3月22日至23日 吊装作业，东路封闭（设警戒区，有专人引导通行）；请走 西路 → 北门路，从北门出入" in b2
+    # R3 (西路) is next to B1 but off its way out (A1 → 东路 → 北门路): the closure only
+    assert "吊装作业 3月24日（周三） 吊装作业，西路封闭（设警戒区，有专人引导通行）" in b1
+    assert not [li for li in b1 if "3月22日" in li] and not [li for li in b2 if "3月24日" in li]  # not their zones
+
+
+def test_no_crane_note_without_a_crane(files):
+    for page in files.values():
+        assert "警戒区" not in page and "chip k-crane" not in page
+
+
+def test_pipe_tests_in_a_nearby_road_are_not_on_the_entrance_line(project):
+    page = render_notices(site_v2_schedule(), project, ISSUED, VERSION)["notices/B2.html"]
+    closure = next(li for li in summary_lines(page) if li.startswith("道路封闭"))
+    assert closure == "道路封闭 3月1日至4日 东路开挖封闭；请走 西路 → 北门路，从北门出入"  # R2's test is not shown
+
+
+def test_crane_and_checks_in_english(project):
+    p = project.model_copy(deep=True)
+    p.project.lang = "en"
+    page = render_notices(site_v2_schedule(fire_plan=True), p, ISSUED, VERSION)["notices/B1.html"]
+    assert ("13 Mar – 15 Mar: crane lift: 入户前区 is fenced off (a cordon; staff escort people past it); "
+            "a temporary fire-safety plan is in force during the lift; pass the cordon with the staff on site") in page
+    assert "open also for the pipe pressure test (4 Mar), the concealed-work inspection (5 Mar)" in page
+    assert "临时消防保障方案" not in page and "吊装" not in page
+
+
+def test_a_solved_lift_at_the_door_reaches_notices_and_feeds(tmp_path):
+    """tiny with an elevator whose crane stands on A1 (the apron at every door), solved: both buildings'
+    notices and feeds show the crane on the days the schedule's occupation says."""
+    from icalendar import Calendar
+
+    from scheduler.publishing.feeds import render_feeds
+
+    text = (TINY / "project.yaml").read_text(encoding="utf-8")
+    text = text.replace("equipment: {excavator: 1}", "equipment: {excavator: 1, crane: 1}")
+    text = text.replace("  greening:", "  elevator: {crews: 1, contractor: 示例电梯公司}\n  greening:")
+    text += ("  - {id: E1, type: elevator, name: 1号楼加装电梯, building: B1, entrance: B1-1, zone: A1,\n"
+             "     crane_zones: [A1], fire_plan: true}\n")
+    (tmp_path / "project.yaml").write_text(text, encoding="utf-8")
+    p, _ = load_project(tmp_path)
+    sched = plan(p, expand(p), time_limit=60, workers=1, seed=0, deterministic_limit=10).schedule
+    [occ] = sched.occupations
+    lift = sched.task("E1:lift")
+    assert (occ.zone, occ.task, occ.from_, occ.to, occ.fire_plan) == ("A1", "E1:lift", lift.start, lift.finish, True)
+    notices = render_notices(sched, p, ISSUED, VERSION)
+    feeds = render_feeds(sched, p, None, datetime(2027, 2, 1, tzinfo=timezone.utc))
+    when = zh_days([occ.from_ + timedelta(n) for n in range((occ.to - occ.from_).days + 1)])
+    for b in ("B1", "B2"):
+        assert (f"吊装作业 {when} 吊装作业，入户前区封闭（设警戒区，有专人引导通行）；吊装期间实施临时消防保障方案；"
+                "请在专人引导下通过警戒区") in summary_lines(notices[f"notices/{b}.html"])
+        [ev] = [e for e in Calendar.from_ical(feeds[f"feeds/building-{b}.ics"]).walk("VEVENT")
+                if str(e["UID"]) == f"{b}-crane-E1:lift-A1-1@tiny"]
+        assert (ev.decoded("DTSTART"), ev.decoded("DTEND")) == (occ.from_, occ.to + timedelta(1))
+        assert "临时消防保障方案" in str(ev["DESCRIPTION"])
 
 
 def test_feed_link_and_back_link(files, project):

@@ -41,6 +41,15 @@ def test_a_plated_zone_is_walked_over_a_closed_one_is_not(tiny):
     assert route(closed, "A1", {"A1"}) is None
 
 
+def test_a_closed_zone_is_not_walked_even_when_plated(tiny):
+    """A crane's cordon: closed to walkers whatever the zone's plates (notices look for a way round it)."""
+    access = Access(tiny)
+    assert access.route("R2", set(), {"R1"}) is None  # the gate zone itself is cordoned off
+    assert access.route("A1", {"A1"}, {"R2"}) == ["A1", "R3", "R1"]
+    assert access.route("A1", set(), {"A1"}) is None  # a cordon at the door: no way round it
+    assert access.route("A1", {"R3"}, {"R2"}) is None
+
+
 def test_green_and_unknown_zones_have_no_route(tiny):
     assert route(tiny, "G1") is None  # nobody walks across the lawn
     assert route(tiny, "nowhere") is None

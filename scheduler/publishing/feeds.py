@@ -14,6 +14,8 @@ files (stable HTTP ETags):
                            days of that task heard in that building
   - entrance (all-day)     `<building>-entrance-<zone id>-<n>@<project id>` n-th run of consecutive days
                            the zone in front of the building's doors is dug open
+  - crane (all-day)        `<building>-crane-<lift task id>-<zone id>-<n>@<project id>` n-th run of
+                           consecutive days a lift's crane occupies the zone in front of the doors
   A task or an opening that moves keeps its UID, so subscribers see the event move (SEQUENCE + 1) instead
   of one event vanishing and another appearing. A first date in the UID would do the opposite.
 * SEQUENCE, DTSTAMP and LAST-MODIFIED come from the previous feeds (`previous_dir/feeds/*.ics`): an event
@@ -41,7 +43,7 @@ PRODID = "-//digonce//digonce feeds//EN"
 REFRESH = timedelta(hours=4)
 COMPARED = ("DTSTART", "DTEND", "SUMMARY", "DESCRIPTION", "LOCATION")  # a change here is a new SEQUENCE
 
-_KIND_ORDER = {"task": 0, "outage": 1, "entrance": 2, "noise": 3}
+_KIND_ORDER = {"task": 0, "outage": 1, "entrance": 2, "crane": 3, "noise": 4}
 
 
 @dataclass
@@ -133,7 +135,7 @@ def _task_event(t: ScheduledTask, schedule: Schedule, project: Project, w: Words
 def _building_events(bid: str, schedule: Schedule, project: Project, w: Words, pid: str,
                      tz: ZoneInfo) -> list[_Spec]:
     b = _BuildingFeed(bid, schedule, project, w, pid)
-    return _outage_events(b, tz) + _noise_events(b) + _entrance_events(b)
+    return _outage_events(b, tz) + _noise_events(b) + _entrance_events(b) + _crane_events(b)
 
 
 @dataclass
@@ -152,13 +154,20 @@ class _BuildingFeed:
         hotline = self.project.project.hotline
         self.hotline = [self.w("feed.hotline", v=hotline)] if hotline else []
 
-    def by(self, kind: str, key) -> dict[str, list[Disruption]]:
-        """This building's disruptions of `kind`, grouped by `key` (task or zone), keys sorted."""
-        out: dict[str, list[Disruption]] = {}
+    def by(self, kind: str, key, keep=lambda d: True) -> dict:
+        """This building's disruptions of `kind` (those `keep` accepts), grouped by `key` (task, zone…),
+        keys sorted."""
+        out: dict = {}
         for d in self.schedule.disruptions:
-            if d.building == self.bid and d.kind == kind:
+            if d.building == self.bid and d.kind == kind and keep(d):
                 out.setdefault(key(d) or "", []).append(d)
         return dict(sorted(out.items()))
+
+    def doors(self, zid: str) -> str:
+        """The building's entrances in zone `zid` (the building's name when none is)."""
+        names = [e.name or e.id for b in self.project.site.buildings if b.id == self.bid
+                 for e in b.entrances if e.zone == zid]
+        return self.w.join(names or [self.name])
 
     def dates(self, days: list[date]) -> str:
         return self.w("feed.date", v=_day_ranges(days, self.w) + self.w("feed.days_total", n=len(days)))
@@ -211,23 +220,43 @@ def _noise_events(b: _BuildingFeed) -> list[_Spec]:
 def _entrance_events(b: _BuildingFeed) -> list[_Spec]:
     """Entrances: all-day, per zone in front of the doors, per run of consecutive open days."""
     out = []
-    doors_of: dict[str, list[str]] = {}
-    for building in b.project.site.buildings:
-        if building.id == b.bid:
-            for e in building.entrances:
-                doors_of.setdefault(e.zone, []).append(e.name or e.id)
-    for zid, ds in b.by("entrance", lambda d: d.zone).items():
+    # an entrance disruption with a task is a lift's crane on the zone (see _crane_events), not a trench
+    for zid, ds in b.by("entrance", lambda d: d.zone, keep=lambda d: d.task is None).items():
         zone = next((z for z in b.project.site.zones if z.id == zid), None)
         plates = zone is not None and zone.passable_when_open == "people"
         zname = _zone_name(b.project, zid)
         for n, run in enumerate(_runs(sorted(ds, key=lambda d: d.date)), 1):
             days = [d.date for d in run]
-            lines = [b.w("feed.entrance_what", zone=zname, doors=b.w.join(doors_of.get(zid, [b.name]))),
+            lines = [b.w("feed.entrance_what", zone=zname, doors=b.doors(zid)),
                      b.w("feed.plates_detail" if plates else "feed.closed_detail"), b.dates(days)]
             out.append(_Spec(uid=f"{b.bid}-entrance-{zid}-{n}@{b.pid}", kind="entrance", start=days[0],
                              end=days[-1] + timedelta(1),
                              summary=b.w("feed.entrance_plates" if plates else "feed.entrance_closed"),
                              description="\n".join(lines + b.hotline), location=zname))
+    return out
+
+
+def _crane_events(b: _BuildingFeed) -> list[_Spec]:
+    """A lift's crane on the zone in front of the doors: all-day, per lift and zone, per run of consecutive
+    days; people are escorted past the cordon; a temporary fire-safety plan is said when the lift has one."""
+    out = []
+    plans = {(o.task, o.zone): o.fire_plan for o in b.schedule.occupations}
+    groups = b.by("entrance", lambda d: (d.task, d.zone), keep=lambda d: d.task is not None and d.zone)
+    for (tid, zid), ds in groups.items():
+        task = b.tasks.get(tid)
+        zname = _zone_name(b.project, zid)
+        lines = [b.w("feed.crane_what", zone=zname, doors=b.doors(zid)), b.w("feed.crane_detail")]
+        if plans.get((tid, zid)):
+            lines.append(b.w("feed.fire_plan"))
+        lines.append(b.w("feed.cause", v=(task.name or task.id) if task else tid))
+        trade = b.project.trades.get(task.trade) if task and task.trade else None
+        if trade and trade.contractor:
+            lines.append(b.w("feed.contractor", v=trade.contractor))
+        for n, run in enumerate(_runs(sorted(ds, key=lambda d: d.date)), 1):
+            days = [d.date for d in run]
+            out.append(_Spec(uid=f"{b.bid}-crane-{tid}-{zid}-{n}@{b.pid}", kind="crane", start=days[0],
+                             end=days[-1] + timedelta(1), summary=b.w("feed.crane_summary"),
+                             description="\n".join(lines + [b.dates(days)] + b.hotline), location=zname))
     return out
 
 

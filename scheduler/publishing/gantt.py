@@ -3,7 +3,8 @@
 One horizontal bar per task, from its first calendar day to the end of its last (finish is inclusive),
 coloured by trade (a stable colour per trade, one legend entry per trade). A switch re-groups the rows by
 zone, by trade or by building (tasks without one go into the group "—"). Zone openings (trench open
-from..to) are their own hatched rows, and in the zone grouping also a shaded span behind the zone's rows.
+from..to) and occupations (a lift's crane fencing off a zone from its first to its last working day) are
+their own hatched rows, and in the zone grouping also a shaded span behind the zone's rows.
 Outages and acceptances are milestone markers; the project finish, the deadline and today are vertical
 lines (layout shapes with annotations). The hover of a task shows every field of the ledger and more.
 With a baseline, tasks whose dates moved get a grey ghost bar at their baseline dates behind them.
@@ -12,8 +13,9 @@ With a baseline, tasks whose dates moved get a grey ghost bar at their baseline 
 inline and no remote resource at all (no CDN, no MathJax).
 
 Each trace carries `meta={"role": …}`: "task" (one bar trace per trade; `ids`/`customdata` = task ids),
-"baseline", "opening", "outage", "acceptance" or "axis" (the invisible anchor of the top date axis).
-Each shape carries a `name`: "finish", "today", "deadline", "opening <zone>" or "group <label>". The
+"baseline", "opening", "occupation", "outage", "acceptance" or "axis" (the invisible anchor of the top date
+axis). Each shape carries a `name`: "finish", "today", "deadline", "opening <zone>", "occupation <zone>
+<lift task>" or "group <label>". The
 switch is `layout.updatemenus[0]`; its buttons are named "zone", "trade" and "building".
 """
 
@@ -58,6 +60,8 @@ PALETTE = ["#2E91E5", "#E15F99", "#1CA71C", "#FB0D0D", "#DA16FF", "#B68100", "#7
            "#A777F1", "#620042", "#1616A7", "#DA60CA", "#6C4516", "#0D2A63", "#AF0038", "#0F7F7F"]
 NO_TRADE_COLOUR = "#b0b0b0"
 OPENING_COLOUR = "#a6761d"
+OCCUPATION_COLOUR = "#6a3d9a"
+OPENING_MARK, OCCUPATION_MARK = "⛏", "🏗"
 GHOST_FILL = "rgba(128,128,128,0.30)"
 GHOST_LINE = "rgba(80,80,80,0.65)"
 
@@ -163,8 +167,11 @@ class _Gantt:
         self.buildings = {b.id: b.name for b in project.site.buildings}
         self.tasks = sorted(schedule.tasks, key=lambda t: (t.start, t.finish))  # stable: ties keep input order
         self.label = self._labels()
-        self.opening_label = {o.zone: f"⛏ {_esc(clip(self.zone_name(o.zone), 22))} · {self.tx['opening']}"
-                              for o in schedule.openings}
+        self.opening_label = {o.zone: f"{OPENING_MARK} {_esc(clip(self.zone_name(o.zone), 22))} · "
+                                      f"{self.tx['opening']}" for o in schedule.openings}
+        self.occupations = sorted(schedule.occupations, key=lambda o: (o.from_, o.zone, o.task))
+        self.occupation_label = {o.zone: f"{OCCUPATION_MARK} {_esc(clip(self.zone_name(o.zone), 22))} · "
+                                         f"{self.tx['occupation']}" for o in self.occupations}
         self.moved = [t for t in self.tasks if t.id in self.base
                       and (self.base[t.id].start, self.base[t.id].finish) != (t.start, t.finish)]
 
@@ -256,7 +263,7 @@ class _Gantt:
     def _group_order(self, grouping: str) -> list[str | None]:
         present = {self._key(t, grouping) for t in self.tasks}
         if grouping == "zone":
-            present |= {o.zone for o in self.s.openings}
+            present |= {o.zone for o in self.s.openings} | set(self.occupation_label)
             known = [z.id for z in self.p.site.zones]
         elif grouping == "trade":
             known = list(self.p.trades)
@@ -285,14 +292,10 @@ class _Gantt:
         by_group: dict[str | None, list[ScheduledTask]] = {}
         for t in self.tasks:
             by_group.setdefault(self._key(t, grouping), []).append(t)
-        if grouping != "zone" and self.s.openings:
-            head = f"<b>{self.tx['openings']}</b> ({len(self.s.openings)})"
-            r.order.append(head)
-            r.headers.append(head)
-            r.short[head] = f"<b>⛏</b> ({len(self.s.openings)})"
-            for o in sorted(self.s.openings, key=lambda o: o.from_):
-                r.order.append(self.opening_label[o.zone])
-                r.short[self.opening_label[o.zone]] = f"⛏ {_esc(clip(o.zone, PHONE_LABEL - 2))}"
+        if grouping != "zone":  # openings and occupations first, one row per zone
+            self._site_block(r, "openings", OPENING_MARK, self.opening_label,
+                             [o.zone for o in sorted(self.s.openings, key=lambda o: o.from_)])
+            self._site_block(r, "occupations", OCCUPATION_MARK, self.occupation_label, list(self.occupation_label))
         for key in self._group_order(grouping):
             tasks = by_group.get(key, [])
             head = self._header(grouping, key, len(tasks))
@@ -300,9 +303,11 @@ class _Gantt:
             r.headers.append(head)
             r.short[head] = f"<b>{_esc(clip(key or NONE, PHONE_LABEL - 4))}</b> ({len(tasks)})"
             first = len(r.order)
-            if grouping == "zone" and key in self.opening_label:
-                r.order.append(self.opening_label[key])
-                r.short[self.opening_label[key]] = f"⛏ {self.tx['opening']}"
+            for mark, labels, word in ((OPENING_MARK, self.opening_label, "opening"),
+                                       (OCCUPATION_MARK, self.occupation_label, "occupation")):
+                if grouping == "zone" and key in labels:  # the zone's own opening / occupation row
+                    r.order.append(labels[key])
+                    r.short[labels[key]] = f"{mark} {self.tx[word]}"
             for t in tasks:
                 r.order.append(self.label[t.id])
                 r.short[self.label[t.id]] = _esc(clip(t.name or t.id, PHONE_LABEL))
@@ -311,6 +316,18 @@ class _Gantt:
         if not r.order:  # nothing to show: one empty row keeps the axes drawable
             r.order.append(NONE)
         return r
+
+    def _site_block(self, r: _Rows, title: str, mark: str, labels: dict[str, str], zones: list[str]) -> None:
+        """A header (`title` from the catalogue) and one row per zone, for openings or occupations."""
+        if not zones:
+            return
+        head = f"<b>{self.tx[title]}</b> ({len(zones)})"
+        r.order.append(head)
+        r.headers.append(head)
+        r.short[head] = f"<b>{mark}</b> ({len(zones)})"
+        for z in zones:
+            r.order.append(labels[z])
+            r.short[labels[z]] = f"{mark} {_esc(clip(z, PHONE_LABEL - 2))}"
 
     # ---------------------------------------------------------------------------------------- shapes
     def common_shapes(self) -> tuple[list[dict], list[dict]]:
@@ -361,6 +378,12 @@ class _Gantt:
                 out.append(dict(type="rect", name=f"opening {o.zone}", xref="x", yref="y", x0=_iso(o.from_),
                                 x1=_end(o.to), y0=a - 0.5, y1=b + 0.5, layer="below", line=dict(width=0),
                                 fillcolor="rgba(166,118,29,0.13)"))
+        for o in self.occupations:  # zone grouping: the crane's days behind all rows of its zone
+            if o.zone in rows.zone_spans:
+                a, b = rows.zone_spans[o.zone]
+                out.append(dict(type="rect", name=f"occupation {o.zone} {o.task}", xref="x", yref="y",
+                                x0=_iso(o.from_), x1=_end(o.to), y0=a - 0.5, y1=b + 0.5, layer="below",
+                                line=dict(width=0), fillcolor="rgba(106,61,154,0.13)"))
         return out
 
     # ---------------------------------------------------------------------------------------- traces
@@ -390,6 +413,8 @@ class _Gantt:
                 hovertext=[f"<b>{_esc(self.zone_name(o.zone))}</b><br>{x['opening']}: {o.from_} → {o.to}"
                            f"<br>{(o.to - o.from_).days + 1} {x['cal_days']}" for o in ops],
                 hovertemplate="%{hovertext}<extra></extra>", legendrank=800))
+        if self.occupations:
+            out.append(self._occupation_trace())
         by_trade: dict[str | None, list[ScheduledTask]] = {}
         for t in self.tasks:
             by_trade.setdefault(t.trade, []).append(t)
@@ -409,6 +434,27 @@ class _Gantt:
                 hovertext=[self.hover(t) for t in tasks], hovertemplate="%{hovertext}<extra></extra>"))
         out += self._milestones()
         return out
+
+    def _occupation_trace(self) -> go.Bar:
+        """One hatched bar per occupation, on its zone's occupation row; the hover names the lift and says
+        whether a temporary fire-safety plan lets fire engines pass."""
+        x, ops = self.tx, self.occupations
+        names = {t.id: t.name for t in self.tasks}
+
+        def hover(o) -> str:
+            lift = f"{_esc(names[o.task])} · {_esc(o.task)}" if names.get(o.task) else _esc(o.task)
+            fire = x["flag.set"] if o.fire_plan else x["flag.unset"]
+            return (f"<b>{_esc(self.zone_name(o.zone))}</b><br>{x['occupation']}: {o.from_} → {o.to}"
+                    f"<br>{(o.to - o.from_).days + 1} {x['cal_days']}<br>{x['lift']}: {lift}"
+                    f"<br>{x['fire_plan']}: {fire}")
+        return go.Bar(
+            name=x["occupations"], orientation="h", meta={"role": "occupation"},
+            y=[self.occupation_label[o.zone] for o in ops], base=[_iso(o.from_) for o in ops],
+            x=[((o.to - o.from_).days + 1) * DAY_MS for o in ops],
+            ids=[f"occupation:{o.zone}:{o.task}" for o in ops], customdata=[o.task for o in ops], width=0.7,
+            marker=dict(color="rgba(106,61,154,0.25)", line=dict(color=OCCUPATION_COLOUR, width=1),
+                        pattern=dict(shape="x", fgcolor=OCCUPATION_COLOUR, size=6, solidity=0.3)),
+            hovertext=[hover(o) for o in ops], hovertemplate="%{hovertext}<extra></extra>", legendrank=810)
 
     def _milestones(self) -> list[go.Scatter]:
         x = self.tx

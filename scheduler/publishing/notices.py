@@ -2,9 +2,11 @@
 
 For residents who are often elderly, read Chinese and use a phone: a plain-language summary first (one
 line per disruption run, with the way that stays open), then a week-by-week timeline (noise days and
-hours, the entrance on steel plates or closed with its detour, nearby road closures with the route that
-stays open, outages with hours and the date their notice must be posted), the hotline, and a link to the
-building's calendar feed. Large type, phone layout (tables become stacked rows), A4 print stylesheet.
+hours, the entrance on steel plates or closed with its detour and the pipe tests and inspections that
+keep it open, nearby road closures with the route that stays open, a lift's crane fencing off a zone at
+the door or nearby with the detour and any temporary fire-safety plan, outages with hours and the date
+their notice must be posted), the hotline, and a link to the building's calendar feed. Large type, phone
+layout (tables become stacked rows), A4 print stylesheet.
 
 This module works out what happens to each building and when, as plain data; the words are in the
 catalogue (`scheduler/text/<lang>/notice.yaml`) and the markup in `templates/` (notice.html, index.html,
@@ -17,18 +19,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Iterable
+from typing import Callable, Iterable
 from urllib.parse import quote
 
 from models.project import Building, ElevatorWork, Project, Zone
-from models.schedule import Disruption, Schedule, ScheduledTask
+from models.schedule import Disruption, Occupation, Schedule, ScheduledTask
 from models.site_graph import Access
 from scheduler.publishing.files import safe_part as _safe
 from scheduler.publishing.pages import render_page
 from scheduler.publishing.words import Words, runs
 
 # order of rows inside a week and of summary lines starting on the same day
-_PRIORITY = {"outage": 0, "entrance": 1, "closure": 2, "elevator": 3, "noise": 4, "green": 5}
+_PRIORITY = {"outage": 0, "entrance": 1, "crane": 2, "closure": 3, "elevator": 4, "noise": 5, "green": 6}
+_CHECKS = ("test", "inspect")  # underground steps that keep a trench open without digging: pipe tests, 隐蔽工程验收
 _NOISE_GAP = 4  # noise days at most this many calendar days apart form one summary run (a weekend, a short holiday)
 _PACKAGE = "scheduler.publishing"
 
@@ -69,9 +72,11 @@ class _Routes:
         z = self.zones.get(zid)
         return (z.name or z.id) if z else zid
 
-    def segments(self, start: str, days: list[date]) -> list[tuple[list[date], list[str] | None]]:
+    def segments(self, start: str, days: list[date],
+                 avoid: frozenset[str] = frozenset()) -> list[tuple[list[date], list[str] | None]]:
         """Cut `days` into stretches that share one route: each stretch is as long as one route avoiding
-        every zone open on any of its days allows (so the route printed is good for all of them)."""
+        every zone open on any of its days and every zone in `avoid` (not even on steel plates) allows (so the
+        route printed is good for all of them)."""
         out: list[tuple[list[date], list[str] | None]] = []
         i = 0
         while i < len(days):
@@ -80,7 +85,7 @@ class _Routes:
             j = i
             while j < len(days):
                 trial = blocked | self.open_on(days[j])
-                path = self.access.route(start, trial)
+                path = self.access.route(start, trial, avoid)
                 if path is None:
                     break
                 blocked, best, j = trial, path, j + 1
@@ -92,9 +97,13 @@ class _Routes:
             i = j
         return out
 
-    def text(self, w: Words, path: list[str] | None) -> str:
+    def passes(self, start: str, zone: str, days: list[date]) -> bool:
+        """Whether the way out from `start` goes through `zone` on any of `days` (with that day's openings)."""
+        return any(zone in (self.access.route(start, self.open_on(d)) or ()) for d in days)
+
+    def text(self, w: Words, path: list[str] | None, none: str = "notice.route.none") -> str:
         if path is None:
-            return w("notice.route.none")
+            return w(none)
         gate = self.gates[path[-1]]
         if len(path) == 1:
             return w("notice.route.direct", gate=gate)
@@ -129,7 +138,8 @@ class _Events:
     """What happens to one building: timeline rows and summary lines."""
     rows: list[_Row] = field(default_factory=list)
     lines: list[_Line] = field(default_factory=list)
-    plated: bool = False
+    plated: bool = False  # a trench at the door on steel plates: a note on watching one's step
+    craned: bool = False  # a crane's cordon at the door or nearby: a note on keeping out of it
 
     def add(self, kind: str, chip: str, rows: Iterable[tuple[list[date], str, str]], first: date, last: date,
             line: str) -> None:
@@ -157,11 +167,20 @@ class _Building:
         return self.w.join(e.name or e.id for e in self.b.entrances if e.zone == zone)
 
 
-def _route_clauses(x: _Building, days: list[date], starts: list[str]) -> tuple[str, list[tuple[list[date], str]]]:
+@dataclass(frozen=True)
+class _Detour:
+    """How to say the way out: the zones it must avoid besides the open ones, and what to say when no route
+    avoids them (a crane's cordon can still be passed with an escort; a closed trench cannot)."""
+    avoid: frozenset[str] = frozenset()
+    none: str = "notice.route.none"
+
+
+def _route_clauses(x: _Building, days: list[date], starts: list[str],
+                   detour: _Detour = _Detour()) -> tuple[str, list[tuple[list[date], str]]]:
     """The detour for the building's entrance zones `starts` over `days`: summary text, and per stretch
     (days, text) for the timeline."""
     w, routes = x.w, x.routes
-    per_start = [(z, routes.segments(z, days)) for z in starts]
+    per_start = [(z, routes.segments(z, days, detour.avoid)) for z in starts]
     # timeline stretches: cut at every change of any entrance zone's route
     cuts = sorted({seg[0][0] for _, segs in per_start for seg in segs})
     stretches: list[tuple[list[date], str]] = []
@@ -170,7 +189,7 @@ def _route_clauses(x: _Building, days: list[date], starts: list[str]) -> tuple[s
         sdays = [d for d in days if d >= c and (end is None or d < end)]
         parts = []
         for z, segs in per_start:
-            text = routes.text(w, next(p for ds, p in segs if c in ds))
+            text = routes.text(w, next(p for ds, p in segs if c in ds), detour.none)
             parts.append(w("notice.route.for_units", units=x.units(z), route=text) if len(starts) > 1 else text)
         stretches.append((sdays, w.clauses(parts)))
     if len(stretches) == 1:
@@ -180,13 +199,20 @@ def _route_clauses(x: _Building, days: list[date], starts: list[str]) -> tuple[s
 
 
 def _with_route(x: _Building, ev: _Events, kind: str, chip: str, head: str, days: list[date],
-                starts: list[str]) -> None:
-    """A dug zone that changes the way out: one timeline row per stretch of one route, one summary line."""
+                starts: list[str], detour: _Detour = _Detour(),
+                extra: Callable[[list[date]], list[str]] = lambda days: []) -> None:
+    """A zone closed that may change the way out: one timeline row per stretch of one route (none when no
+    start is given), one summary line. `extra(days)` adds clauses about those days (checks, fire plan)."""
     w = x.w
-    summary, stretches = _route_clauses(x, days, starts)
-    rows = [(sdays, w("notice.timeline.all_day"), w.clauses([head, route])) for sdays, route in stretches]
+    if starts:
+        summary, stretches = _route_clauses(x, days, starts, detour)
+    else:
+        summary, stretches = "", [(days, "")]
+    rows = [(sdays, w("notice.timeline.all_day"), w.clauses(p for p in [head, *extra(sdays), route] if p))
+            for sdays, route in stretches]
     ev.add(kind, chip, rows, days[0], days[-1],
-           w("notice.summary.line", when=w.when(days[0], days[-1]), text=w.clauses([head, summary])))
+           w("notice.summary.line", when=w.when(days[0], days[-1]),
+             text=w.clauses(p for p in [head, *extra(days), summary] if p)))
 
 
 def _outages(x: _Building, ev: _Events) -> None:
@@ -215,12 +241,31 @@ def _outages(x: _Building, ev: _Events) -> None:
                    run[0], run[-1], text)
 
 
+def _checks(x: _Building, zone: str) -> Callable[[list[date]], list[str]]:
+    """The pipe tests and the inspection (隐蔽工程验收) that keep the trench at the door open on some of the
+    days asked about, as one clause (none when there are none)."""
+    w = x.w
+    tasks = [t for t in x.schedule.tasks if t.zone == zone and t.kind in _CHECKS]
+    names = w.section("notice.entrance.check_kinds")
+
+    def clause(days: list[date]) -> list[str]:
+        within = set(days)
+        items = []
+        for kind in _CHECKS:
+            ds = [d for t in tasks if t.kind == kind for d in (t.days or [t.start]) if d in within]
+            if ds:
+                items.append(w("notice.entrance.check", what=names[kind], days=w.days(ds, wd=False)))
+        return [w("notice.entrance.checks", items=w.join(items))] if items else []
+    return clause
+
+
 def _entrances(x: _Building, ev: _Events) -> None:
-    """The zone in front of the doors dug open (a trench at the entrance), per run of calendar days."""
+    """The zone in front of the doors dug open (a trench at the entrance), per run of calendar days, with the
+    pipe tests and inspections that keep it open."""
     w, routes = x.w, x.routes
     by_zone: dict[str, set[date]] = {}
     for d in x.mine:
-        if d.kind == "entrance" and d.zone:
+        if d.kind == "entrance" and d.zone and d.task is None:  # with a task: a lift's crane, see _cranes
             by_zone.setdefault(d.zone, set()).add(d.date)
     for zone in sorted(by_zone, key=lambda z: (routes.order.get(z, 1 << 30), z)):
         plated = zone in routes.zones and routes.zones[zone].passable_when_open == "people"
@@ -230,7 +275,25 @@ def _entrances(x: _Building, ev: _Events) -> None:
         head = w("notice.entrance.plated" if plated else "notice.entrance.closed", where=where,
                  zone=routes.name(zone))
         for run in runs(by_zone[zone]):
-            _with_route(x, ev, "entrance", w("notice.entrance.chip"), head, run, [zone])
+            _with_route(x, ev, "entrance", w("notice.entrance.chip"), head, run, [zone], extra=_checks(x, zone))
+
+
+def _cranes(x: _Building, ev: _Events) -> None:
+    """A lift's crane fencing off a zone at the building's doors or next to it, every calendar day from the
+    lift's first to its last working day: the cordon (people are escorted past it), the detour when the zone
+    is on the way out, and the temporary fire-safety plan when the lift has one."""
+    w, routes = x.w, x.routes
+    occupied: list[Occupation] = sorted(x.schedule.occupations,
+                                        key=lambda o: (o.from_, routes.order.get(o.zone, 1 << 30), o.task))
+    for o in occupied:
+        if o.zone not in x.entrance_zones and o.zone not in x.b.near:
+            continue
+        days = _days(o.from_, o.to)
+        starts = [z for z in x.entrance_zones if routes.passes(z, o.zone, days)]
+        fire = [w("notice.crane.fire_plan")] if o.fire_plan else []
+        ev.craned = True
+        _with_route(x, ev, "crane", w("notice.crane.chip"), w("notice.crane.cordon", zone=routes.name(o.zone)),
+                    days, starts, _Detour(frozenset({o.zone}), "notice.crane.escort"), lambda _days, fire=fire: fire)
 
 
 def _closures(x: _Building, ev: _Events) -> None:
@@ -306,7 +369,7 @@ def _weeks(days: Iterable[date]) -> dict[date, list[date]]:
 
 def _building_events(x: _Building) -> _Events:
     ev = _Events()
-    for find in (_outages, _entrances, _closures, _elevators, _noise):
+    for find in (_outages, _entrances, _cranes, _closures, _elevators, _noise):
         find(x, ev)
     return ev
 
@@ -345,7 +408,7 @@ def _notice(w: Words, schedule: Schedule, project: Project, b: Building, routes:
         _PACKAGE, "notice.html", w.lang, building=name, header=_header(w, project, w("notice.heading.notice", building=name), version),
         any_lines=bool(lines), issued_day=w.date(w.issued),
         summary=[{"kind": x.kind, "chip": x.chip, "text": x.text} for x in lines if x.last >= w.issued],
-        weeks=_timeline(w, ev.rows), feed_href=_feed_href(b.id), plated=ev.plated,
+        weeks=_timeline(w, ev.rows), feed_href=_feed_href(b.id), plated=ev.plated, craned=ev.craned,
         noisy_hours=w.join(project.calendar.hours.noisy))
 
 
@@ -379,7 +442,7 @@ def _index_buildings(c: _Compound) -> list[dict]:
         outs = sorted({(d.date, c.outage_kind(d.task)) for d in mine if d.kind == "outage"})
         out.append({"name": b.name or b.id, "sensitive": b.sensitive, "households": b.households,
                     "noise_days": len({d.date for d in mine if d.kind == "noise"}),
-                    "entrance_days": len({d.date for d in mine if d.kind == "entrance"}),
+                    "entrance_days": len({d.date for d in mine if _calendar_key(c, d) == "entrance"}),
                     "outages": w.join(f"{w.date(d)} {w.outage(k)}" for d, k in outs),
                     "notice_href": _notice_href(b.id), "feed_href": _feed_href(b.id)})
     return out
@@ -417,7 +480,7 @@ def _index_calendar(c: _Compound) -> list[dict]:
     w = c.w
     per_day: dict[date, dict[str, set[str]]] = {}
     for d in c.disruptions:
-        key = "outage:" + c.outage_kind(d.task) if d.kind == "outage" else d.kind
+        key = _calendar_key(c, d)
         per_day.setdefault(d.date, {}).setdefault(key, set()).add(d.building)
     months = []
     if per_day:
@@ -428,11 +491,22 @@ def _index_calendar(c: _Compound) -> list[dict]:
     return months
 
 
+def _calendar_key(c: _Compound, d: Disruption) -> str:
+    """What a disruption is on the compound calendar: noise, entrance (a trench at the door), crane (a lift's
+    cordon at the door) or outage:<type>."""
+    if d.kind == "outage":
+        return "outage:" + c.outage_kind(d.task)
+    if d.kind == "entrance" and d.task is not None:
+        return "crane"
+    return d.kind
+
+
 def _month(c: _Compound, y: int, m: int, per_day: dict[date, dict[str, set[str]]]) -> dict:
     w = c.w
     start = date(y, m, 1)
     nxt = date(y + 1, 1, 1) if m == 12 else date(y, m + 1, 1)
-    label = {"noise": w("notice.index.cal_noise"), "entrance": w("notice.index.cal_entrance")}
+    label = {"noise": w("notice.index.cal_noise"), "entrance": w("notice.index.cal_entrance"),
+             "crane": w("notice.index.cal_crane")}
     cells = []
     for day in _days(_monday(start), _monday(nxt - timedelta(1)) + timedelta(6)):
         if not start <= day < nxt:
