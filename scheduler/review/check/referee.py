@@ -5,19 +5,26 @@ Given a schedule (read by `read.py` from schedule.json or a hand-edited ledger),
 working days from its start, its finish and its calendar, and lists every violation:
 
   TASKS  every expanded task is scheduled exactly once, and nothing else is
-  R1     precedences (`after` with lags in working days of the successor's calendar, expansion order)
-  R2     crews per trade and machine units per day, counted over the days tasks actually work
+  R1     precedences (`after` with lags in working days of the successor's calendar) and expansion order:
+         lay → test → commission → cutover, every underground task → inspect, deeper before shallower,
+         a lift before the surface of its crane zones
+  R2     crews per trade (supervision: the inspectors) and machine units per day, over the days tasks work
   R3     start/finish on working days, `days` working days uninterrupted, windows and deadlines
   R4     noisy tasks off the quiet days that apply to the buildings they disturb
-  R5     dig once: excavate → underground work → backfill → surface, per zone; listed openings match
-  R6     every entrance reaches a gate, every building has fire access, on every calendar day
+  R5     dig once: excavate → underground work (lays, tests, the inspection) → backfill → surface, per
+         zone; listed openings match
+  R6     every entrance reaches a gate over unopened zones; every building has fire access over roads
+         neither open nor occupied by a lift's crane without fire_plan (start..finish, calendar days);
+         listed occupations match
   R7     open zones per day ≤ max_open_zones; each opening ≤ the zone's max_open_days
-  R8     no working day inside a season that forbids the task's trade or kind
+  R8     no working day inside a season that forbids the task's trade or kind; no zone open on a calendar
+         day of a season that forbids `open` (with min_depth_m: zones at least that deep, see zone_depths)
   R9     outages off quiet days of the buildings served; ≥ 7 calendar days between two outages of a type
-  R10    a crane task never stands on an open zone
+  R10    no crane zone of a lift open on any calendar day from the lift's start to its finish
 
 A fact is reported once, under the most specific rule: an excavate/underground/backfill/surface
-ordering broken inside one zone is an R5 violation, not also an R1 one.
+ordering broken inside one zone is an R5 violation, not also an R1 one (a test or an inspection after
+the backfill is R5; an inspection before a test of its zone is R1, the expansion order).
 """
 
 from __future__ import annotations
@@ -29,15 +36,19 @@ from functools import cache
 from typing import Iterable
 
 from models.problems import did_you_mean
-from models.project import Building, Entrance, Project
+from models.project import OPEN, Building, Entrance, Project
 from models.schedule import Schedule, ScheduledTask
 from models.site_graph import Access, fire_engine, reachable, walker
 
 from scheduler.planning.calendars import ALL_DAYS, Calendars, daterange, outage_quiet_days, quiet_days, season_days
-from scheduler.planning.expand import SURFACE_KINDS, Task
+from scheduler.planning.expand import SURFACE_KINDS, Task, zone_depths
 
 RULES = ("TASKS", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10")
 OUTAGE_GAP_DAYS = 7  # R9: at most one outage of a type per building per 7 calendar days
+BEFORE_BACKFILL = {  # R5: why this kind of underground work cannot come after the backfill
+    "test": "pipes are tested in the open trench, never after backfill (GB 50268)",
+    "inspect": "concealed work is inspected before it is covered (隐蔽工程验收)",
+}
 
 
 @dataclass(frozen=True)
@@ -115,6 +126,7 @@ class _Checker:
         backfills = {t.zone: t.id for t in tasks if t.kind == "backfill" and t.zone}
         self.digs = {z: (excavates[z], backfills[z]) for z in self.zsort(excavates) if z in backfills}
         self.openings = self._openings()
+        self.occupations = self._occupations()
 
     def add(self, rule: str, task: str, day: date | None, message: str, until: date | None = None) -> None:
         self.out.append(Violation(rule, task, day, message, until if until != day else None))
@@ -150,6 +162,26 @@ class _Checker:
             if exs is not None and bfs is not None:
                 out[z] = (exs.start, bfs.finish)
         return out
+
+    def _occupations(self) -> dict[tuple[str, str], tuple[date, date, bool]]:
+        """(lift, crane zone) → (its start, its finish, fire_plan): the crane stands there on every calendar day
+        from the lift's first to its last working day (R6), working or not."""
+        out = {}
+        for tid in self.order:
+            s, t = self.st.get(tid), self.tasks[tid]
+            if s is not None and t.crane_zones and s.start <= s.finish:
+                for z in t.crane_zones:
+                    out[(tid, z)] = (s.start, s.finish, t.fire_plan)
+        return out
+
+    def cranes_on(self) -> dict[date, frozenset[tuple[str, str]]]:
+        """Day → (zone, lift) pairs whose crane stops fire engines that day: lifts without a fire plan."""
+        days: dict[date, set[tuple[str, str]]] = defaultdict(set)
+        for (tid, z), (a, b, fire_plan) in self.occupations.items():
+            if not fire_plan:
+                for d in daterange(a, b):
+                    days[d].add((z, tid))
+        return {d: frozenset(cs) for d, cs in sorted(days.items())}
 
     def open_on(self) -> dict[date, frozenset[str]]:
         days: dict[date, set[str]] = defaultdict(set)
@@ -325,7 +357,8 @@ class _Checker:
                                  f"excavated (excavation finishes on {exs.finish})")
                     if bfs and s.finish >= bfs.start:
                         self.add("R5", t.id, max(s.start, bfs.start), f"underground work in {z} runs until "
-                                 f"{s.finish}, when {z} is already being backfilled (from {bfs.start}): dig once")
+                                 f"{s.finish}, when {z} is already being backfilled (from {bfs.start}): "
+                                 + BEFORE_BACKFILL.get(t.kind, "dig once"))
                 elif t.kind in SURFACE_KINDS and bfs and s.start <= bfs.finish:
                     self.add("R5", t.id, s.start, f"surface work on {z} starts on {s.start}, before {z} is "
                              f"backfilled (backfill finishes on {bfs.finish})")
@@ -363,35 +396,57 @@ class _Checker:
         seen = reachable(access.adj, [e.zone], ok)
         return self.zsort(n for z in seen for n in access.adj[z] if n in open_zones and not ok(n))
 
-    def fire_cut(self, access: Access, b: Building, open_zones: frozenset[str]) -> list[str]:
-        zones = access.zones
-        ok = (lambda z: fire_engine(zones[z], open_zones))
-        seen = reachable(access.adj, access.gate_zones, ok)
-        cut = {g for g in access.gate_zones if g in open_zones}
-        cut |= {n for z in seen for n in access.adj[z] if n in open_zones and zones[n].kind == "road"}
-        cut |= {f for f in b.fire_zones if f in open_zones}
+    def fire_cut(self, access: Access, b: Building, blocked: frozenset[str]) -> list[str]:
+        """The blocked zones (open or occupied) that keep fire engines from every fire zone of `b`: those at
+        the edge of what engines reach (or at a gate) from which a road leads on to a fire zone of `b`."""
+        zones, adj = access.zones, access.adj
+        seen = reachable(adj, access.gate_zones, lambda z: fire_engine(zones[z], blocked))
+        beyond = (lambda z: zones[z].kind == "road" and z not in seen)
+        edge = {g for g in access.gate_zones if g in blocked}
+        edge |= {n for z in seen for n in adj[z] if n in blocked and zones[n].kind == "road"}
+        cut = {n for n in edge if reachable(adj, [n], beyond) & set(b.fire_zones)}
+        cut |= {f for f in b.fire_zones if f in blocked}
         return self.zsort(cut)
+
+    def blocked_by(self, cut: list[str], open_zones: frozenset[str], cranes: frozenset[tuple[str, str]]) -> str:
+        """': blocked by open R2 and the crane of E1:lift on R1 (no fire_plan)' for a fire cut."""
+        parts = [f"open {_ids(z for z in cut if z in open_zones)}"] if set(cut) & open_zones else []
+        lifts = sorted({tid for z, tid in cranes if z in cut}, key=self.order.index)
+        for tid in lifts:
+            on = self.zsort(z for z, t in cranes if t == tid and z in cut)
+            parts.append(f"the crane of {tid} on {_ids(on)} (no fire_plan)")
+        return f": blocked by {' and '.join(parts)}" if parts else ""
+
+    def r6_day(self, access: Access, open_zones: frozenset[str],
+               cranes: frozenset[tuple[str, str]]) -> list[tuple[str, str, str]]:
+        """(what, who, why) for every entrance without a way out (open zones only: people are escorted past a
+        crane) and every building without fire access (open zones and cranes without a fire plan)."""
+        found = []
+        blocked = open_zones | {z for z, _ in cranes}
+        for b in self.p.site.buildings:
+            for e in b.entrances:
+                if open_zones and not access.entrance_ok(e, set(open_zones)):
+                    cut = self.entrance_cut(access, e, open_zones)
+                    found.append(("entrance", e.id, f": open {_ids(cut)} cut{'s' if len(cut) == 1 else ''} it"
+                                  if cut else ""))
+            if not access.fire_ok(b, set(blocked)):
+                found.append(("fire", b.id, self.blocked_by(self.fire_cut(access, b, blocked), open_zones, cranes)))
+        return found
 
     def r6(self) -> None:
         access = Access(self.p)
-        bad: dict[tuple[str, str, tuple[str, ...]], list[date]] = defaultdict(list)
-        memo: dict[frozenset[str], list[tuple[str, str, tuple[str, ...]]]] = {}
-        for d, open_zones in self.open_on().items():
-            if open_zones not in memo:
-                found = []
-                for b in self.p.site.buildings:
-                    for e in b.entrances:
-                        if not access.entrance_ok(e, set(open_zones)):
-                            found.append(("entrance", e.id, tuple(self.entrance_cut(access, e, open_zones))))
-                    if not access.fire_ok(b, set(open_zones)):
-                        found.append(("fire", b.id, tuple(self.fire_cut(access, b, open_zones))))
-                memo[open_zones] = found
-            for key in memo[open_zones]:
-                bad[key].append(d)
+        open_on, cranes_on = self.open_on(), self.cranes_on()
+        bad: dict[tuple[str, str, str], list[date]] = defaultdict(list)
+        memo: dict[tuple, list[tuple[str, str, str]]] = {}
+        for d in sorted(set(open_on) | set(cranes_on)):
+            key = (open_on.get(d, frozenset()), cranes_on.get(d, frozenset()))
+            if key not in memo:
+                memo[key] = self.r6_day(access, *key)
+            for found in memo[key]:
+                bad[found].append(d)
         entrances = {e.id: (b, e) for b in self.p.site.buildings for e in b.entrances}
-        for (what, who, cut), days in bad.items():
+        for (what, who, by), days in bad.items():
             for run in _runs(days):
-                by = f": open {_ids(cut)} cut{'s' if len(cut) == 1 else ''} it" if cut else ""
                 if what == "entrance":
                     b, e = entrances[who]
                     label = f"{b.id} {e.name}".strip() if e.name else b.id
@@ -399,8 +454,39 @@ class _Checker:
                 else:
                     b = self.p.building(who)
                     msg = (f"no fire zone of {who} ({_ids(b.fire_zones)}) is reachable by a fire engine from a "
-                           f"gate over unopened roads{by}")
+                           f"gate over roads neither open nor occupied{by}")
                 self.add("R6", who, run[0], msg + _until(run, "day"), run[-1])
+        self.r6_listed_occupations()
+
+    def r6_listed_occupations(self) -> None:
+        """The occupations a schedule lists (schedule.json) match those its lifts make. Under R6, not R10:
+        R6 is where SPEC defines an occupation (a lift's crane zones, start..finish, fire_plan), and the list
+        is what notices and the Gantt show as closed to fire engines; R10 only keeps cranes off open zones.
+        An absent list (a ledger) is fine, as for openings under R5."""
+        listed = self.schedule.occupations
+        if not listed:
+            return
+        seen: set[tuple[str, str]] = set()
+        for o in listed:
+            key, mine = (o.task, o.zone), self.occupations.get((o.task, o.zone))
+            where = f"occupation of {o.zone} by {o.task}"
+            if key in seen:
+                self.add("R6", o.task, o.from_, f"{where} is listed twice ({o.from_}..{o.to}): list it once")
+            elif mine is None:
+                self.add("R6", o.task, o.from_, f"{where} {o.from_}..{o.to} is listed, but {o.task} is not a "
+                         f"scheduled lift with its crane on {o.zone}")
+            elif (o.from_, o.to) != mine[:2]:
+                self.add("R6", o.task, o.from_, f"{where} is listed as {o.from_}..{o.to} but the lift runs "
+                         f"{mine[0]}..{mine[1]}: its crane stands there from its first to its last working day")
+            elif o.fire_plan != mine[2]:
+                self.add("R6", o.task, o.from_, f"{where} is listed with fire_plan {str(o.fire_plan).lower()} "
+                         f"but the elevator declares fire_plan {str(mine[2]).lower()}")
+            seen.add(key)
+        for tid, z in self.occupations:
+            if (tid, z) not in seen:
+                a, b, _ = self.occupations[(tid, z)]
+                self.add("R6", tid, a, f"occupation of {z} by {tid} ({a}..{b}) is missing from the schedule's "
+                         "occupations")
 
     # ---------------------------------------------------------------- R7
     def r7(self) -> None:
@@ -423,18 +509,38 @@ class _Checker:
 
     # ---------------------------------------------------------------- R8
     def r8(self) -> None:
+        seasons = self.p.calendar.seasons
         for tid, days in self.work.items():
             t = self.tasks[tid]
             season = season_days(self.p, t.trade, t.kind)
             bad = [d for d in days if d in season]
             for run in _runs(bad, days):
-                names = [s.name for s in self.p.calendar.seasons
-                         if (t.kind in s.forbid or (t.trade is not None and t.trade in s.forbid))
-                         and any(s.from_ <= d <= s.to for d in run)]
-                what = (f"trade {t.trade}" if t.trade and any(t.trade in s.forbid for s in self.p.calendar.seasons)
-                        else f"kind {t.kind}")
-                self.add("R8", tid, run[0], f"works inside the season {_ids(names)}, which forbids {what}"
-                         + _until(run), run[-1])
+                hit = [s for s in seasons if (t.kind in s.forbid or (t.trade is not None and t.trade in s.forbid))
+                       and any(s.from_ <= d <= s.to for d in run)]
+                what = f"trade {t.trade}" if any(t.trade in s.forbid for s in hit) else f"kind {t.kind}"
+                self.add("R8", tid, run[0], f"works inside the season {_ids(s.name for s in hit)}, which forbids "
+                         f"{what}" + _until(run), run[-1])
+        self.r8_open()
+
+    def r8_open(self) -> None:
+        """`forbid: [open]`: no zone (with min_depth_m: none whose deepest depth-carrying underground task is
+        at least that deep) open on a calendar day of the season. `open` is neither a trade nor a kind, so
+        the check above never matches it; a zone with no depth is covered only by a season without a depth."""
+        depths = zone_depths(list(self.tasks.values()))
+        for s in self.p.calendar.seasons:
+            if OPEN not in s.forbid:
+                continue
+            for z in self.zsort(self.openings):
+                a, b = self.openings[z]
+                first, last = max(a, s.from_), min(b, s.to)
+                depth = depths.get(z)
+                if first > last or not s.forbids_open(depth):
+                    continue
+                deep = f"{depth:g} m deep" if depth is not None else "no depth given"
+                which = f"trenches at least {s.min_depth_m:g} m deep" if s.min_depth_m else "trenches"
+                self.add("R8", z, first, f"{z} ({deep}) is open {a}..{b}, inside the season {s.name} "
+                         f"({s.from_}..{s.to}), which forbids open {which}" + _until(daterange(first, last), "day"),
+                         last)
 
     # ---------------------------------------------------------------- R9
     def r9(self) -> None:
@@ -475,16 +581,16 @@ class _Checker:
 
     # ---------------------------------------------------------------- R10
     def r10(self) -> None:
-        for tid, days in self.work.items():
-            t = self.tasks[tid]
-            for z in t.crane_zones:
-                if z not in self.openings:
-                    continue
-                a, b = self.openings[z]
-                bad = [d for d in days if a <= d <= b]
-                for run in _runs(bad, days):
-                    self.add("R10", tid, run[0], f"the crane stands on {z}, open {a}..{b}" + _until(run),
-                             run[-1])
+        """A crane zone is shut on every calendar day the lift spans, its days off included (R6: the crane
+        stays put from the first to the last working day)."""
+        for (tid, z), (start, finish, _) in self.occupations.items():
+            if z not in self.openings:
+                continue
+            a, b = self.openings[z]
+            bad = [d for d in daterange(start, finish) if a <= d <= b]
+            for run in _runs(bad):
+                self.add("R10", tid, run[0], f"the crane stands on {z} from {start} to {finish}, but {z} is open "
+                         f"{a}..{b}" + _until(run, "day"), run[-1])
 
 
 def check_schedule(project: Project, tasks: list[Task], schedule: Schedule) -> list[Violation]:
