@@ -121,6 +121,9 @@ class _CrossCheck:
                     first_door[e.id] = (b.id, path)
         for name in (set(project.trades) & set(project.equipment)):
             c.add(("equipment", name), f"'{name}' is both a trade and a machine", "rename one of them")
+        if OPEN in project.trades:
+            c.add(("trades", OPEN), f"'{OPEN}' is reserved: in a season's forbid it means a trench left open",
+                  "give the trade another id, e.g. open-space")
 
 
     def zones_and_gates(self) -> None:

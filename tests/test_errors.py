@@ -126,6 +126,16 @@ CASES: dict[str, list[str]] = {
     'restore-trade-missing': [
         "project.yaml:19:7: site.zones[3]: zone 'G1' is dug and, with no surface work listed for it, is restored by trade 'greening', which is not in trades — add trades: {greening: {crews: 1}}, or a surface work for it (type: surface, zones: {G1: <days>})",
     ],
+    'site-rules-v2-schema': [
+        "project.yaml:8:85: calendar.seasons[0].min_depth_m: min_depth_m limits which open trenches '汛期' forbids, but its forbid has no 'open' — add open to forbid, or remove min_depth_m",
+        "project.yaml:24:20: site.inspection_days: 'inspection_days' should be a whole number, not 'one' — write a whole number such as 2",
+        "project.yaml:39:22: works[0].commission_days: 'commission_days' must not be negative (got -1) — use 0 or a positive number",
+        "project.yaml:47:16: works[1].fire_plan: 'fire_plan' should be true or false, not 'maybe' — write true or false",
+    ],
+    'site-rules-v2-ids': [
+        "project.yaml:12:9: trades.open: 'open' is reserved: in a season's forbid it means a trench left open — give the trade another id, e.g. open-space",
+        "project.yaml:43:21: works[1].relocate_trade: unknown trade 'gass' — use one of the trade ids: civil, elevator, greening, open, paving, water",
+    ],
     'season-forbids-unknown': [
         "project.yaml:8:64: calendar.seasons[0].forbid[0]: 'paveing' is not a trade, a task kind or open — did you mean 'paving'?",
         "project.yaml:8:73: calendar.seasons[0].forbid[1]: 'asphalt' is not a trade, a task kind or open — use one of the trade or task kind ids: acceptance, backfill, building, civil, commission, curing, cutover, elevator, excavate, foundation, greening, inspect, …",
