@@ -20,7 +20,7 @@ from models.site_graph import Access, adjacency
 
 from scheduler.planning.rules import Rule, RuleGroup
 
-CUT_BUDGET = 20_000  # paths branched on in the full enumeration (seconds); beyond it, cuts go lazy
+CUT_BUDGET = 20_000  # path searches for the full enumeration (a few seconds); beyond it, cuts go lazy
 SMALL_CUT = 4  # cuts up to this many zones are always enumerated
 
 
@@ -72,30 +72,32 @@ def minimal_cuts(adj: dict[str, set[str]], nodes: set[str], sources: Iterable[st
     """Every inclusion-minimal set of removable nodes separating all sources from all targets.
 
     Cuts larger than `max_size` are skipped. `budget` ([searches left], shared between calls) raises
-    TooManyCuts when spent. A set that holds a cut already found is not checked against the cuts found
-    (that scan took most of the time on a large grid): its path search fails at once and it is never
-    extended, and the non-minimal cuts are dropped at the end.
+    TooManyCuts when spent. A set is extended from one that still had a path, so a cut found earlier
+    can lie inside it only if it holds the zone added last: only those cuts are compared.
     """
     sources = list(sources)
     found: set[frozenset[str]] = set()
+    holding: dict[str, list[frozenset[str]]] = defaultdict(list)  # zone -> the cuts found that hold it
     seen: set[frozenset[str]] = set()
-    stack = [frozenset()]
+    stack: list[tuple[frozenset[str], str | None]] = [(frozenset(), None)]
     while stack:
-        removed = stack.pop()
-        if removed in seen:
+        removed, added = stack.pop()
+        if removed in seen or (added is not None and any(c <= removed for c in holding[added])):
             continue
         seen.add(removed)
-        path = _cheapest_path(adj, nodes, sources, targets, removable, removed)
-        if path is None:
-            found.add(removed)
-            continue
         if budget is not None:
             budget[0] -= 1
             if budget[0] < 0:
                 raise TooManyCuts
+        path = _cheapest_path(adj, nodes, sources, targets, removable, removed)
+        if path is None:
+            found.add(removed)
+            for z in removed:
+                holding[z].append(removed)
+            continue
         if max_size is not None and len(removed) >= max_size:
             continue
-        stack.extend(removed | {z} for z in path if z in removable)
+        stack.extend((removed | {z}, z) for z in path if z in removable)
     return _minimal(found)
 
 
