@@ -790,9 +790,11 @@ def test_deterministic_limit_is_the_budget_of_the_whole_solve(tmp_path, monkeypa
 
 def test_nothing_found_within_the_time_limit_exit_4(tmp_path, monkeypatch):
     """A search that ends before its first schedule (a deterministic budget far too small for this
-    project) makes `solve` exit 4, say so, and write nothing."""
+    project, and no constructive schedule to fall back on) makes `solve` exit 4, say so, and write nothing."""
     import scheduler.api as api_module
+    import scheduler.planning.planner as planner_module
 
+    monkeypatch.setattr(planner_module, "construct", lambda *a, **kw: None)
     project, _ = load_project(write(tmp_path, budget_project()))
     tiny = plan(project, expand(project), time_limit=WALL_BACKSTOP, workers=1, seed=0, deterministic_limit=0.001)
     assert (tiny.solution.status, tiny.schedule) == ("UNKNOWN", None)

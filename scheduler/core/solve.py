@@ -1,13 +1,20 @@
-"""Lexicographic solve of a core `Problem`: one CP-SAT run per objective stage, one shared time budget.
+"""Lexicographic solve of a core `Problem`: one CP-SAT search per objective stage, one shared time budget.
 
 Each stage minimises its objective, then fixes it (`value <= best`) for the next stage, which starts
-from the previous schedule as a complete hint. Besides the wall-clock budget, an optional deterministic
-budget (CP-SAT's `max_deterministic_time`, split over the stages the same way) makes a 1-worker run with
-a fixed seed give the same result however busy the machine is: tests use it, people use seconds.
+from the previous schedule as a complete hint. A stage gets its weight's share of what is left; the
+first stage (the finish, by default) keeps searching past its share while its gap is large, since every
+later stage lives with what it settles — up to KEEP_SHARE of the budget. A known valid schedule
+(`incumbent`, e.g. from `construct`) is the first hint and what a stage keeps when CP-SAT finds nothing
+better in time.
+
+Besides the wall-clock budget, an optional deterministic budget (CP-SAT's `max_deterministic_time`,
+shared out the same way) makes a 1-worker run with a fixed seed give the same result however busy the
+machine is: tests use it, people use seconds.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -16,10 +23,14 @@ from typing import Callable
 from ortools.sat.python import cp_model
 
 from scheduler.core.cpsat import CpBuilder, Infeasible
+from scheduler.core.evaluate import value
 from scheduler.core.heuristic import complete, hint_starts
-from scheduler.core.problem import Group, Makespan, Problem
+from scheduler.core.problem import Group, Makespan, Objective, Problem
 
 STAGE_WEIGHT = {"finish": 1.0, "disruption": 2.0, "open_days": 1.0}
+KEEP_GAP = 0.005  # the first stage searches past its share while its gap is larger than this…
+KEEP_SHARE = 0.7  # …up to this share of the budget left when it began
+MIN_RUN = 0.05  # seconds: with less left, no more CP-SAT runs
 Progress = Callable[[str, int, float, float], None]  # stage, best value, bound, elapsed seconds
 
 
@@ -49,34 +60,66 @@ class CoreSolution:
     det_s: float = 0.0  # deterministic time spent (CP-SAT's machine-independent work measure)
 
 
+@dataclass
+class _Budget:
+    """The whole solve's wall-clock and (optional) deterministic budgets."""
+
+    t0: float
+    wall: float
+    det: float | None
+    det_used: float = 0.0
+
+    def left(self) -> float:
+        return self.wall - (time.time() - self.t0)
+
+    def det_left(self) -> float | None:
+        return None if self.det is None else self.det - self.det_used
+
+
 class _Callback(cp_model.CpSolverSolutionCallback):
+    """Reports each new schedule, and keeps the best value and bound so far for the stopping rule."""
+
     def __init__(self, stage: str, progress: Progress | None, t0: float):
         super().__init__()
         self.stage, self.progress, self.t0 = stage, progress, t0
         self.found = False
+        self.best: float | None = None
+        self.bound: float | None = None
 
     def on_solution_callback(self) -> None:
         self.found = True
+        self.best = self.ObjectiveValue()
+        self.bound = self.BestObjectiveBound()
         if self.progress:
-            self.progress(self.stage, int(self.ObjectiveValue()), self.BestObjectiveBound(), time.time() - self.t0)
+            self.progress(self.stage, int(self.best), self.bound, time.time() - self.t0)
+
+    def on_bound(self, bound: float) -> None:
+        self.bound = bound
+
+    def gap(self) -> float:
+        if self.best is None or self.bound is None:
+            return math.inf
+        return max(0.0, (self.best - self.bound) / max(1.0, abs(self.best)))
 
 
-def _run(solver: cp_model.CpSolver, model: cp_model.CpModel, cb: _Callback, share: float):
-    """Solve with the whole remaining budget as hard limit, but stop once `share` seconds have passed
-    and a schedule exists: a stage never ends empty-handed while time is left."""
+def _run(solver: cp_model.CpSolver, model: cp_model.CpModel, cb: _Callback, soft: float,
+         done_when: Callable[[], bool]):
+    """Solve with the hard limit set in `solver`, but stop once `soft` seconds have passed and
+    `done_when()` holds (checked every 0.1 s): a stage never ends empty-handed while time is left."""
     done = threading.Event()
 
     def watch() -> None:
-        if done.wait(share):
+        if done.wait(soft):
             return
         while not done.is_set():
-            if cb.found:
+            if done_when():
                 solver.stop_search()
                 return
             done.wait(0.1)
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
+    solver.best_bound_callback = cb.on_bound
     try:
         return solver.Solve(model, cb)
     finally:
@@ -89,23 +132,32 @@ def _params(solver: cp_model.CpSolver, limit: float, workers: int, seed: int, pl
     """`plain`: a pure RCPSP (see heuristic.complete). The overload checker and timetable edge finding
     make compound proofs come in (shared/notes/cpsat-modelling.md), but on RCPSP's wide cumulatives
     they cost more than they prune with 2 workers (PSPLIB: 5 of 17 hard instances proven at 10 s
-    without them, 1 with; docs/benchmarks.md)."""
+    without them, 1 with; docs/benchmarks.md). Presolve probing is off for compounds: on the sample it
+    took three rounds of a deterministic second each (most of a loaded minute) before the first schedule,
+    and the finish was proven in a third of the deterministic time without it."""
     p = solver.parameters
-    p.max_time_in_seconds = max(0.05, limit)
+    p.max_time_in_seconds = max(MIN_RUN, limit)
     if det_limit is not None:
         p.max_deterministic_time = max(0.001, det_limit)
     p.num_workers = workers
     p.random_seed = seed
     p.use_overload_checker_in_cumulative = not plain
     p.use_timetable_edge_finding_in_cumulative = not plain
+    if not plain:
+        p.cp_model_probing_level = 0
 
 
-def _first_hint(b: CpBuilder, problem: Problem) -> bool:
-    """Hint the problem's own start days, or else a priority-rule schedule (single-calendar problems), whose
-    finish then bounds every start window when the SGS models every rule. Returns that last condition:
-    whether the problem is a plain RCPSP (`heuristic.complete`)."""
-    b.hint_starts(problem.hint)
+def _first_hint(b: CpBuilder, problem: Problem, incumbent: dict[str, int] | None) -> bool:
+    """Hint a known schedule, or else the problem's own start days, or else a priority-rule schedule
+    (single-calendar problems), whose finish then bounds every start window when the SGS models every
+    rule. Returns that last condition: whether the problem is a plain RCPSP (`heuristic.complete`)."""
     plain = complete(problem)
+    if incumbent:
+        for tid, k in incumbent.items():
+            if tid in b.s:
+                b.m.AddHint(b.s[tid], k)
+        return plain
+    b.hint_starts(problem.hint)
     if not problem.hint:
         sgs = hint_starts(b)
         for tid, k in (sgs or {}).items():
@@ -115,9 +167,14 @@ def _first_hint(b: CpBuilder, problem: Problem) -> bool:
     return plain
 
 
-def _rehint(b: CpBuilder, last: list[int], starts: dict[str, int]) -> None:
-    """The previous stage's solution as a complete hint; variables added since are hinted from its starts."""
+def _rehint(b: CpBuilder, last: list[int] | None, starts: dict[str, int]) -> None:
+    """The previous stage's solution as a complete hint; variables added since are hinted from its starts.
+    Without one (the schedule came from outside CP-SAT), the start indices."""
     b.m.ClearHints()
+    if last is None:
+        for tid, k in starts.items():
+            b.m.AddHint(b.s[tid], k)
+        return
     for i, v in enumerate(last):
         b.m.AddHint(b.m.GetIntVarFromProtoIndex(i), v)
     for var, fn in b.hint_fns:
@@ -125,56 +182,100 @@ def _rehint(b: CpBuilder, last: list[int], starts: dict[str, int]) -> None:
             b.m.AddHint(var, fn(starts))
 
 
+class _Search:
+    """The stages of one solve: the model, the budget, the schedule so far."""
+
+    def __init__(self, b: CpBuilder, budget: _Budget, workers: int, seed: int, plain: bool,
+                 progress: Progress | None):
+        self.b, self.budget, self.workers, self.seed, self.plain = b, budget, workers, seed, plain
+        self.progress = progress
+        self.out = CoreSolution("OPTIMAL")
+        self.last: list[int] | None = None  # the previous CP-SAT solution, every variable
+        self.finish_bound: int | None = None
+
+    def cpsat(self, expr, name: str, soft: float, det: float | None, keep: float | None = None):
+        """One CP-SAT search; returns (status, solver). `keep`: search until `keep` seconds while the gap is
+        larger than KEEP_GAP (else stop at `soft` once something is found)."""
+        solver = cp_model.CpSolver()
+        _params(solver, self.budget.left(), self.workers, self.seed, self.plain, det)
+        cb = _Callback(name, self.progress, self.budget.t0)
+        ts = time.time()
+        have = self.out.starts or self.last is not None
+        if keep is None:
+            done_when = lambda: cb.found or bool(have)  # noqa: E731
+        else:
+            done_when = lambda: (cb.found or bool(have)) and (cb.gap() <= KEEP_GAP or time.time() - ts >= keep)  # noqa: E731
+        status = _run(solver, self.b.m, cb, soft, done_when)
+        self.budget.det_used += solver.ResponseProto().deterministic_time
+        return status, solver
+
+    def stage(self, obj: Objective, share: float, first: bool) -> bool:
+        """Minimise one objective and fix it; False when the solve must stop (no schedule at all)."""
+        b, ts = self.b, time.time()
+        expr = b.objective(obj, self.finish_bound)
+        b.m.Minimize(expr)
+        if self.last is not None or (self.out.starts and self.out.stages):
+            _rehint(b, self.last, self.out.starts)
+        left, det_left = self.budget.left(), self.budget.det_left()
+        if left < MIN_RUN or (det_left is not None and det_left <= 0):  # out of time: keep what there is
+            return self._settle(obj, expr, cp_model.UNKNOWN, None, 0.0)
+        keep = KEEP_SHARE * left if first else None
+        det = None if det_left is None else det_left * (max(share, KEEP_SHARE) if first else share)
+        status, solver = self.cpsat(expr, obj.name, left * share, det, keep)
+        if status == cp_model.UNKNOWN and det is not None and not self.out.starts and self.last is None:
+            status, solver = self.cpsat(expr, obj.name, self.budget.left(), self.budget.det_left())
+        return self._settle(obj, expr, status, solver, time.time() - ts)
+
+    def _settle(self, obj: Objective, expr, status, solver: cp_model.CpSolver | None, wall: float) -> bool:
+        """Record the stage; keep CP-SAT's schedule when it found one, else the one so far (if any)."""
+        out, b = self.out, self.b
+        bound = solver.BestObjectiveBound() if solver is not None and status != cp_model.INFEASIBLE else None
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            best = int(round(solver.ObjectiveValue()))
+            self.last = list(solver.ResponseProto().solution)
+            out.starts = {tid: solver.Value(v) for tid, v in b.s.items()}
+            out.stages.append(StageResult(obj.name, solver.StatusName(status), best, bound, wall))
+        elif out.starts and status != cp_model.INFEASIBLE:  # nothing better in time: keep the schedule so far
+            best = value(b.p, obj, out.starts)
+            out.stages.append(StageResult(obj.name, "FEASIBLE" if bound is not None and bound < best else "OPTIMAL",
+                                          best, bound, wall))
+        else:
+            if not out.stages or not out.starts:
+                out.status = "INFEASIBLE" if status == cp_model.INFEASIBLE else "UNKNOWN"
+                out.stages.append(StageResult(obj.name, cp_model.CpSolverStatus(status).name, None, None, wall))
+                return False
+            out.stages.append(StageResult(obj.name, "UNKNOWN", None, None, wall))
+            out.status = "FEASIBLE"
+            return True
+        b.m.Add(expr <= best)
+        if any(isinstance(t, Makespan) for t in obj.terms):
+            self.finish_bound = best
+            b.tighten(best)
+        if out.stages[-1].status != "OPTIMAL":
+            out.status = "FEASIBLE"
+        return True
+
+
 def solve(problem: Problem, time_limit: float = 60.0, workers: int = 2, seed: int = 0,
           progress: Progress | None = None, disabled: frozenset[Group] = frozenset(),
-          deterministic_limit: float | None = None) -> CoreSolution:
-    """Every objective stage in turn within `time_limit` seconds (and `deterministic_limit`, when given)."""
+          deterministic_limit: float | None = None, incumbent: dict[str, int] | None = None) -> CoreSolution:
+    """Every objective stage in turn within `time_limit` seconds (and `deterministic_limit`, when given).
+    `incumbent`: start indices of a schedule known to keep every rule (the first hint and fall-back)."""
     t0 = time.time()
     try:
         b = CpBuilder(problem, disabled)
     except Infeasible as exc:
         return CoreSolution("INFEASIBLE", conflict=exc.groups, detail=exc.detail, wall_s=time.time() - t0)
-    plain = _first_hint(b, problem)
-    out = CoreSolution("OPTIMAL")
-    last: list[int] | None = None
-    finish_bound: int | None = None
+    plain = _first_hint(b, problem, incumbent)
+    search = _Search(b, _Budget(t0, time_limit, deterministic_limit), workers, seed, plain, progress)
+    if incumbent:
+        search.out.starts = dict(incumbent)
     names = [o.name for o in problem.objectives]
     for k, obj in enumerate(problem.objectives):
-        expr = b.objective(obj, finish_bound)
-        b.m.Minimize(expr)
-        if last is not None:
-            _rehint(b, last, out.starts)
-        remaining = time_limit - (time.time() - t0)
         share = STAGE_WEIGHT.get(obj.name, 1.0) / sum(STAGE_WEIGHT.get(n, 1.0) for n in names[k:])
-        ts = time.time()
-        solver, status = None, cp_model.UNKNOWN
-        for part in (share, 1.0):  # a deterministic stage without any schedule yet may use the rest of the budget
-            det = None if deterministic_limit is None else (deterministic_limit - out.det_s) * part
-            solver = cp_model.CpSolver()
-            _params(solver, remaining - (time.time() - ts), workers, seed, plain, det)
-            status = _run(solver, b.m, _Callback(obj.name, progress, t0), remaining * share)
-            out.det_s += solver.ResponseProto().deterministic_time
-            if det is None or status != cp_model.UNKNOWN or last is not None or part == 1.0:
-                break
-        wall = time.time() - ts
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            value = int(round(solver.ObjectiveValue()))
-            bound = solver.BestObjectiveBound()
-            out.stages.append(StageResult(obj.name, solver.StatusName(status), value, bound, wall))
-            last = list(solver.ResponseProto().solution)
-            out.starts = {tid: solver.Value(v) for tid, v in b.s.items()}
-            b.m.Add(expr <= value)
-            if any(isinstance(t, Makespan) for t in obj.terms):
-                finish_bound = value
-                b.tighten(value)
-            if status != cp_model.OPTIMAL:
-                out.status = "FEASIBLE"
-        elif k == 0 or last is None:
-            out.status = "INFEASIBLE" if status == cp_model.INFEASIBLE else "UNKNOWN"
-            out.stages.append(StageResult(obj.name, solver.StatusName(status), None, None, wall))
+        if not search.stage(obj, share, first=k == 0):
             break
-        else:  # no improvement found in time: keep the previous stage's schedule
-            out.stages.append(StageResult(obj.name, "UNKNOWN", None, None, wall))
-            out.status = "FEASIBLE"
+    out = search.out
+    out.det_s = search.budget.det_used
     out.wall_s = time.time() - t0
     return out
