@@ -279,6 +279,16 @@ def _reach(start: str, step: dict[str, list[str]], within: set[str] | None = Non
     return seen
 
 
+def partition(p: Problem) -> dict[str, str]:
+    """Each task's unit (a representative task of it), see the module doc."""
+    preds: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    succs: dict[str, list[str]] = defaultdict(list)
+    for pr in p.precedences:
+        preds[pr.after].append((pr.before, pr.lag))
+        succs[pr.before].append(pr.after)
+    return _partition(p, preds, succs)
+
+
 def _partition(p: Problem, preds: dict[str, list[tuple[str, int]]], succs: dict[str, list[str]]) -> dict[str, str]:
     """Each task's unit (a representative task): a span with every task between its first and last one;
     spans whose tasks overlap, and units that depend on each other both ways, become one unit."""

@@ -15,13 +15,15 @@ machine is: tests use it, people use seconds.
 from __future__ import annotations
 
 import math
+import random
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from ortools.sat.python import cp_model
 
+from scheduler.core import lns
 from scheduler.core.cpsat import CpBuilder, Infeasible
 from scheduler.core.evaluate import value
 from scheduler.core.heuristic import complete, hint_starts
@@ -31,6 +33,7 @@ STAGE_WEIGHT = {"finish": 1.0, "disruption": 2.0, "open_days": 1.0}
 KEEP_GAP = 0.005  # the first stage searches past its share while its gap is larger than this…
 KEEP_SHARE = 0.7  # …up to this share of the budget left when it began
 MIN_RUN = 0.05  # seconds: with less left, no more CP-SAT runs
+MAIN_SHARE = 0.5  # of a stage's time for CP-SAT's own search; the rest for neighbourhood search
 Progress = Callable[[str, int, float, float], None]  # stage, best value, bound, elapsed seconds
 
 
@@ -182,6 +185,29 @@ def _rehint(b: CpBuilder, last: list[int] | None, starts: dict[str, int]) -> Non
             b.m.AddHint(var, fn(starts))
 
 
+@dataclass
+class _Found:
+    """What a stage's search found: status, the schedule (every model variable) and its value, the bound."""
+
+    status: str
+    values: list[int] | None = None
+    value: int | None = None
+    bound: float | None = None
+
+    @staticmethod
+    def of(solver: cp_model.CpSolver, status) -> _Found:
+        bound = solver.BestObjectiveBound() if status != cp_model.INFEASIBLE else None
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return _Found(cp_model.CpSolverStatus(status).name, bound=bound)
+        return _Found(solver.StatusName(status), list(solver.ResponseProto().solution),
+                      int(round(solver.ObjectiveValue())), bound)
+
+    def gap(self) -> float:
+        if self.value is None or self.bound is None:
+            return math.inf
+        return max(0.0, (self.value - self.bound) / max(1, abs(self.value)))
+
+
 class _Search:
     """The stages of one solve: the model, the budget, the schedule so far."""
 
@@ -190,8 +216,9 @@ class _Search:
         self.b, self.budget, self.workers, self.seed, self.plain = b, budget, workers, seed, plain
         self.progress = progress
         self.out = CoreSolution("OPTIMAL")
-        self.last: list[int] | None = None  # the previous CP-SAT solution, every variable
+        self.last: list[int] | None = None  # the previous stage's solution, every variable
         self.finish_bound: int | None = None
+        self.rng = random.Random(seed)
 
     def cpsat(self, expr, name: str, soft: float, det: float | None, keep: float | None = None):
         """One CP-SAT search; returns (status, solver). `keep`: search until `keep` seconds while the gap is
@@ -210,39 +237,65 @@ class _Search:
         return status, solver
 
     def stage(self, obj: Objective, share: float, first: bool) -> bool:
-        """Minimise one objective and fix it; False when the solve must stop (no schedule at all)."""
-        b, ts = self.b, time.time()
+        """Minimise one objective and fix it; False when the solve must stop (no schedule at all).
+
+        CP-SAT's own search comes first (it alone proves bounds); what is left of the stage's time goes to
+        neighbourhood search around its schedule. The first stage's time stretches while its gap is large."""
+        b, ts, det_start = self.b, time.time(), self.budget.det_used
         expr = b.objective(obj, self.finish_bound)
         b.m.Minimize(expr)
         if self.last is not None or (self.out.starts and self.out.stages):
             _rehint(b, self.last, self.out.starts)
         left, det_left = self.budget.left(), self.budget.det_left()
         if left < MIN_RUN or (det_left is not None and det_left <= 0):  # out of time: keep what there is
-            return self._settle(obj, expr, cp_model.UNKNOWN, None, 0.0)
-        keep = KEEP_SHARE * left if first else None
-        det = None if det_left is None else det_left * (max(share, KEEP_SHARE) if first else share)
-        status, solver = self.cpsat(expr, obj.name, left * share, det, keep)
+            return self._settle(obj, expr, _Found("UNKNOWN"), 0.0)
+        most = KEEP_SHARE if first else share
+        det = None if det_left is None else det_left * most
+        main_det = None if det is None else det * MAIN_SHARE
+        if first:
+            status, solver = self.cpsat(expr, obj.name, left * share, main_det, left * most * MAIN_SHARE)
+        else:
+            status, solver = self.cpsat(expr, obj.name, left * share * MAIN_SHARE, main_det)
         if status == cp_model.UNKNOWN and det is not None and not self.out.starts and self.last is None:
             status, solver = self.cpsat(expr, obj.name, self.budget.left(), self.budget.det_left())
-        return self._settle(obj, expr, status, solver, time.time() - ts)
+        found = _Found.of(solver, status)
+        if found.values is not None and found.status != "OPTIMAL" and (not first or found.gap() > KEEP_GAP):
+            spent = self.budget.det_used - det_start
+            found = self.neighbourhoods(obj.name, found, ts + left * most, None if det is None else det - spent)
+        return self._settle(obj, expr, found, time.time() - ts)
 
-    def _settle(self, obj: Objective, expr, status, solver: cp_model.CpSolver | None, wall: float) -> bool:
-        """Record the stage; keep CP-SAT's schedule when it found one, else the one so far (if any)."""
+    def neighbourhoods(self, name: str, found: _Found, until: float, det: float | None) -> _Found:
+        """Large-neighbourhood search from CP-SAT's schedule until `until` (and within `det`)."""
+        def better(inc: lns.Incumbent) -> None:
+            if self.progress:
+                self.progress(name, inc.objective, found.bound, time.time() - self.budget.t0)
+
+        wall_left = lambda: min(until - time.time(), self.budget.left())  # noqa: E731
+        det_budget = math.inf if det is None else det
+        if wall_left() < 1.0 or det_budget <= 0.01:
+            return found
+        inc, used = lns.improve(self.b, lns.Incumbent(found.values, found.value), self.rng, det_budget, wall_left,
+                                self.seed, better)
+        self.budget.det_used += used
+        return replace(found, values=inc.values, value=inc.objective,
+                       status="OPTIMAL" if found.bound is not None and inc.objective <= found.bound else "FEASIBLE")
+
+    def _settle(self, obj: Objective, expr, found: _Found, wall: float) -> bool:
+        """Record the stage; keep the schedule found, else the one so far (if any)."""
         out, b = self.out, self.b
-        bound = solver.BestObjectiveBound() if solver is not None and status != cp_model.INFEASIBLE else None
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            best = int(round(solver.ObjectiveValue()))
-            self.last = list(solver.ResponseProto().solution)
-            out.starts = {tid: solver.Value(v) for tid, v in b.s.items()}
-            out.stages.append(StageResult(obj.name, solver.StatusName(status), best, bound, wall))
-        elif out.starts and status != cp_model.INFEASIBLE:  # nothing better in time: keep the schedule so far
+        if found.values is not None:
+            best = found.value
+            self.last = found.values
+            out.starts = {tid: found.values[v.Index()] for tid, v in b.s.items()}
+            out.stages.append(StageResult(obj.name, found.status, best, found.bound, wall))
+        elif out.starts and found.status != "INFEASIBLE":  # nothing better in time: keep the schedule so far
             best = value(b.p, obj, out.starts)
-            out.stages.append(StageResult(obj.name, "FEASIBLE" if bound is not None and bound < best else "OPTIMAL",
-                                          best, bound, wall))
+            proven = found.bound is not None and found.bound >= best
+            out.stages.append(StageResult(obj.name, "OPTIMAL" if proven else "FEASIBLE", best, found.bound, wall))
         else:
             if not out.stages or not out.starts:
-                out.status = "INFEASIBLE" if status == cp_model.INFEASIBLE else "UNKNOWN"
-                out.stages.append(StageResult(obj.name, cp_model.CpSolverStatus(status).name, None, None, wall))
+                out.status = found.status if found.status == "INFEASIBLE" else "UNKNOWN"
+                out.stages.append(StageResult(obj.name, found.status, None, None, wall))
                 return False
             out.stages.append(StageResult(obj.name, "UNKNOWN", None, None, wall))
             out.status = "FEASIBLE"
