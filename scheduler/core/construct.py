@@ -85,14 +85,18 @@ class _Placement:
             if nxt == s:
                 break
             s = nxt
+        self._put(tid, s)
+        return True
+
+    def _put(self, tid: str, s: int) -> None:
+        n = self.n
+        w, d = n.cal[tid], n.task[tid].duration
         self.start[tid] = s
-        first, last = w[s], w[s + t.duration - 1]
-        self.days[tid] = (first, last)
+        self.days[tid] = (w[s], w[s + d - 1])
         for r, q in n.demand[tid]:
             row = self.used[r]
-            for d in w[s:s + t.duration]:
-                row[d] += q
-        return True
+            for day in w[s:s + d]:
+                row[day] += q
 
     def _clash(self, tid: str, s: int) -> int:
         """`s` if the task may start there as far as resources, spacing and clear-of rules go, else a later
@@ -136,6 +140,8 @@ class _Placement:
                 if not self.place_task(tid, floor):
                     break
                 placed.append(tid)
+            if len(placed) == len(unit.tasks) and unit.spans:
+                self._compress(unit)
             later = None if len(placed) < len(unit.tasks) else self._span_clash(unit)
             if len(placed) == len(unit.tasks) and later is None:
                 for sp in unit.spans:
@@ -147,6 +153,25 @@ class _Placement:
                 return False
             floor = max(later, floor + 1)
         return False
+
+    def _compress(self, unit: _Unit) -> None:
+        """Move the unit's tasks whose successors all lie inside it as late as those successors allow (last
+        first): the trench is then dug just before the work that needs it, and stays open no longer."""
+        n, inside = self.n, set(unit.tasks)
+        for tid in reversed(unit.tasks):
+            succs = n.succs[tid]
+            if not succs or any(x not in inside for x in succs) or n.task[tid].pinned:
+                continue
+            w, d = n.cal[tid], n.task[tid].duration
+            due = min(n.cal[x][self.start[x] - lag] - 1 if self.start[x] >= lag else -1
+                      for x in succs for b, lag in n.preds[x] if b == tid)
+            here = self.start[tid]
+            self.unplace(tid)
+            allowed = n.allowed[tid]
+            k = bisect_right(allowed, bisect_right(w, due) - d) - 1
+            while k >= 0 and allowed[k] > here and self._clash(tid, allowed[k]) != allowed[k]:
+                k -= 1
+            self._put(tid, allowed[k] if k >= 0 and allowed[k] > here else here)
 
     def interval(self, sp: Span) -> tuple[int, int]:
         first = sp.since if sp.since is not None else self.days[sp.first][0]
@@ -221,6 +246,37 @@ class _Net:
         for tid in reversed(order):
             tail[tid] = self.task[tid].duration + max((tail[s] for s in self.succs[tid]), default=0)
         return tail
+
+    def latest_starts(self) -> dict[str, int]:
+        """Each task's latest start day in a backward pass from its successors (no resources), where a span
+        that can close before a date range it must stay clear of (a flood season) is due the day before it:
+        the priority that puts such openings before the season while there is time."""
+        from scheduler.core.heuristic import by_priority
+
+        order = list(by_priority({t: [b for b, _ in self.preds[t]] for t in self.task}, lambda t: t))
+        est: dict[str, int] = {}
+        for tid in order:
+            w, allowed = self.cal[tid], self.allowed[tid]
+            k = max([bisect_right(w, est[b] + self._length(b) - 1) + lag for b, lag in self.preds[tid]], default=0)
+            k = allowed[bisect_left(allowed, k)] if allowed and k <= allowed[-1] else k
+            est[tid] = w[min(k, len(w) - 1)]
+        due = {t.id: t.due for t in self.p.tasks if t.due is not None}
+        for sp in self.p.spans:
+            close = est[sp.last] + self._length(sp.last) - 1
+            for first, _ in self.outside[sp.id]:
+                if close < first:
+                    due[sp.last] = min(due.get(sp.last, first - 1), first - 1)
+        end = max(e + self._length(t) for t, e in est.items())
+        lst: dict[str, int] = {}
+        for tid in reversed(order):
+            lft = min([due.get(tid, end)] + [lst[s] - 1 for s in self.succs[tid]])
+            lst[tid] = lft - self._length(tid) + 1
+        return lst
+
+    def _length(self, tid: str) -> int:
+        """Calendar days a task spans when it starts on its calendar's first day (an estimate for priorities)."""
+        w, d = self.cal[tid], self.task[tid].duration
+        return w[d - 1] - w[0] + 1 if len(w) >= d else d
 
     def span_rules(self, pl: _Placement, sp: Span, mine: dict[str, tuple[int, int]]) -> int | None:
         """None if span `sp` (at mine[sp.id]) keeps its rules, else a later day to place its unit from."""
@@ -413,13 +469,17 @@ def construct(p: Problem, seed: int = 0, work: int = PASS_WORK) -> Built | None:
     backward passes, within `work` task placements (a count, not seconds: the same seed gives the same
     schedule however busy the machine is); None if no pass fits the horizon."""
     net = _Net(p)
+    lst = net.latest_starts()
+    spread = NOISE * (max(lst.values(), default=0) - min(lst.values(), default=0))
     passes = max(MIN_PASSES, min(MAX_PASSES, work // max(1, len(p.tasks))))
     rng = random.Random(seed)
     best: Built | None = None
     k = 0
     while passes > 0:
-        noise = {t: 1.0 + (rng.uniform(-NOISE, NOISE) if k else 0.0) for t in net.task}
-        built = one_pass(net, {t: -net.tail[t] * noise[t] for t in net.task})
+        rule = (lambda t: lst[t]) if k % 2 == 0 else (lambda t: -net.tail[t])
+        noise = {t: rng.uniform(-1.0, 1.0) if k > 1 else 0.0 for t in net.task}
+        scale = spread if k % 2 == 0 else NOISE * max(net.tail.values(), default=1)
+        built = one_pass(net, {t: rule(t) + noise[t] * scale for t in net.task})
         passes, k = passes - 1, k + 1
         if built is None:
             continue

@@ -107,10 +107,12 @@ class Neighbourhoods:
 
 
 def improve(b: CpBuilder, inc: Incumbent, rng: random.Random, det_budget: float, wall_left: Callable[[], float],
-            seed: int, on_better: Callable[[Incumbent], None] | None = None) -> tuple[Incumbent, float]:
+            seed: int, on_better: Callable[[Incumbent], None] | None = None,
+            check: Callable[[list[int]], list] | None = None) -> tuple[Incumbent, float]:
     """Steps of neighbourhood search on `b.m` (its objective and every constraint as they stand) until the
-    deterministic budget or the wall clock runs out. Returns the best incumbent and the deterministic time
-    spent."""
+    deterministic budget or the wall clock runs out. `check`: the lazy rows a schedule breaks; such a
+    schedule is not taken, and its rows join the model. Returns the best incumbent and the deterministic
+    time spent."""
     hoods = Neighbourhoods(b, rng)
     index = {tid: v.Index() for tid, v in b.s.items()}
     used, k = 0.0, 0
@@ -124,10 +126,13 @@ def improve(b: CpBuilder, inc: Incumbent, rng: random.Random, det_budget: float,
         used += det
         hoods.adapt(status == cp_model.OPTIMAL)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            value = int(round(solver.ObjectiveValue()))
-            if value <= inc.objective:
+            value, values = int(round(solver.ObjectiveValue())), list(solver.ResponseProto().solution)
+            rows = check(values) if check and value <= inc.objective else []
+            if rows:
+                b.add_rows(rows)
+            elif value <= inc.objective:
                 better = value < inc.objective
-                inc = Incumbent(list(solver.ResponseProto().solution), value)
+                inc = Incumbent(values, value)
                 if better and on_better:
                     on_better(inc)
     return inc, used

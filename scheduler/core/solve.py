@@ -35,6 +35,8 @@ KEEP_SHARE = 0.7  # …up to this share of the budget left when it began
 MIN_RUN = 0.05  # seconds: with less left, no more CP-SAT runs
 MAIN_SHARE = 0.5  # of a stage's time for CP-SAT's own search; the rest for neighbourhood search
 Progress = Callable[[str, int, float, float], None]  # stage, best value, bound, elapsed seconds
+# a schedule (start indices) -> the never-all-open rows it breaks that the problem does not hold yet
+Lazy = Callable[[dict[str, int]], list[tuple[Group, tuple[str, ...]]]]
 
 
 @dataclass
@@ -80,17 +82,27 @@ class _Budget:
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
-    """Reports each new schedule, and keeps the best value and bound so far for the stopping rule."""
+    """Keeps each new schedule that passes the lazy check (and reports it), the best value and bound so far
+    for the stopping rule; a schedule that fails the check stops the search with the rows it needs."""
 
-    def __init__(self, stage: str, progress: Progress | None, t0: float):
+    def __init__(self, stage: str, progress: Progress | None, t0: float, check: Lazy | None = None):
         super().__init__()
-        self.stage, self.progress, self.t0 = stage, progress, t0
+        self.stage, self.progress, self.t0, self.check = stage, progress, t0, check
         self.found = False
+        self.values: list[int] | None = None  # the last schedule that passed, every model variable
         self.best: float | None = None
         self.bound: float | None = None
+        self.rows: list = []  # what the schedule that failed the check needs
 
     def on_solution_callback(self) -> None:
+        values = list(self.response_proto.solution)
+        rows = self.check(values) if self.check else []
+        if rows:
+            self.rows = rows
+            self.StopSearch()
+            return
         self.found = True
+        self.values = values
         self.best = self.ObjectiveValue()
         self.bound = self.BestObjectiveBound()
         if self.progress:
@@ -195,12 +207,14 @@ class _Found:
     bound: float | None = None
 
     @staticmethod
-    def of(solver: cp_model.CpSolver, status) -> _Found:
+    def of(solver: cp_model.CpSolver, status, cb: _Callback) -> _Found:
+        """The search's result: its last schedule that passed the lazy check, the bound it proved."""
         bound = solver.BestObjectiveBound() if status != cp_model.INFEASIBLE else None
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return _Found(cp_model.CpSolverStatus(status).name, bound=bound)
-        return _Found(solver.StatusName(status), list(solver.ResponseProto().solution),
-                      int(round(solver.ObjectiveValue())), bound)
+        if cb.values is None:
+            name = "UNKNOWN" if cb.rows else cp_model.CpSolverStatus(status).name
+            return _Found(name, bound=bound)
+        proven = status == cp_model.OPTIMAL and not cb.rows
+        return _Found("OPTIMAL" if proven else "FEASIBLE", cb.values, int(round(cb.best)), bound)
 
     def gap(self) -> float:
         if self.value is None or self.bound is None:
@@ -212,29 +226,44 @@ class _Search:
     """The stages of one solve: the model, the budget, the schedule so far."""
 
     def __init__(self, b: CpBuilder, budget: _Budget, workers: int, seed: int, plain: bool,
-                 progress: Progress | None):
+                 progress: Progress | None, lazy: Lazy | None):
         self.b, self.budget, self.workers, self.seed, self.plain = b, budget, workers, seed, plain
-        self.progress = progress
+        self.progress, self.lazy = progress, lazy
         self.out = CoreSolution("OPTIMAL")
         self.last: list[int] | None = None  # the previous stage's solution, every variable
         self.finish_bound: int | None = None
         self.rng = random.Random(seed)
 
-    def cpsat(self, expr, name: str, soft: float, det: float | None, keep: float | None = None):
-        """One CP-SAT search; returns (status, solver). `keep`: search until `keep` seconds while the gap is
-        larger than KEEP_GAP (else stop at `soft` once something is found)."""
-        solver = cp_model.CpSolver()
-        _params(solver, self.budget.left(), self.workers, self.seed, self.plain, det)
-        cb = _Callback(name, self.progress, self.budget.t0)
-        ts = time.time()
-        have = self.out.starts or self.last is not None
-        if keep is None:
-            done_when = lambda: cb.found or bool(have)  # noqa: E731
-        else:
-            done_when = lambda: (cb.found or bool(have)) and (cb.gap() <= KEEP_GAP or time.time() - ts >= keep)  # noqa: E731
-        status = _run(solver, self.b.m, cb, soft, done_when)
-        self.budget.det_used += solver.ResponseProto().deterministic_time
-        return status, solver
+    def check(self, values: list[int]) -> list:
+        """The lazy rows a schedule (every model variable) breaks; none without a lazy rule."""
+        return self.lazy({tid: values[v.Index()] for tid, v in self.b.s.items()}) if self.lazy else []
+
+    def cpsat(self, name: str, soft: float, det: float | None, keep: float | None = None) -> _Found:
+        """CP-SAT's own search, stopped at `soft` seconds once there is a schedule. `keep`: search on until
+        `keep` seconds while the gap is larger than KEEP_GAP. When a schedule breaks a lazy rule, its rows
+        join the model and the search starts again from the last schedule that passed."""
+        ts, det0 = time.time(), self.budget.det_used
+        have = bool(self.out.starts) or self.last is not None
+        while True:
+            solver = cp_model.CpSolver()
+            _params(solver, self.budget.left(), self.workers, self.seed, self.plain,
+                    None if det is None else det - (self.budget.det_used - det0))
+            cb = _Callback(name, self.progress, self.budget.t0, self.check if self.lazy else None)
+            if keep is None:
+                done_when = lambda: cb.found or have  # noqa: E731
+            else:
+                done_when = lambda: (cb.found or have) and (cb.gap() <= KEEP_GAP or time.time() - ts >= keep)  # noqa: E731
+            status = _run(solver, self.b.m, cb, max(0.0, soft - (time.time() - ts)), done_when)
+            self.budget.det_used += solver.ResponseProto().deterministic_time
+            found = _Found.of(solver, status, cb)
+            if not cb.rows:
+                return found
+            self.b.add_rows(cb.rows)
+            if found.values is not None:
+                _rehint(self.b, found.values, {tid: found.values[v.Index()] for tid, v in self.b.s.items()})
+            out_of_time = time.time() - ts >= max(soft, keep or 0) or self.budget.left() < 1.0
+            if out_of_time or (det is not None and self.budget.det_used - det0 >= det):
+                return found
 
     def stage(self, obj: Objective, share: float, first: bool) -> bool:
         """Minimise one objective and fix it; False when the solve must stop (no schedule at all).
@@ -249,17 +278,19 @@ class _Search:
         left, det_left = self.budget.left(), self.budget.det_left()
         if left < MIN_RUN or (det_left is not None and det_left <= 0):  # out of time: keep what there is
             return self._settle(obj, expr, _Found("UNKNOWN"), 0.0)
-        most = KEEP_SHARE if first else share
+        most = max(share, KEEP_SHARE) if first else share  # the most this stage may take
         det = None if det_left is None else det_left * most
-        main_det = None if det is None else det * MAIN_SHARE
+        # neighbourhoods that fix most tasks cannot shorten a makespan: CP-SAT's own search gets it all
+        main = 1.0 if any(isinstance(t, Makespan) for t in obj.terms) else MAIN_SHARE
+        main_det = None if det is None else det * main
         if first:
-            status, solver = self.cpsat(expr, obj.name, left * share, main_det, left * most * MAIN_SHARE)
+            found = self.cpsat(obj.name, left * share * main, main_det, left * most * main)
         else:
-            status, solver = self.cpsat(expr, obj.name, left * share * MAIN_SHARE, main_det)
-        if status == cp_model.UNKNOWN and det is not None and not self.out.starts and self.last is None:
-            status, solver = self.cpsat(expr, obj.name, self.budget.left(), self.budget.det_left())
-        found = _Found.of(solver, status)
-        if found.values is not None and found.status != "OPTIMAL" and (not first or found.gap() > KEEP_GAP):
+            found = self.cpsat(obj.name, left * share * main, main_det)
+        if found.status == "UNKNOWN" and det is not None and not self.out.starts and self.last is None:
+            found = self.cpsat(obj.name, self.budget.left(), self.budget.det_left())
+        if main < 1.0 and found.values is not None and found.status != "OPTIMAL" and (
+                not first or found.gap() > KEEP_GAP):
             spent = self.budget.det_used - det_start
             found = self.neighbourhoods(obj.name, found, ts + left * most, None if det is None else det - spent)
         return self._settle(obj, expr, found, time.time() - ts)
@@ -275,7 +306,7 @@ class _Search:
         if wall_left() < 1.0 or det_budget <= 0.01:
             return found
         inc, used = lns.improve(self.b, lns.Incumbent(found.values, found.value), self.rng, det_budget, wall_left,
-                                self.seed, better)
+                                self.seed, better, self.check if self.lazy else None)
         self.budget.det_used += used
         return replace(found, values=inc.values, value=inc.objective,
                        status="OPTIMAL" if found.bound is not None and inc.objective <= found.bound else "FEASIBLE")
@@ -311,16 +342,19 @@ class _Search:
 
 def solve(problem: Problem, time_limit: float = 60.0, workers: int = 2, seed: int = 0,
           progress: Progress | None = None, disabled: frozenset[Group] = frozenset(),
-          deterministic_limit: float | None = None, incumbent: dict[str, int] | None = None) -> CoreSolution:
+          deterministic_limit: float | None = None, incumbent: dict[str, int] | None = None,
+          lazy: Lazy | None = None) -> CoreSolution:
     """Every objective stage in turn within `time_limit` seconds (and `deterministic_limit`, when given).
-    `incumbent`: start indices of a schedule known to keep every rule (the first hint and fall-back)."""
+    `incumbent`: start indices of a schedule known to keep every rule (the first hint and fall-back).
+    `lazy`: rules too many to state up front (a large compound's access cuts): every schedule kept is
+    checked, and the rows one breaks join the model."""
     t0 = time.time()
     try:
         b = CpBuilder(problem, disabled)
     except Infeasible as exc:
         return CoreSolution("INFEASIBLE", conflict=exc.groups, detail=exc.detail, wall_s=time.time() - t0)
     plain = _first_hint(b, problem, incumbent)
-    search = _Search(b, _Budget(t0, time_limit, deterministic_limit), workers, seed, plain, progress)
+    search = _Search(b, _Budget(t0, time_limit, deterministic_limit), workers, seed, plain, progress, lazy)
     if incumbent:
         search.out.starts = dict(incumbent)
     names = [o.name for o in problem.objectives]

@@ -133,15 +133,17 @@ def _missing_cuts(c: Compiled, starts: dict[str, int]) -> list[tuple[RuleGroup, 
 def solve_with_access(compiled: Compiled, time_limit: float, workers: int, seed: int,
                       progress: Progress | None = None, deterministic_limit: float | None = None,
                       incumbent: dict[str, int] | None = None) -> CoreSolution:
-    """`solve`, and when the problem holds only the small access cuts (a large compound), add every larger
-    cut the schedule opens all at once and solve again from it, until none is: only then is R6 proven.
-    Out of time with a cut still open: no schedule (never one that blocks a door)."""
+    """`solve`, and when the problem holds only the small access cuts (a large compound), every schedule
+    the search keeps is checked for larger cuts it opens all at once, which join the model (`lazy`). The
+    result is checked once more and, should a cut still be open, solved again from it: only then is R6
+    proven. Out of time with a cut still open: no schedule (never one that blocks a door)."""
     t0 = time.time()
     prob = compiled.problem
     used = 0.0
+    lazy = None if compiled.access_complete else (lambda starts: _missing_cuts(compiled, starts))
     while True:
         sol = solve(prob, time_limit - (time.time() - t0), workers, seed, progress,
-                    deterministic_limit=_less(deterministic_limit, used), incumbent=incumbent)
+                    deterministic_limit=_less(deterministic_limit, used), incumbent=incumbent, lazy=lazy)
         used = sol.det_s = used + sol.det_s
         sol.wall_s = time.time() - t0
         if compiled.access_complete or not sol.starts:
