@@ -90,10 +90,10 @@ def _finish_first(p: CoreProblem) -> bool:
 
 
 def first_schedule(c: Compiled, seed: int) -> Built | None:
-    """The constructive schedule (`core.construct`), on the greedy plan's horizon first and the whole one if
-    nothing fits there. On a large compound, whose problem holds only the small access cuts, every larger
+    """The constructive schedule (`core.construct`), on twice the greedy plan's horizon first and the whole
+    one if nothing fits there. On a large compound, whose problem holds only the small access cuts, every larger
     cut it opens joins the problem and it is built again, until it opens none."""
-    horizon = _greedy_horizon(c.problem)
+    horizon = min(c.problem.horizon, 2 * _greedy_horizon(c.problem))  # room: a pass that runs out fails
     for _ in range(CUT_ROUNDS):
         built = construct(c.problem.within(horizon), seed)
         if built is None and horizon < c.problem.horizon:
