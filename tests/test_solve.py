@@ -780,7 +780,8 @@ def test_deterministic_limit_is_the_budget_of_the_whole_solve(tmp_path, monkeypa
     project, _ = load_project(write(tmp_path, rich_project()))
     spy = SolveSpy(monkeypatch)
     result = plan(project, expand(project), time_limit=WALL_BACKSTOP, workers=1, seed=0, deterministic_limit=2.0)
-    assert result.schedule is not None and len(spy.runs) == 3  # finish, disruption, open_days
+    # finish, disruption (its per-building bounds first), open_days: one search each at least
+    assert result.schedule is not None and len(spy.runs) >= 3
     used = 0.0
     for run in spy.runs:
         assert used + run["det"] <= 2.0 + 1e-9, spy.runs

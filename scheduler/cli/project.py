@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import click
 
 from models.problems import did_you_mean
+from models.schedule import SolverInfo
 from scheduler import api
 from scheduler.cli.common import (EXIT_INFEASIBLE, EXIT_VIOLATIONS, Failure, input_failure, load, progress_lines,
                                   read_schedule, say, search_options, timeout)
@@ -67,7 +69,24 @@ def solve(project: str, out: str, time_limit: float, workers: int, seed: int, qu
                    disruption=s.objective.get("disruption"), open_days=s.objective.get("open_days")))
     for name, gap in s.gap.items():
         click.echo(say("stage_gap", name=name, value=s.objective.get(name), bound=s.bound.get(name), gap=gap))
+    for line in _what_is_left(s):
+        click.echo(line)
     click.echo(say("wrote", count=len(written), out=out))
+
+
+def _what_is_left(s: SolverInfo) -> list[str]:
+    """The gaps in a project manager's words: days the finish might still gain, household-days of disruption
+    that might still be saved, and where that bound came from."""
+    lines = []
+    fin, fin_bound = s.objective.get("finish"), s.bound.get("finish")
+    if isinstance(fin, str) and isinstance(fin_bound, str) and fin_bound < fin:
+        days = (date.fromisoformat(fin) - date.fromisoformat(fin_bound)).days
+        lines.append(say("finish_left", days=days))
+    value, bound = s.objective.get("disruption"), s.bound.get("disruption")
+    if isinstance(value, int) and isinstance(bound, int) and bound < value:
+        source = next((st.get("bound_from", "search") for st in s.stages if st.get("name") == "disruption"), "search")
+        lines.append(say("disruption_left", saved=value - bound, source=say(f"bound_{source}")))
+    return lines
 
 
 def _infeasible(p: api.Project, tasks: list[api.Task], result: api.Plan) -> Failure:

@@ -410,8 +410,12 @@ class CpBuilder:
         self.m.AddNoOverlap(ivs)
 
     # ---------- objectives ----------
-    def objective(self, obj: Objective, finish_bound: int | None) -> cp_model.LinearExprT:
+    def objective(self, obj: Objective, finish_bound: int | None,
+                  floors: list[int] | None = None) -> cp_model.LinearExprT:
+        """The objective's expression. `floors`: a proven lower bound on each union-of-days term (in order,
+        weight included), stated as a constraint: it lifts the relaxation CP-SAT bounds the sum with."""
         expr = obj.constant
+        unions = iter(floors or [])
         for term in obj.terms:
             if isinstance(term, Makespan):
                 expr += self.makespan()
@@ -420,7 +424,11 @@ class CpBuilder:
             elif isinstance(term, Moved):
                 expr += self._moved(term)
             elif isinstance(term, UnionDays):
-                expr += term.weight * self._union_days(term, finish_bound)
+                days = self._union_days(term, finish_bound)
+                floor = next(unions, 0)
+                if floor > 0 and not isinstance(days, int):
+                    self.m.Add(term.weight * days >= floor)
+                expr += term.weight * days
         self.objective_exprs[obj.name] = expr
         return expr
 

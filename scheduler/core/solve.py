@@ -23,17 +23,19 @@ from typing import Callable
 
 from ortools.sat.python import cp_model
 
-from scheduler.core import lns
+from scheduler.core import bounds, lns
 from scheduler.core.cpsat import CpBuilder, Infeasible
 from scheduler.core.evaluate import value
 from scheduler.core.heuristic import complete, hint_starts
-from scheduler.core.problem import Group, Makespan, Objective, Problem
+from scheduler.core.problem import Group, Makespan, Objective, Problem, UnionDays
 
 STAGE_WEIGHT = {"finish": 1.0, "disruption": 2.0, "open_days": 1.0}
 KEEP_GAP = 0.005  # the first stage searches past its share while its gap is larger than this…
 KEEP_SHARE = 0.7  # …up to this share of the budget left when it began
 MIN_RUN = 0.05  # seconds: with less left, no more CP-SAT runs
 MAIN_SHARE = 0.5  # of a stage's time for CP-SAT's own search; the rest for neighbourhood search
+BOUND_DET = 0.1  # deterministic seconds per term for the per-term bounds of a disruption-like stage…
+BOUND_SHARE = 0.15  # …and at most this share of the stage's time for all of them
 Progress = Callable[[str, int, float, float], None]  # stage, best value, bound, elapsed seconds
 # a schedule (start indices) -> the never-all-open rows it breaks that the problem does not hold yet
 Lazy = Callable[[dict[str, int]], list[tuple[Group, tuple[str, ...]]]]
@@ -46,6 +48,7 @@ class StageResult:
     value: int | None
     bound: float | None
     wall_s: float
+    bound_from: str = "search"  # "search": CP-SAT's own; "terms": the sum of per-term relaxation bounds
 
     @property
     def gap(self) -> float | None:
@@ -205,6 +208,7 @@ class _Found:
     values: list[int] | None = None
     value: int | None = None
     bound: float | None = None
+    bound_from: str = "search"  # or "terms": the sum of per-term relaxation bounds was higher
 
     @staticmethod
     def of(solver: cp_model.CpSolver, status, cb: _Callback) -> _Found:
@@ -271,7 +275,8 @@ class _Search:
         CP-SAT's own search comes first (it alone proves bounds); what is left of the stage's time goes to
         neighbourhood search around its schedule. The first stage's time stretches while its gap is large."""
         b, ts, det_start = self.b, time.time(), self.budget.det_used
-        expr = b.objective(obj, self.finish_bound)
+        floor, floors = self.term_bounds(obj, share)
+        expr = b.objective(obj, self.finish_bound, floors)
         b.m.Minimize(expr)
         if self.last is not None or (self.out.starts and self.out.stages):
             _rehint(b, self.last, self.out.starts)
@@ -293,7 +298,23 @@ class _Search:
                 not first or found.gap() > KEEP_GAP):
             spent = self.budget.det_used - det_start
             found = self.neighbourhoods(obj.name, found, ts + left * most, None if det is None else det - spent)
+        if floor is not None and (found.bound is None or floor > found.bound):
+            found = replace(found, bound=float(floor), bound_from="terms")
         return self._settle(obj, expr, found, time.time() - ts)
+
+    def term_bounds(self, obj: Objective, share: float) -> tuple[int | None, list[int] | None]:
+        """Per-term relaxation bounds of a sum of union-of-days terms (`bounds`), when it has several and
+        there is time: (their sum with the constant, each term's bound)."""
+        unions = [t for t in obj.terms if isinstance(t, UnionDays)]
+        left, det_left = self.budget.left(), self.budget.det_left()
+        if len(unions) < 2 or self.plain or left < 5.0:
+            return None, None
+        det = BOUND_DET * len(unions)
+        if det_left is not None:
+            det = min(det, BOUND_SHARE * share * det_left)
+        total, floors, used = bounds.objective_bound(self.b, obj, det, BOUND_SHARE * share * left, self.seed)
+        self.budget.det_used += used
+        return total, floors
 
     def neighbourhoods(self, name: str, found: _Found, until: float, det: float | None) -> _Found:
         """Large-neighbourhood search from CP-SAT's schedule until `until` (and within `det`)."""
@@ -318,11 +339,12 @@ class _Search:
             best = found.value
             self.last = found.values
             out.starts = {tid: found.values[v.Index()] for tid, v in b.s.items()}
-            out.stages.append(StageResult(obj.name, found.status, best, found.bound, wall))
+            out.stages.append(StageResult(obj.name, found.status, best, found.bound, wall, found.bound_from))
         elif out.starts and found.status != "INFEASIBLE":  # nothing better in time: keep the schedule so far
             best = value(b.p, obj, out.starts)
             proven = found.bound is not None and found.bound >= best
-            out.stages.append(StageResult(obj.name, "OPTIMAL" if proven else "FEASIBLE", best, found.bound, wall))
+            out.stages.append(StageResult(obj.name, "OPTIMAL" if proven else "FEASIBLE", best, found.bound, wall,
+                                          found.bound_from))
         else:
             if not out.stages or not out.starts:
                 out.status = found.status if found.status == "INFEASIBLE" else "UNKNOWN"
