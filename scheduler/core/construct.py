@@ -464,10 +464,11 @@ def improve(net: _Net, built: Built, passes: int) -> tuple[Built, int]:
     return built, used
 
 
-def construct(p: Problem, seed: int = 0, work: int = PASS_WORK) -> Built | None:
+def construct(p: Problem, seed: int = 0, work: int = PASS_WORK, order: dict[str, int] | None = None) -> Built | None:
     """The best of randomised passes (valid first, then the earliest finish), each improved by forward-
     backward passes, within `work` task placements (a count, not seconds: the same seed gives the same
-    schedule however busy the machine is); None if no pass fits the horizon."""
+    schedule however busy the machine is); None if no pass fits the horizon. `order`: a start day per task
+    (a re-plan's baseline) that the first pass follows."""
     net = _Net(p)
     lst = net.latest_starts()
     spread = NOISE * (max(lst.values(), default=0) - min(lst.values(), default=0))
@@ -476,7 +477,10 @@ def construct(p: Problem, seed: int = 0, work: int = PASS_WORK) -> Built | None:
     best: Built | None = None
     k = 0
     while passes > 0:
-        rule = (lambda t: lst[t]) if k % 2 == 0 else (lambda t: -net.tail[t])
+        if k == 0 and order:
+            rule = lambda t: order.get(t, lst[t])  # noqa: E731
+        else:
+            rule = (lambda t: lst[t]) if k % 2 == 0 else (lambda t: -net.tail[t])
         noise = {t: rng.uniform(-1.0, 1.0) if k > 1 else 0.0 for t in net.task}
         scale = spread if k % 2 == 0 else NOISE * max(net.tail.values(), default=1)
         built = one_pass(net, {t: rule(t) + noise[t] * scale for t in net.task})

@@ -73,7 +73,7 @@ def search(c: Compiled, time_limit: float, workers: int, seed: int, progress: Pr
     else:
         horizon = _greedy_horizon(full)
     short = replace(c, problem=full.within(horizon))
-    if built is not None:
+    if built is not None and (proven or not full.hint):  # a re-plan keeps the baseline as its hint otherwise
         short.problem.hint = {t.id: full.calendars[t.calendar][built.starts[t.id]] for t in full.tasks}
     sol = solve_with_access(short, time_limit - (time.time() - t0), workers, seed, progress, deterministic_limit,
                             incumbent=built.starts if proven else None)
@@ -95,7 +95,7 @@ def first_schedule(c: Compiled, seed: int) -> Built | None:
     cut it opens joins the problem and it is built again, until it opens none."""
     horizon = min(c.problem.horizon, 2 * _greedy_horizon(c.problem))  # room: a pass that runs out fails
     for _ in range(CUT_ROUNDS):
-        built = construct(c.problem.within(horizon), seed)
+        built = construct(c.problem.within(horizon), seed, order=c.problem.hint or None)
         if built is None and horizon < c.problem.horizon:
             horizon = c.problem.horizon
             continue
@@ -163,7 +163,8 @@ def solve_with_access(compiled: Compiled, time_limit: float, workers: int, seed:
 
 def _blocked_by_day(compiled: Compiled, starts: dict[str, int]) -> tuple[dict[date, set[str]], dict[date, set[str]]]:
     """Per calendar day, the zones a solution has open, and those its cranes occupy without a fire plan."""
-    by_id = {t.id: t for t in scheduled_tasks(compiled, starts)}
+    dated = compiled.dating(starts) if compiled.dating else scheduled_tasks(compiled, starts)
+    by_id = {t.id: t for t in dated}
     open_by_day: dict[date, set[str]] = defaultdict(set)
     occupied_by_day: dict[date, set[str]] = defaultdict(set)
     for o in openings(compiled.project, by_id):
