@@ -379,6 +379,9 @@ def solve(problem: Problem, time_limit: float = 60.0, workers: int = 2, seed: in
     search = _Search(b, _Budget(t0, time_limit, deterministic_limit), workers, seed, plain, progress, lazy)
     if incumbent:
         search.out.starts = dict(incumbent)
+        if progress and problem.objectives:  # the first schedule is there before any search
+            first = problem.objectives[0]
+            progress(first.name, value(problem, first, incumbent), 0.0, time.time() - t0)
     names = [o.name for o in problem.objectives]
     for k, obj in enumerate(problem.objectives):
         share = STAGE_WEIGHT.get(obj.name, 1.0) / sum(STAGE_WEIGHT.get(n, 1.0) for n in names[k:])
