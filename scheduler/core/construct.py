@@ -13,8 +13,10 @@ rules. Then its spans are checked against those already placed — never-all-ope
 stay clear of, maximum lengths, tasks to stay clear of — and on a clash the whole unit is placed again from
 a later day. Deadlines are not enforced on the way: a schedule that misses one is still a hint, not a bound.
 
-Several priority rules and randomised variants are tried (a fixed number for a given problem size, so the
-same seed gives the same schedule), and the shortest valid one is kept.
+Passes alternate two priority rules — latest start from a backward pass (where an opening that can close
+before a date range it must avoid is due before it) and longest tail of successors — with random noise
+from the third pass on, each followed by forward-backward improvement; the number of passes is a fixed
+share of a work budget, so the same seed gives the same schedule. The shortest valid one is kept.
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ from dataclasses import dataclass, field
 
 from scheduler.core.problem import Group, Precedence, Problem, Span, Task
 
-PASS_WORK = 10_000  # task placements: ~30 passes on the sample (338 tasks), at least MIN_PASSES
-MIN_PASSES, MAX_PASSES = 5, 60
-NOISE = 0.3  # relative noise on the priority of the randomised passes
+PASS_WORK = 30_000  # task placements: ~90 passes on the sample (338 tasks), at least MIN_PASSES
+MIN_PASSES, MAX_PASSES = 8, 90
+NOISE = 0.3  # relative noise on the latest-start rule of the exploring passes…
+SHAKE = 0.05  # …and on the best schedule's start days of the others
 FB_ROUNDS = 3  # forward-backward rounds (two passes each) after each randomised pass, at most
 
 
@@ -38,7 +41,7 @@ class Built:
 
     starts: dict[str, int]
     finish: int  # last calendar day on which a task works
-    valid: bool  # every deadline met as well (the rest holds by construction)
+    valid: bool  # every deadline met, no work under way on an overloaded crew (the rest holds by construction)
     days: dict[str, tuple[int, int]] = field(default_factory=dict)  # task -> first and last calendar day
 
 
@@ -58,6 +61,7 @@ class _Placement:
         self.days: dict[str, tuple[int, int]] = {}  # task -> (first, last) calendar day
         self.span: dict[str, tuple[int, int]] = {}
         self.open_count = [[0] * net.horizon for _ in net.p.open_caps]
+        self.broken = False  # work under way overloads a resource: the schedule is a hint, not a solution
 
     def earliest(self, tid: str, floor: int) -> int:
         """Earliest start index after the placed predecessors and the calendar day `floor`."""
@@ -81,8 +85,9 @@ class _Placement:
             if k == len(allowed):
                 return False
             s = allowed[k]
-            nxt = s if t.pinned else self._clash(tid, s)
-            if nxt == s:
+            nxt = self._clash(tid, s)
+            if nxt == s or t.pinned:  # work under way stays where it is, even on a crew it overloads
+                self.broken |= nxt != s
                 break
             s = nxt
         self._put(tid, s)
@@ -305,7 +310,9 @@ class _Net:
                     return hi + 1
         for i in self.caps_of[sp.id]:
             cap, row = self.p.open_caps[i][2], pl.open_count[i]
-            full = next((d for d in range(max(0, a), min(b + 1, self.horizon)) if row[d] >= cap), None)
+            own = [mine[o] for o in mine if o != sp.id and i in self.caps_of[o]]  # the unit's other spans
+            full = next((d for d in range(max(0, a), min(b + 1, self.horizon))
+                         if row[d] + sum(x <= d <= y for x, y in own) >= cap), None)
             if full is not None:
                 return full + 1
         return None
@@ -425,7 +432,7 @@ def one_pass(net: _Net, key: dict[str, float]) -> Built | None:
         if not pl.place_unit(unit):
             return None
     finish = max((b for _, b in pl.days.values()), default=0)
-    valid = all(net.task[t].due is None or pl.days[t][1] <= net.task[t].due for t in net.task)
+    valid = not pl.broken and all(net.task[t].due is None or pl.days[t][1] <= net.task[t].due for t in net.task)
     return Built(dict(pl.start), finish, valid, dict(pl.days))
 
 
@@ -468,22 +475,29 @@ def construct(p: Problem, seed: int = 0, work: int = PASS_WORK, order: dict[str,
     """The best of randomised passes (valid first, then the earliest finish), each improved by forward-
     backward passes, within `work` task placements (a count, not seconds: the same seed gives the same
     schedule however busy the machine is); None if no pass fits the horizon. `order`: a start day per task
-    (a re-plan's baseline) that the first pass follows."""
+    (a re-plan's baseline) that the first pass follows.
+
+    After the two plain rules, every other pass shakes the best schedule's own order a little (small noise
+    on its start days) and the others explore (large noise on the latest-start rule): on the synthetic
+    compounds the forward-backward passes turn some noisy orders into far shorter schedules than any plain
+    rule gives, so the best one found is worth exploring around."""
     net = _Net(p)
     lst = net.latest_starts()
-    spread = NOISE * (max(lst.values(), default=0) - min(lst.values(), default=0))
+    spread = max(lst.values(), default=0) - min(lst.values(), default=0)
     passes = max(MIN_PASSES, min(MAX_PASSES, work // max(1, len(p.tasks))))
     rng = random.Random(seed)
     best: Built | None = None
     k = 0
     while passes > 0:
-        if k == 0 and order:
-            rule = lambda t: order.get(t, lst[t])  # noqa: E731
+        if k == 0:
+            key = {t: order.get(t, lst[t]) for t in net.task} if order else dict(lst)
+        elif k == 1:
+            key = {t: -net.tail[t] for t in net.task}
+        elif k % 2 == 0 and best is not None:
+            key = {t: best.days[t][0] + rng.uniform(-1.0, 1.0) * SHAKE * spread for t in net.task}
         else:
-            rule = (lambda t: lst[t]) if k % 2 == 0 else (lambda t: -net.tail[t])
-        noise = {t: rng.uniform(-1.0, 1.0) if k > 1 else 0.0 for t in net.task}
-        scale = spread if k % 2 == 0 else NOISE * max(net.tail.values(), default=1)
-        built = one_pass(net, {t: rule(t) + noise[t] * scale for t in net.task})
+            key = {t: lst[t] + rng.uniform(-1.0, 1.0) * NOISE * spread for t in net.task}
+        built = one_pass(net, key)
         passes, k = passes - 1, k + 1
         if built is None:
             continue
