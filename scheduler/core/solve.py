@@ -31,9 +31,10 @@ from scheduler.core.problem import Group, Makespan, Objective, Problem, UnionDay
 
 STAGE_WEIGHT = {"finish": 1.0, "disruption": 2.0, "open_days": 1.0}
 KEEP_GAP = 0.005  # the first stage searches past its share while its gap is larger than this…
-KEEP_SHARE = 0.7  # …up to this share of the budget left when it began
+KEEP_SHARE = 0.8  # …up to this share of the budget left when it began
 MIN_RUN = 0.05  # seconds: with less left, no more CP-SAT runs
-PROBE_MAIN = 0.5  # of the first stage's share for CP-SAT's own search when the finish is bisected after it
+PROBE_MAIN = 0.5  # of the first stage's share for CP-SAT's own search when the finish is probed after it
+PROBE_PART = 1.0  # of what is left for one probe upward from the bound (refutations end at once)
 MAIN_SHARE = 0.5  # of a stage's time for CP-SAT's own search; the rest for neighbourhood search
 BOUND_DET = 0.1  # deterministic seconds per term for the per-term bounds of a disruption-like stage…
 BOUND_SHARE = 0.15  # …and at most this share of the stage's time for all of them
@@ -309,21 +310,22 @@ class _Search:
         return self._settle(obj, expr, found, time.time() - ts)
 
     def probes(self, name: str, var: cp_model.IntVar, found: _Found, until: float, det: float | None) -> _Found:
-        """Bisect the finish between the bound and the best schedule: is there a schedule that ends by the
-        middle day? With the end fixed, propagation is strong — on the sample a schedule on the proven bound
-        came in half the deterministic time the optimising search took. A target that times out is not
-        tried again, a higher one is."""
+        """Probe the finish upward from the bound: is there a schedule that ends by day `target`? With the
+        end fixed, propagation is strong: on the sample, targets below the optimum were refuted in presolve
+        and one on it was met in half the deterministic time the optimising search needed to reach it. Once
+        a target times out, the rest is bisected between it and the best schedule."""
         if found.values is None or found.bound is None:
             return found
-        low, high = math.ceil(found.bound - 1e-9), found.value  # the answer lies in [low, high]
-        floor = low  # targets below this timed out
-        while low < high and floor < high and (det is None or det > 0.01):
+        low, high = math.ceil(found.bound - 1e-9), found.value  # the finish lies in [low, high]
+        floor = low  # targets below this were refuted or timed out
+        while floor < high and (det is None or det > 0.01):
             wall = until - time.time()
             if wall < 1.0:
                 break
-            target = max(floor, (low + high - 1) // 2)
-            tries = max(1, math.ceil(math.log2(high - floor + 1)))
-            status, values, used = self._probe(var, target, wall / tries, None if det is None else det / tries)
+            upward = floor == low
+            target = floor if upward else (floor + high - 1) // 2
+            part = PROBE_PART if upward else 1 / max(1, math.ceil(math.log2(high - floor + 1)))
+            status, values, used = self._probe(var, target, wall * part, None if det is None else det * part)
             det = None if det is None else det - used
             if values is not None:
                 high = values[var.Index()]
@@ -331,11 +333,11 @@ class _Search:
                 if self.progress:
                     self.progress(name, high, low, time.time() - self.budget.t0)
             elif status == cp_model.INFEASIBLE:
-                low = floor = target + 1
+                low = max(low, target + 1) if upward else low
+                floor = target + 1
             else:
                 floor = target + 1
-        proven = low >= high
-        return replace(found, bound=float(low), status="OPTIMAL" if proven else "FEASIBLE")
+        return replace(found, bound=float(low), status="OPTIMAL" if low >= high else "FEASIBLE")
 
     def _probe(self, var: cp_model.IntVar, target: int, wall: float, det: float | None):
         """A feasibility search with the finish at most `target`: (status, schedule or None, det time)."""
