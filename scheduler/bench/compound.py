@@ -126,7 +126,7 @@ def spread(rows: list[dict[str, Any]]) -> dict[str, Any]:
                                ("disruption_gap", [r["disruption_gap"] for r in ok if r.get("disruption_gap") is not None], max),
                                ("peak_mb", [r["peak_mb"] for r in rows if r.get("peak_mb")], max),
                                ("load", [r["load"] for r in rows], max)):
-        out[f"{key}_median"] = statistics.median(values) if values else None
+        out[f"{key}_median"] = round(statistics.median(values), 3) if values else None
         out[f"{key}_worst"] = worst(values) if values else None
     return out
 
