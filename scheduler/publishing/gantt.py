@@ -403,16 +403,11 @@ class _Gantt:
                 hovertemplate="%{hovertext}<extra></extra>", legendrank=900))
         if self.s.openings:
             ops = sorted(self.s.openings, key=lambda o: o.from_)
-            out.append(go.Bar(
-                name=x["openings"], orientation="h", meta={"role": "opening"},
-                y=[self.opening_label[o.zone] for o in ops], base=[_iso(o.from_) for o in ops],
-                x=[((o.to - o.from_).days + 1) * DAY_MS for o in ops],
-                ids=[f"opening:{o.zone}" for o in ops], customdata=[o.zone for o in ops], width=0.7,
-                marker=dict(color="rgba(166,118,29,0.25)", line=dict(color=OPENING_COLOUR, width=1),
-                            pattern=dict(shape="/", fgcolor=OPENING_COLOUR, size=6, solidity=0.3)),
-                hovertext=[f"<b>{_esc(self.zone_name(o.zone))}</b><br>{x['opening']}: {o.from_} → {o.to}"
-                           f"<br>{(o.to - o.from_).days + 1} {x['cal_days']}" for o in ops],
-                hovertemplate="%{hovertext}<extra></extra>", legendrank=800))
+            out.append(_hatched(
+                x["openings"], "opening", ops, [self.opening_label[o.zone] for o in ops],
+                [f"opening:{o.zone}" for o in ops], [o.zone for o in ops], "rgba(166,118,29,0.25)", OPENING_COLOUR,
+                "/", [f"<b>{_esc(self.zone_name(o.zone))}</b><br>{x['opening']}: {o.from_} → {o.to}"
+                      f"<br>{(o.to - o.from_).days + 1} {x['cal_days']}" for o in ops], 800))
         if self.occupations:
             out.append(self._occupation_trace())
         by_trade: dict[str | None, list[ScheduledTask]] = {}
@@ -447,14 +442,9 @@ class _Gantt:
             return (f"<b>{_esc(self.zone_name(o.zone))}</b><br>{x['occupation']}: {o.from_} → {o.to}"
                     f"<br>{(o.to - o.from_).days + 1} {x['cal_days']}<br>{x['lift']}: {lift}"
                     f"<br>{x['fire_plan']}: {fire}")
-        return go.Bar(
-            name=x["occupations"], orientation="h", meta={"role": "occupation"},
-            y=[self.occupation_label[o.zone] for o in ops], base=[_iso(o.from_) for o in ops],
-            x=[((o.to - o.from_).days + 1) * DAY_MS for o in ops],
-            ids=[f"occupation:{o.zone}:{o.task}" for o in ops], customdata=[o.task for o in ops], width=0.7,
-            marker=dict(color="rgba(106,61,154,0.25)", line=dict(color=OCCUPATION_COLOUR, width=1),
-                        pattern=dict(shape="x", fgcolor=OCCUPATION_COLOUR, size=6, solidity=0.3)),
-            hovertext=[hover(o) for o in ops], hovertemplate="%{hovertext}<extra></extra>", legendrank=810)
+        return _hatched(x["occupations"], "occupation", ops, [self.occupation_label[o.zone] for o in ops],
+                        [f"occupation:{o.zone}:{o.task}" for o in ops], [o.task for o in ops],
+                        "rgba(106,61,154,0.25)", OCCUPATION_COLOUR, "x", [hover(o) for o in ops], 810)
 
     def _milestones(self) -> list[go.Scatter]:
         x = self.tx
@@ -605,3 +595,14 @@ def gantt_html(schedule: Schedule, project: Project, baseline: Schedule | None =
             f"<title>{title}</title>")
     page = page.replace('<meta charset="utf-8" />', head, 1)
     return page.replace("<html>", f'<html lang="{lang}">', 1)
+
+
+def _hatched(name: str, role: str, spans: list, rows: list[str], ids: list[str], customdata: list[str],
+             fill: str, line: str, shape: str, hover: list[str], rank: int) -> go.Bar:
+    """A band of hatched bars over calendar days (`from_`..`to` inclusive): trench openings, crane occupations."""
+    return go.Bar(
+        name=name, orientation="h", meta={"role": role}, y=rows, base=[_iso(o.from_) for o in spans],
+        x=[((o.to - o.from_).days + 1) * DAY_MS for o in spans], ids=ids, customdata=customdata, width=0.7,
+        marker=dict(color=fill, line=dict(color=line, width=1),
+                    pattern=dict(shape=shape, fgcolor=line, size=6, solidity=0.3)),
+        hovertext=hover, hovertemplate="%{hovertext}<extra></extra>", legendrank=rank)
