@@ -260,8 +260,8 @@ def test_tasks_without_a_trade_publish(tiny, tmp_path):
     ledger = pd.read_csv(tmp_path / "schedule.csv", encoding="utf-8-sig", keep_default_na=False).set_index("id")
     assert (ledger.loc["A1:inspect", "trade"], ledger.loc["A1:inspect", "contractor"]) == ("", "")
     assert ledger.loc["A1:inspect", "zone"] == "A1" and ledger.loc["A1:backfill", "predecessors"].count("A1:inspect") == 1
-    xlsx = pd.read_excel(tmp_path / "schedule.xlsx", keep_default_na=False).set_index("id")
-    assert xlsx.loc["R2:inspect", "trade"] == "" and xlsx.loc["R2:inspect", "underground"] == "yes"
+    xlsx = pd.read_excel(tmp_path / "schedule.xlsx", sheet_name="台账", keep_default_na=False).set_index("任务编号")
+    assert xlsx.loc["R2:inspect", "专业"] == "" and xlsx.loc["R2:inspect", "地下作业"] == "是"
     assert '"A1:inspect"' in (tmp_path / "gantt.html").read_text(encoding="utf-8")
 
 

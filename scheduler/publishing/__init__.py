@@ -15,8 +15,9 @@ from models.schedule import Schedule
 from scheduler.publishing.feeds import render_feeds
 from scheduler.publishing.files import write_atomic
 from scheduler.publishing.gantt import gantt_html
-from scheduler.publishing.ledger import ledger_csv, ledger_xlsx
+from scheduler.publishing.ledger import ledger_csv
 from scheduler.publishing.notices import render_notices
+from scheduler.publishing.workbook import ledger_workbook
 
 
 def publish(schedule: Schedule, project: Project, out: str | Path, baseline_dir: str | Path | None = None,
@@ -34,7 +35,7 @@ def publish(schedule: Schedule, project: Project, out: str | Path, baseline_dir:
     files: dict[Path, str | bytes] = {
         out / "schedule.json": schedule.to_json(),
         out / "schedule.csv": ledger_csv(schedule, project),
-        out / "schedule.xlsx": ledger_xlsx(schedule, project),
+        out / "schedule.xlsx": ledger_workbook(schedule, project, now.date()),
         out / "gantt.html": gantt_html(schedule, project, baseline=baseline),
     }
     files.update({out / rel: data for rel, data in render_feeds(schedule, project, previous, now).items()})

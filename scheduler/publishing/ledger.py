@@ -1,8 +1,7 @@
-"""The ledger (台账): one row per task, as CSV (UTF-8 with BOM, so Excel opens Chinese text) and XLSX."""
+"""The ledger (台账): one row per task with the columns of SPEC §7, as CSV (UTF-8 with BOM, so Excel opens
+Chinese text); the workbook (workbook.py) holds the same rows on its first sheet."""
 
 from __future__ import annotations
-
-import io
 
 import pandas as pd
 
@@ -26,16 +25,3 @@ def ledger_frame(schedule: Schedule, project: Project) -> pd.DataFrame:
 
 def ledger_csv(schedule: Schedule, project: Project) -> bytes:
     return ledger_frame(schedule, project).to_csv(index=False).encode("utf-8-sig")
-
-
-def ledger_xlsx(schedule: Schedule, project: Project) -> bytes:
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        df = ledger_frame(schedule, project)
-        df.to_excel(xl, index=False, sheet_name="台账")
-        sheet = xl.sheets["台账"]
-        for i, col in enumerate(LEDGER_COLUMNS):
-            width = max([len(col)] + [len(str(v)) for v in df[col].head(200)])
-            sheet.column_dimensions[sheet.cell(1, i + 1).column_letter].width = min(60, width + 2)
-        sheet.freeze_panes = "B2"
-    return buf.getvalue()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from models.tables import TABLE_SUFFIXES, Table, parse_date, read_table, split_s
 
 from scheduler.planning.calendars import Calendars
 from scheduler.planning.expand import Task
+from scheduler.text import LANGS, section
 
 LEDGER_REQUIRED = ("id", "start", "finish")
 
@@ -90,7 +92,8 @@ def _ledger_tasks(table: Table) -> list[tuple[int, ScheduledTask]]:
     if not any(table.header):
         raise InputError([_problem(shown, "has no header row", "the first row names the columns: "
                                    + ",".join(LEDGER_COLUMNS), row=1)])
-    header = [h.lower() for h in table.header]
+    header = [_canonical(h) for h in table.header]
+    table = replace(table, header=header)
     missing = [c for c in LEDGER_REQUIRED if c not in header]
     if missing:
         raise InputError([_problem(shown, f"missing column '{c}'",
@@ -119,6 +122,16 @@ def _ledger_tasks(table: Table) -> list[tuple[int, ScheduledTask]]:
     if problems:
         raise InputError(problems)
     return out
+
+
+def _canonical(header: str) -> str:
+    """A ledger column by its SPEC name, whatever language the workbook's header row is in (任务编号 → id)."""
+    name = header.strip().lower()
+    for lang in LANGS:
+        for key, word in section("ledger.column", lang).items():
+            if str(word).strip().lower() == name:
+                return key
+    return name
 
 
 def _pydantic_problems(exc: ValidationError, data: Any, shown: str) -> list[Problem]:
