@@ -62,22 +62,12 @@ def read_schedule(path: str) -> api.Schedule:
         raise Failure(say("not_a_schedule", path=path, first=first)) from None
 
 
-def progress_lines(quiet: bool) -> api.ProgressCallback | None:
-    """A progress callback printing stage, best and bound on a terminal (None when quiet or piped)."""
-    if quiet or not sys.stderr.isatty():
-        return None
-
-    def progress(stage: str, best: int, bound: float, elapsed: float) -> None:
-        click.echo(say("progress", elapsed=elapsed, stage=stage, best=best, bound=bound), err=True)
-    return progress
-
-
 def timeout(time_limit: float) -> NoReturn:
     raise Failure(say("timeout", limit=f"{time_limit:g}"), code=EXIT_TIMEOUT)
 
 
 def search_options(f: Callable) -> Callable:
-    """--time-limit, --workers, --seed and --quiet, shared by every command that searches for a schedule."""
+    """--time-limit, --workers, --seed, --quiet and --json, shared by every command that searches for a schedule."""
     for option in reversed([
         click.option("--time-limit", default=60.0, show_default=True, type=float,
                      help="Wall-clock seconds for the whole search, all objective stages together."),
@@ -85,7 +75,9 @@ def search_options(f: Callable) -> Callable:
                      help="CP-SAT search workers (1 = deterministic)."),
         click.option("--seed", default=0, show_default=True, type=int,
                      help="Random seed; with --workers 1 the result repeats."),
-        click.option("--quiet", is_flag=True, help="No progress lines."),
+        click.option("--quiet", is_flag=True, help="No status line."),
+        click.option("--json", "as_json", is_flag=True,
+                     help="Status as JSON lines on stderr (event, elapsed, stage, best, bound), for scripts."),
     ]):
         f = option(f)
     return f

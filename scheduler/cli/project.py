@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import click
 
 from models.problems import did_you_mean
+from models.schedule import SolverInfo
 from scheduler import api
-from scheduler.cli.common import (EXIT_INFEASIBLE, EXIT_VIOLATIONS, Failure, input_failure, load, progress_lines,
-                                  read_schedule, say, search_options, timeout)
+from scheduler.cli.common import (EXIT_INFEASIBLE, EXIT_VIOLATIONS, Failure, input_failure, load, read_schedule, say,
+                                  search_options, timeout)
+from scheduler.cli.status import gap_words, status
 
 
 @click.command()
@@ -31,7 +34,7 @@ def validate(project: str) -> None:
 @click.option("--baseline", type=click.Path(exists=True, dir_okay=False),
               help="A previous schedule.json: its folder's feeds are the reference for SEQUENCE numbers "
                    "(default: the previous output in OUT), and the Gantt shows it as ghost bars.")
-def solve(project: str, out: str, time_limit: float, workers: int, seed: int, quiet: bool,
+def solve(project: str, out: str, time_limit: float, workers: int, seed: int, quiet: bool, as_json: bool,
           baseline: str | None) -> None:
     """Schedule PROJECT and write schedule.json, schedule.csv and schedule.xlsx into OUT.
 
@@ -49,10 +52,11 @@ def solve(project: str, out: str, time_limit: float, workers: int, seed: int, qu
     from scheduler.planning.summary import holiday_warnings
 
     p, tasks, warnings = load(project)
-    if not quiet:
+    if not quiet and not as_json:
         click.echo(say("solving", project=p.project.id, tasks=len(tasks), limit=f"{time_limit:g}", workers=workers),
                    err=True)
-    result = api.plan(p, tasks, time_limit=time_limit, workers=workers, seed=seed, progress=progress_lines(quiet))
+    with status(quiet, as_json, time_limit, list(p.objective), p.project.start) as st:
+        result = api.plan(p, tasks, time_limit=time_limit, workers=workers, seed=seed, progress=st.callback)
     if result.solution.status == "INFEASIBLE":
         raise _infeasible(p, tasks, result)
     if result.schedule is None:
@@ -62,12 +66,30 @@ def solve(project: str, out: str, time_limit: float, workers: int, seed: int, qu
         click.echo(str(w), err=True)
     ref = read_schedule(baseline) if baseline else None
     written = api.publish(sched, p, out, baseline_dir=Path(baseline).parent if baseline else None, baseline=ref)
-    s = sched.solver
+    _report_solved(sched.solver, written, out, as_json)
+
+
+def _report_solved(s: SolverInfo, written: list[Path], out: str, as_json: bool) -> None:
+    """The figures of a solve, each gap also in words; with --json one JSON object instead."""
+    if as_json:
+        click.echo(json.dumps({**s.model_dump(include={"status", "wall_s", "objective", "bound", "gap"}),
+                               "saveable": {n: _saveable(s, n) for n in s.gap}, "files": len(written), "out": out},
+                              ensure_ascii=False))
+        return
     click.echo(say("solved", status=s.status, wall=s.wall_s, finish=s.objective.get("finish"),
                    disruption=s.objective.get("disruption"), open_days=s.objective.get("open_days")))
     for name, gap in s.gap.items():
-        click.echo(say("stage_gap", name=name, value=s.objective.get(name), bound=s.bound.get(name), gap=gap))
+        click.echo(say("stage_gap", name=name, value=s.objective.get(name), bound=s.bound.get(name), gap=gap,
+                       words=gap_words(name, _saveable(s, name))))
     click.echo(say("wrote", count=len(written), out=out))
+
+
+def _saveable(s: SolverInfo, name: str) -> int:
+    """Value minus bound of a stage: days for the finish (ISO dates), units otherwise."""
+    value, bound = s.objective.get(name), s.bound.get(name)
+    if isinstance(value, str):
+        return (date.fromisoformat(value) - date.fromisoformat(str(bound))).days
+    return int(value) - int(bound)
 
 
 def _infeasible(p: api.Project, tasks: list[api.Task], result: api.Plan) -> Failure:
@@ -137,7 +159,8 @@ def explain(project: str, schedule_path: str | None, task_id: str | None, as_jso
             raise Failure(say("explain_pair"))
         _explain_task(p, tasks, schedule_path, task_id, as_json)
         return
-    result = api.explain(p, tasks, time_limit=time_limit, seed=seed)
+    with status(as_json, False, time_limit, [], p.project.start, waiting="cli.status.conflict"):
+        result = api.explain(p, tasks, time_limit=time_limit, seed=seed)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
@@ -187,7 +210,7 @@ def diff(a: str, b: str, as_json: bool) -> None:
 @click.option("-o", "--out", default="out", show_default=True, type=click.Path(), help="Output folder.")
 @search_options
 def replan(project: str, baseline: str, progress_path: str, as_of, out: str, time_limit: float, workers: int,
-           seed: int, quiet: bool) -> None:
+           seed: int, quiet: bool, as_json: bool) -> None:
     """Re-plan PROJECT from progress, keeping what was announced where possible; write every output to OUT.
 
     \b
@@ -216,8 +239,11 @@ def replan(project: str, baseline: str, progress_path: str, as_of, out: str, tim
         reported = api.read_progress(progress_path, [t.id for t in tasks], day, p.project.start)
     except api.InputError as exc:
         raise input_failure(exc, progress_path) from None
-    result = api.replan(p, tasks, base, reported, day, time_limit=time_limit, workers=workers, seed=seed,
-                        on_progress=progress_lines(quiet))
+    stages = list(p.objective)
+    stages.insert(stages.index("finish") + 1 if "finish" in stages else 0, "moved")
+    with status(quiet, as_json, time_limit, stages, p.project.start) as st:
+        result = api.replan(p, tasks, base, reported, day, time_limit=time_limit, workers=workers, seed=seed,
+                            on_progress=st.callback)
     sol = result.solution
     if sol.status == "INFEASIBLE":
         raise Failure(say("replan_infeasible", groups=", ".join(map(str, sol.conflict)) or say("replan_unknown")),
