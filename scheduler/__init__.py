@@ -12,7 +12,7 @@ from typing import Any
 
 __all__ = [
     "Diff", "Explanation", "InputError", "Plan", "Problem", "Progress", "Project", "RULES", "Replan",
-    "Schedule", "Task", "TaskExplanation", "Violation", "check", "diff", "expand", "explain", "explain_task",
+    "Schedule", "Task", "TaskExplanation", "Violation", "check", "complete", "diff", "expand", "explain", "explain_task",
     "load_project", "plan", "publish", "read_progress", "read_schedule", "replan",
 ]
 

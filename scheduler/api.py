@@ -26,6 +26,7 @@ from scheduler.planning.planner import plan as _plan
 from scheduler.planning.progress import Progress, read_progress
 from scheduler.planning.replan import Replan
 from scheduler.planning.replan import replan as _replan
+from scheduler.planning.result import dated_schedule
 from scheduler.publishing import publish as _publish
 from scheduler.review.check import RULES, Violation, check_schedule, read_schedule_file
 from scheduler.review.diff import Diff, diff
@@ -34,7 +35,7 @@ from scheduler.review.hold import TaskExplanation, explain_task
 
 __all__ = [
     "Diff", "Explanation", "InputError", "Plan", "Problem", "Progress", "Project", "RULES", "Replan",
-    "Schedule", "Task", "TaskExplanation", "Violation", "check", "diff", "expand", "explain", "explain_task",
+    "Schedule", "Task", "TaskExplanation", "Violation", "check", "complete", "diff", "expand", "explain", "explain_task",
     "load_project", "plan", "publish", "read_progress", "read_schedule", "replan",
 ]
 
@@ -65,6 +66,12 @@ def replan(project: Project, tasks: list[Task], baseline: Schedule, progress: di
 def read_schedule(path: str | Path, project: Project, tasks: list[Task]) -> Schedule:
     """A schedule.json, or a ledger (CSV in UTF-8 or GBK, XLSX) a project manager edited by hand."""
     return read_schedule_file(path, project, tasks)
+
+
+def complete(project: Project, tasks: list[Task], schedule: Schedule) -> Schedule:
+    """An edited ledger's dated tasks completed with its openings, occupations, disruptions and objective
+    values, ready to check and publish."""
+    return dated_schedule(project, tasks, schedule)
 
 
 def check(project: Project, tasks: list[Task], schedule: Schedule) -> list[Violation]:

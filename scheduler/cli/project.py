@@ -11,6 +11,7 @@ import click
 
 from models.problems import did_you_mean
 from models.schedule import SolverInfo
+from models.tables import split_sheet
 from scheduler import api
 from scheduler.cli.common import (EXIT_INFEASIBLE, EXIT_VIOLATIONS, Failure, input_failure, load, read_schedule, say,
                                   search_options, timeout)
@@ -104,24 +105,41 @@ def _infeasible(p: api.Project, tasks: list[api.Task], result: api.Plan) -> Fail
 
 
 @click.command()
-@click.argument("schedule", type=click.Path(exists=True, dir_okay=False))
+@click.argument("schedule", type=click.Path(dir_okay=False))  # not exists=True: ledger.xlsx#sheet
 @click.option("-o", "--out", default="out", show_default=True, type=click.Path(), help="Output folder.")
 @click.option("-p", "--project", "project_path", type=click.Path(exists=True),
-              help="The project the schedule belongs to (default: inputs/<project id>).")
+              help="The project the schedule belongs to (default for a schedule.json: inputs/<project id>; "
+                   "a ledger names no project, so give it).")
 def publish(schedule: str, out: str, project_path: str | None) -> None:
-    """Re-publish every output (ledger, Gantt, feeds, notices) from an existing SCHEDULE json.
+    """Publish every output (ledger, Gantt, feeds, notices) from SCHEDULE: a schedule.json, or the ledger
+    (schedule.csv / schedule.xlsx, UTF-8 or GBK) after a hand edit.
 
-    Use it after a hand edit that `digonce check` accepted. Run `digonce check` first: publish does
-    not re-check the rules. Feeds keep their UIDs; moved events get a higher SEQUENCE.
+    \b
+    The schedule is checked first, as `digonce check` does: one that breaks a rule is refused with
+    its violations and nothing is written. Openings, crane occupations and disruptions follow from
+    the edited dates. Feeds keep their UIDs; moved events get a higher SEQUENCE.
+      digonce publish out/schedule.xlsx -p inputs/hepingli -o out
+    Exit 0 published, 1 the schedule breaks a rule, 2 invalid input.
     """
-    sched = read_schedule(schedule)
+    ledger = Path(split_sheet(schedule)[0]).suffix.lower() != ".json"
     if project_path is None:
-        project_path = f"inputs/{sched.project}"
+        if ledger:
+            raise Failure(say("ledger_project", path=schedule))
+        found = read_schedule(schedule).project
+        project_path = f"inputs/{found}"
         if not Path(project_path).exists():
-            raise Failure(say("which_project", path=schedule, project=sched.project))
+            raise Failure(say("which_project", path=schedule, project=found))
     p, tasks, _ = load(project_path)
-    if sched.project != p.project.id:
-        raise Failure(say("wrong_project", path=schedule, found=sched.project, project=p.project.id))
+    try:
+        sched = api.read_schedule(schedule, p, tasks)
+    except api.InputError as exc:
+        raise Failure(*(str(problem) for problem in exc.problems)) from None
+    if ledger:
+        sched = api.complete(p, tasks, sched)
+    violations = api.check(p, tasks, sched)
+    if violations:
+        raise Failure(*(str(v) for v in violations), say("publish_refused", count=len(violations)),
+                      code=EXIT_VIOLATIONS)
     written = api.publish(sched, p, out)
     click.echo(say("wrote", count=len(written), out=out))
 
