@@ -108,6 +108,10 @@ def publish(schedule: str, out: str, project_path: str | None, keep: int) -> Non
     p, tasks, _ = load(project_path)
     if sched.project != p.project.id:
         raise Failure(say("wrong_project", path=schedule, found=sched.project, project=p.project.id))
+    try:
+        sched = api.read_schedule(schedule, p, tasks)  # dates in the project's window, each task once
+    except api.InputError as exc:
+        raise Failure(*(str(p) for p in exc.problems)) from None
     ready_out(out)
     written = release(sched, p, out, baseline=(in_force(out, p) or (None,))[0], baseline_dir=None, keep=keep)
     click.echo(say("wrote", count=len(written), out=out, release=written.release.version))
