@@ -30,7 +30,7 @@ import unicodedata
 from pathlib import Path
 
 MAX_PART = 96  # bytes; with `building-` and `.ics`, and a temp-file prefix, far below 255
-_CUT = 80
+_CUT = 78
 _RESERVED = {"index", "con", "prn", "aux", "nul", *(f"{p}{n}" for p in ("com", "lpt") for n in "0123456789¹²³")}
 
 
