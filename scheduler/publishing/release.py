@@ -182,12 +182,17 @@ def check_out(out: str | Path, need: int = MIN_FREE) -> str | None:
         existing = existing.parent
     if not existing.is_dir():
         return f"{out}: cannot be made ({existing} is a file, not a folder)"
-    if not os.access(existing, os.W_OK | os.X_OK):
+    if not _writable(existing):
         return f"{out}: cannot write there ({existing} is read-only for this user or on a read-only disk)"
     free = shutil.disk_usage(existing).free
     if free < need:
         return f"{out}: only {free >> 20} MB free, a release needs about {max(1, need >> 20)} MB"
     return None
+
+
+def _writable(folder: Path) -> bool:
+    """access(2) answers EROFS for a read-only mount, for root too."""
+    return os.access(folder, os.W_OK | os.X_OK)
 
 
 def write_release(out: str | Path, render: Render, *, keep: int = KEEP, now: datetime | None = None,
