@@ -5,6 +5,7 @@ every one ends in one line per problem (file, place, what, fix) and exit 2, or i
 from __future__ import annotations
 
 import io
+import json
 import os
 import socket
 import time
@@ -356,3 +357,24 @@ def test_one_client_holding_connections_does_not_lock_out_the_others(tmp_path):
         for s in hogs:
             s.close()
         running.stop()
+
+
+# ---- file names from ids, through a real solve -------------------------------------------------------------
+
+@pytest.mark.parametrize("b1, b2", [("a/b", "a_b"), ("楼" * 100, "index"), ("CON", "B2.html")])
+def test_every_building_keeps_its_own_notice_and_feed(tmp_path, deterministic_cli, b1, b2):
+    changes = [("- id: B1\n", f"- id: {json.dumps(b1, ensure_ascii=False)}\n"),
+               ("- id: B2\n", f"- id: {json.dumps(b2, ensure_ascii=False)}\n"),
+               ("serves: [B1, B2]", f"serves: [{json.dumps(b1, ensure_ascii=False)}, {json.dumps(b2, ensure_ascii=False)}]"),
+               ("building: B1\n", f"building: {json.dumps(b1, ensure_ascii=False)}\n")]
+    folder = project_with(tmp_path, *changes)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(main, ["solve", str(folder), "-o", str(out), "--workers", "1", "--quiet"])
+    assert r.exit_code == 0, r.output
+    notices = sorted(p.name for p in (out / "notices").iterdir())
+    feeds = sorted(p.name for p in (out / "feeds").glob("building-*.ics"))
+    assert len(notices) == 3 and len(feeds) == 2 and "index.html" in notices  # two notices and the index page
+    index = (out / "notices" / "index.html").read_text(encoding="utf-8")
+    assert index.count('.html"') >= 2 and all(len(n.encode()) < 120 for n in notices + feeds)
+    links = CliRunner().invoke(main, ["serve", str(out), "--show-links"])
+    assert links.exit_code == 0 and links.output.count("building feed") == 2
