@@ -15,6 +15,7 @@ from . import project as schema
 from .problems import InputError, Place, Problem, did_you_mean
 from .project import Project
 from .source import SourceMap, path_str, read_project_source
+from .sanity import sanity_problems
 from .validate import cross_check
 
 WORK_TYPES = ("pipeline", "elevator", "surface", "building", "task")
@@ -291,7 +292,7 @@ def load_project(path: str | Path) -> tuple[Project, list[Problem]]:
     except ValidationError as exc:
         schema_problems = _schema_problems(exc, smap, broken)
         raise InputError(problems + schema_problems) from None
-    problems = problems + cross_check(project, smap)
+    problems = problems + cross_check(project, smap) + sanity_problems(project, data, smap)
     if any(not p.warning for p in problems):
         raise InputError(problems)
     project._source = smap

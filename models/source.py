@@ -56,11 +56,57 @@ def path_str(path: PathKey) -> str:
     return out
 
 
+MAX_DEPTH = 64            # lists and mappings inside each other
+MAX_VALUES = 100_000      # values once aliases are expanded (a real project.yaml has a few thousand)
+MAX_BYTES = 16 << 20      # project.yaml itself
+
+
+class _Refused(Exception):
+    """The YAML is shaped so that reading it would not end (or not soon): one problem says why."""
+
+    def __init__(self, mark: Any, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.mark, self.message, self.fix = mark, message, fix
+
+
 class _Loader(yaml.SafeLoader):
-    """The safe loader; we build containers ourselves (to keep positions) and let it build scalars."""
+    """The safe loader; we build containers ourselves (to keep positions) and let it build scalars.
+    Composing refuses nesting deeper than MAX_DEPTH before Python's own recursion limit is near."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _Refused(self.peek_event().start_mark, f"lists or mappings are nested more than {MAX_DEPTH} "
+                               "deep", "write the structure flat, as in docs/input-format.md")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 _SCALARS = _Loader("")
+
+
+class _Guard:
+    """The budget of one read: values built so far (aliases expanded), and the nodes being built (an alias
+    to one of them is recursive)."""
+
+    def __init__(self) -> None:
+        self.values = 0
+        self.open: set[int] = set()
+
+    def enter(self, node: yaml.Node) -> None:
+        self.values += 1
+        if id(node) in self.open:
+            raise _Refused(node.start_mark, "an alias refers to a list or mapping that contains it (a recursive "
+                           "alias)", "write the values out instead of *alias")
+        if self.values > MAX_VALUES:
+            raise _Refused(node.start_mark, f"expanding the aliases (*name) gives more than {MAX_VALUES} values",
+                           "write the values out, or use fewer nested aliases")
 
 
 _BOOL_TAG = "tag:yaml.org,2002:bool"
@@ -72,7 +118,21 @@ def _mark(node_or_mark: Any, file: str) -> Place:
     return Place(file, mark.line + 1, mark.column + 1)
 
 
-def _construct(node: yaml.Node, path: PathKey, smap: SourceMap, file: str, problems: list[Problem]) -> Any:
+def _construct(node: yaml.Node, path: PathKey, smap: SourceMap, file: str, problems: list[Problem],
+               guard: _Guard | None = None) -> Any:
+    guard = guard or _Guard()
+    guard.enter(node)
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        guard.open.add(id(node))
+        try:
+            return _container(node, path, smap, file, problems, guard)
+        finally:
+            guard.open.discard(id(node))
+    return _scalar(node, path, smap, file)
+
+
+def _container(node: yaml.Node, path: PathKey, smap: SourceMap, file: str, problems: list[Problem],
+               guard: _Guard) -> Any:
     smap.add(path, _mark(node, file))
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
@@ -98,10 +158,13 @@ def _construct(node: yaml.Node, path: PathKey, smap: SourceMap, file: str, probl
                 continue
             first[key] = key_node
             smap.keys.setdefault(path + (key,), _mark(key_node, file))
-            out[key] = _construct(value_node, path + (key,), smap, file, problems)
+            out[key] = _construct(value_node, path + (key,), smap, file, problems, guard)
         return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_construct(v, path + (i,), smap, file, problems) for i, v in enumerate(node.value)]
+    return [_construct(v, path + (i,), smap, file, problems, guard) for i, v in enumerate(node.value)]
+
+
+def _scalar(node: yaml.Node, path: PathKey, smap: SourceMap, file: str) -> Any:
+    smap.add(path, _mark(node, file))
     # Closer to YAML 1.2 for plain scalars: only true/false are booleans (so a gate `NO`, a zone `on` or
     # `sensitive: no` keep their text, which the schema reads as it should); 1:30 is text, not 90; and
     # 010… is text, not an octal number (a phone number or an id; number fields still read "02" as 2).
@@ -158,6 +221,12 @@ def _expand_tables(data: dict, base: Path, file: str, smap: SourceMap, problems:
             continue
         name, _ = split_sheet(ref)
         place = smap.place(path)
+        refused = _not_inside(base, name)
+        if refused:
+            problems.append(Problem(place, path_str(path), f"table file '{name}' {refused}",
+                                    "copy the table into the project folder (next to project.yaml) and name it here"))
+            broken.add(path)
+            continue
         if not (base / name).is_file():
             problems.append(Problem(place, path_str(path), f"table file '{name}' not found next to {Path(file).name}",
                                     _missing_table_fix(base, name)))
@@ -187,6 +256,27 @@ def _expand_tables(data: dict, base: Path, file: str, smap: SourceMap, problems:
         else:
             parent[path[-1]] = rows
     return broken
+
+
+def _not_inside(base: Path, name: str) -> str | None:
+    """Why a table file may not be read (a link, outside the project folder, not a regular file), or None.
+    Its content is never read, so no error can quote another file's lines."""
+    path = base / name
+    if not path.exists() and not path.is_symlink():
+        return None  # reported as missing, with a did-you-mean
+    try:
+        root = base.resolve()
+        real = path.resolve()
+        links = [p for p in [path, *path.parents] if p != root and root in p.parents and p.is_symlink()]
+    except (OSError, RuntimeError):
+        return "cannot be followed (a link that loops)"
+    if root not in real.parents:
+        return "lies outside the project folder"
+    if links:
+        return f"is a link ('{links[0].relative_to(base)}' points elsewhere); tables must be files of their own"
+    if not real.is_file():
+        return "is not a regular file"
+    return None
 
 
 def _dates_of(rows: list[dict[str, Any]], path: PathKey, smap: SourceMap, problems: list[Problem]) -> list[str]:
@@ -271,6 +361,22 @@ def _yaml_fix(what: str) -> str:
     return "check indentation, colons and quotes around text with ':' or '#'"
 
 
+def _text_of(file: Path, shown: str) -> str:
+    """project.yaml as text, or one problem: unreadable, too large, not UTF-8."""
+    try:
+        size = file.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError([Problem(Place(shown), "", f"is {size >> 20} MB, far more than a project file holds",
+                                      "put long lists in table files (zones.csv, works.xlsx) next to it")])
+        return file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(Place(shown), "", f"not UTF-8 text ({exc.reason} at byte {exc.start})",
+                                  "save the file as UTF-8")]) from None
+    except OSError as exc:
+        raise InputError([Problem(Place(shown), "", f"cannot be read ({exc.strerror or type(exc).__name__})",
+                                  "check that this user may read it and that no other program locks it")]) from None
+
+
 def read_project_data(project_path: str | Path) -> tuple[dict, SourceMap, Path]:
     """Load the raw data of a project (a folder holding project.yaml, or the yaml file itself)."""
     data, smap, file, problems, _ = read_project_source(project_path)
@@ -293,13 +399,11 @@ def read_project_source(project_path: str | Path) -> tuple[dict, SourceMap, Path
                                   "pass a folder that holds project.yaml, or the path of a project .yaml file")])
     smap = SourceMap(Place(shown))
     problems: list[Problem] = []
-    try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError([Problem(Place(shown), "", f"not UTF-8 text ({exc.reason} at byte {exc.start})",
-                                  "save the file as UTF-8")]) from None
+    text = _text_of(file, shown)
     try:
         node = yaml.compose(text, Loader=_Loader)
+    except _Refused as exc:
+        raise InputError([Problem(_mark(exc.mark, shown), "", exc.message, exc.fix)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         place = Place(shown, mark.line + 1, mark.column + 1) if mark else Place(shown)
@@ -317,6 +421,8 @@ def read_project_source(project_path: str | Path) -> tuple[dict, SourceMap, Path
                                   f"write 'section: value' lines starting at the left margin: {sections}")])
     try:
         data = _construct(node, (), smap, shown, problems)
+    except _Refused as exc:
+        raise InputError([Problem(_mark(exc.mark, shown), "", exc.message, exc.fix)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError([Problem(_mark(mark, shown) if mark else Place(shown), "",

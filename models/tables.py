@@ -21,6 +21,7 @@ from .problems import InputError, Place, Problem, did_you_mean
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 ENCODINGS = ("utf-8-sig", "gb18030")  # gb18030 is a superset of GBK, what Excel writes on a Chinese Windows
 _SHEET_REF = re.compile(r"(.+\.xls[xm])#(.+)", re.IGNORECASE)
+MAX_TABLE_BYTES = 64 << 20  # a table of a compound is kilobytes; this refuses a wrong file before reading it
 _DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 
 
@@ -105,6 +106,9 @@ def read_table(path: str | Path, shown: str | None = None, *, required: Iterable
         raise InputError([Problem(Place(shown), "", "does not exist", "check the file name and its folder")])
     suffix = file.suffix.lower()
     try:
+        if file.stat().st_size > MAX_TABLE_BYTES:
+            raise InputError([Problem(Place(shown), "", f"is {file.stat().st_size >> 20} MB, far larger than a table "
+                                      "of one compound", "check that this is the right file")])
         if suffix == ".csv":  # never with a sheet: split_sheet only splits workbook names
             grid = _csv_grid(file, shown)
         elif suffix in (".xlsx", ".xlsm"):

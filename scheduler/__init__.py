@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
-    "Diff", "Explanation", "InputError", "Plan", "Problem", "Progress", "Project", "RULES", "Replan",
-    "Schedule", "Task", "TaskExplanation", "Violation", "check", "complete", "diff", "expand", "explain", "explain_task",
-    "load_project", "plan", "publish", "read_progress", "read_schedule", "replan",
+    "Diff", "Explanation", "InputError", "Plan", "Problem", "Progress", "Project", "Published", "RULES", "Release",
+    "ReleaseError", "Replan", "Schedule", "Task", "TaskExplanation", "Violation", "check", "check_out", "complete",
+    "diff", "expand", "explain", "explain_task", "load_project", "plan", "publish", "read_progress", "read_schedule",
+    "release_in_force", "replan", "schedule_in_force",
 ]
 
 

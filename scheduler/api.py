@@ -28,15 +28,17 @@ from scheduler.planning.replan import Replan
 from scheduler.planning.replan import replan as _replan
 from scheduler.planning.result import dated_schedule
 from scheduler.publishing import publish as _publish
+from scheduler.publishing.release import KEEP, Published, Release, ReleaseError, check_out, in_force, schedule_in_force
 from scheduler.review.check import RULES, Violation, check_schedule, read_schedule_file
 from scheduler.review.diff import Diff, diff
 from scheduler.review.explain import Explanation, explain_conflict
 from scheduler.review.hold import TaskExplanation, explain_task
 
 __all__ = [
-    "Diff", "Explanation", "InputError", "Plan", "Problem", "Progress", "Project", "RULES", "Replan",
-    "Schedule", "Task", "TaskExplanation", "Violation", "check", "complete", "diff", "expand", "explain", "explain_task",
-    "load_project", "plan", "publish", "read_progress", "read_schedule", "replan",
+    "Diff", "Explanation", "InputError", "Plan", "Problem", "Progress", "Project", "Published", "RULES", "Release",
+    "ReleaseError", "Replan", "Schedule", "Task", "TaskExplanation", "Violation", "check", "check_out", "complete",
+    "diff", "expand", "explain", "explain_task", "load_project", "plan", "publish", "read_progress", "read_schedule",
+    "release_in_force", "replan", "schedule_in_force",
 ]
 
 # (stage, best value, bound, elapsed seconds), called whenever the search finds a better schedule
@@ -87,7 +89,15 @@ def explain(project: Project, tasks: list[Task], *, time_limit: float = 60.0, se
 
 
 def publish(schedule: Schedule, project: Project, out: str | Path, *, baseline: Schedule | None = None,
-            baseline_dir: str | Path | None = None) -> list[Path]:
-    """Write the ledger, Gantt, feeds and notices into `out`; returns the files written. The feeds in
-    `baseline_dir` (default: `out`) are the reference for SEQUENCE numbers; `baseline` draws ghost bars."""
-    return _publish(schedule, project, out, baseline_dir=baseline_dir, baseline=baseline)
+            baseline_dir: str | Path | None = None, keep: int = KEEP) -> Published:
+    """Make the ledger, Gantt, feeds and notices the next release of `out`, put in force in one step
+    (SPEC §7); returns the stable paths written, `.release` the release. The feeds in `baseline_dir`
+    (default: the release in force) are the reference for SEQUENCE numbers; `baseline` draws ghost bars;
+    releases beyond the `keep` newest keep only their schedule.json. Raises ReleaseError (one line; the
+    release in force stays) when the release cannot be made."""
+    return _publish(schedule, project, out, baseline_dir=baseline_dir, baseline=baseline, keep=keep)
+
+
+def release_in_force(out: str | Path) -> Release | None:
+    """The release of `out` in force (its version and folder), or None before the first."""
+    return in_force(out)

@@ -513,6 +513,6 @@ def test_ids_with_path_separators_stay_in_the_notices_folder(solved, project):
     p = project.model_copy(deep=True)
     p.site.buildings[0].id = "B/1"
     out = render_notices(solved, p, ISSUED, VERSION)
-    assert "notices/B_1.html" in out and not any(k.count("/") > 1 for k in out)
-    assert 'href="../feeds/building-B_1.ics"' in out["notices/B_1.html"]
-    assert 'href="B_1.html"' in out["notices/index.html"]
+    assert "notices/B_2f_1.html" in out and not any(k.count("/") > 1 for k in out)
+    assert 'href="../feeds/building-B_2f_1.ics"' in out["notices/B_2f_1.html"]
+    assert 'href="B_2f_1.html"' in out["notices/index.html"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, NoReturn
@@ -81,3 +82,44 @@ def search_options(f: Callable) -> Callable:
     ]):
         f = option(f)
     return f
+
+
+def ready_out(out: str) -> None:
+    """OUT can take a release (a writable folder with room), asked before any search; else exit 2."""
+    why = api.check_out(out)
+    if why:
+        raise Failure(say("out_unusable", why=why))
+
+
+def release(schedule: api.Schedule, project: api.Project, out: str, *, baseline: api.Schedule | None,
+            baseline_dir: str | Path | None, keep: int) -> api.Published:
+    """Publish as the next release of OUT, or exit 2 with one line (the release in force stays)."""
+    try:
+        return api.publish(schedule, project, out, baseline=baseline, baseline_dir=baseline_dir, keep=keep)
+    except api.ReleaseError as exc:
+        raise Failure(str(exc)) from None
+
+
+def in_force(out: str, project: api.Project) -> tuple[api.Schedule, Path] | None:
+    """The schedule in force in OUT (for ghost bars and as replan's baseline), if it is one of this project."""
+    path = api.schedule_in_force(out)
+    if path is None:
+        return None
+    try:
+        sched = api.Schedule.read(path)
+    except (ValueError, OSError):
+        return None
+    return (sched, path) if sched.project == project.project.id else None
+
+
+def shown(path: str | Path) -> str:
+    """A path as short as it is clear: relative to the working folder when it lies below it."""
+    real = os.path.realpath(path)
+    rel = os.path.relpath(real)
+    return real if rel.startswith("..") else rel
+
+
+def keep_option(f: Callable) -> Callable:
+    return click.option("--keep-releases", "keep", default=api.KEEP, show_default=True, type=click.IntRange(1),
+                        help="Keep this many newest releases whole in OUT; older ones keep only their "
+                             "schedule.json (for diff). The release in force is never pruned.")(f)

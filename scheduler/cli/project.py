@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -13,8 +14,8 @@ from models.problems import did_you_mean
 from models.schedule import SolverInfo
 from models.tables import split_sheet
 from scheduler import api
-from scheduler.cli.common import (EXIT_INFEASIBLE, EXIT_VIOLATIONS, Failure, input_failure, load, read_schedule, say,
-                                  search_options, timeout)
+from scheduler.cli.common import (EXIT_INFEASIBLE, EXIT_VIOLATIONS, Failure, in_force, input_failure, keep_option, load,
+                                  read_schedule, ready_out, release, say, search_options, shown, timeout)
 from scheduler.cli.status import gap_words, status
 
 
@@ -34,9 +35,10 @@ def validate(project: str) -> None:
 @search_options
 @click.option("--baseline", type=click.Path(exists=True, dir_okay=False),
               help="A previous schedule.json: its folder's feeds are the reference for SEQUENCE numbers "
-                   "(default: the previous output in OUT), and the Gantt shows it as ghost bars.")
+                   "(default: the release in force in OUT), and the Gantt shows it as ghost bars.")
+@keep_option
 def solve(project: str, out: str, time_limit: float, workers: int, seed: int, quiet: bool, as_json: bool,
-          baseline: str | None) -> None:
+          baseline: str | None, keep: int) -> None:
     """Schedule PROJECT and write schedule.json, schedule.csv and schedule.xlsx into OUT.
 
     \b
@@ -47,12 +49,15 @@ def solve(project: str, out: str, time_limit: float, workers: int, seed: int, qu
       finish      the last working day, as early as possible
       disruption  households x days of noise, blocked doors and outages
       open_days   calendar days trenches stay open
+    Each run into OUT is one release (OUT/releases/NNNN), put in force in one step: OUT/schedule.json,
+    OUT/feeds/… always show the whole release in force; a failed run leaves it untouched.
     Exit 0 schedule found (optimal or best within the limit, with its gap), 2 invalid input,
     3 infeasible (the rules in conflict are named), 4 nothing found within the time limit.
     """
     from scheduler.planning.summary import holiday_warnings
 
     p, tasks, warnings = load(project)
+    ready_out(out)
     if not quiet and not as_json:
         click.echo(say("solving", project=p.project.id, tasks=len(tasks), limit=f"{time_limit:g}", workers=workers),
                    err=True)
@@ -65,24 +70,25 @@ def solve(project: str, out: str, time_limit: float, workers: int, seed: int, qu
     sched = result.schedule
     for w in warnings + holiday_warnings(p, max(t.finish for t in sched.tasks)):
         click.echo(str(w), err=True)
-    ref = read_schedule(baseline) if baseline else None
-    written = api.publish(sched, p, out, baseline_dir=Path(baseline).parent if baseline else None, baseline=ref)
+    ref = read_schedule(baseline) if baseline else (in_force(out, p) or (None,))[0]
+    written = release(sched, p, out, baseline=ref, baseline_dir=Path(baseline).resolve().parent if baseline else None,
+                      keep=keep)
     _report_solved(sched.solver, written, out, as_json)
 
 
-def _report_solved(s: SolverInfo, written: list[Path], out: str, as_json: bool) -> None:
+def _report_solved(s: SolverInfo, written: api.Published, out: str, as_json: bool) -> None:
     """The figures of a solve, each gap also in words; with --json one JSON object instead."""
     if as_json:
         click.echo(json.dumps({**s.model_dump(include={"status", "wall_s", "objective", "bound", "gap"}),
-                               "saveable": {n: _saveable(s, n) for n in s.gap}, "files": len(written), "out": out},
-                              ensure_ascii=False))
+                               "saveable": {n: _saveable(s, n) for n in s.gap}, "files": len(written), "out": out,
+                               "release": written.release.version}, ensure_ascii=False))
         return
     click.echo(say("solved", status=s.status, wall=s.wall_s, finish=s.objective.get("finish"),
                    disruption=s.objective.get("disruption"), open_days=s.objective.get("open_days")))
     for name, gap in s.gap.items():
         click.echo(say("stage_gap", name=name, value=s.objective.get(name), bound=s.bound.get(name), gap=gap,
                        words=gap_words(name, _saveable(s, name))))
-    click.echo(say("wrote", count=len(written), out=out))
+    click.echo(say("wrote", count=len(written), out=out, release=written.release.version))
 
 
 def _saveable(s: SolverInfo, name: str) -> int:
@@ -110,9 +116,10 @@ def _infeasible(p: api.Project, tasks: list[api.Task], result: api.Plan) -> Fail
 @click.option("-p", "--project", "project_path", type=click.Path(exists=True),
               help="The project the schedule belongs to (default for a schedule.json: inputs/<project id>; "
                    "a ledger names no project, so give it).")
-def publish(schedule: str, out: str, project_path: str | None) -> None:
-    """Publish every output (ledger, Gantt, feeds, notices) from SCHEDULE: a schedule.json, or the ledger
-    (schedule.csv / schedule.xlsx, UTF-8 or GBK) after a hand edit.
+@keep_option
+def publish(schedule: str, out: str, project_path: str | None, keep: int) -> None:
+    """Publish every output (ledger, Gantt, feeds, notices) from SCHEDULE as the next release of OUT: a
+    schedule.json, or the ledger (schedule.csv / schedule.xlsx, UTF-8 or GBK) after a hand edit.
 
     \b
     The schedule is checked first, as `digonce check` does: one that breaks a rule is refused with
@@ -131,7 +138,7 @@ def publish(schedule: str, out: str, project_path: str | None) -> None:
             raise Failure(say("which_project", path=schedule, project=found))
     p, tasks, _ = load(project_path)
     try:
-        sched = api.read_schedule(schedule, p, tasks)
+        sched = api.read_schedule(schedule, p, tasks)  # dates in the project's window, each task once
     except api.InputError as exc:
         raise Failure(*(str(problem) for problem in exc.problems)) from None
     if ledger:
@@ -140,8 +147,9 @@ def publish(schedule: str, out: str, project_path: str | None) -> None:
     if violations:
         raise Failure(*(str(v) for v in violations), say("publish_refused", count=len(violations)),
                       code=EXIT_VIOLATIONS)
-    written = api.publish(sched, p, out)
-    click.echo(say("wrote", count=len(written), out=out))
+    ready_out(out)
+    written = release(sched, p, out, baseline=(in_force(out, p) or (None,))[0], baseline_dir=None, keep=keep)
+    click.echo(say("wrote", count=len(written), out=out, release=written.release.version))
 
 
 @click.command()
@@ -217,9 +225,9 @@ def diff(a: str, b: str, as_json: bool) -> None:
 
 @click.command()
 @click.argument("project", type=click.Path(exists=True))
-@click.option("--baseline", required=True, type=click.Path(exists=True, dir_okay=False),
+@click.option("--baseline", type=click.Path(exists=True, dir_okay=False),
               help="The schedule.json residents and contractors were told (its folder's feeds are the "
-                   "reference for SEQUENCE numbers).")
+                   "reference for SEQUENCE numbers); default: the release in force in OUT.")
 @click.option("--progress", "progress_path", required=True, type=click.Path(dir_okay=False),
               help="progress.csv or .xlsx (progress.xlsx#sheet picks a sheet): task, status (done|started|not_started), actual_start, "
                    "actual_finish, remaining_days.")
@@ -227,8 +235,9 @@ def diff(a: str, b: str, as_json: bool) -> None:
               help="First day of the new plan (YYYY-MM-DD); progress reports what happened before it.")
 @click.option("-o", "--out", default="out", show_default=True, type=click.Path(), help="Output folder.")
 @search_options
-def replan(project: str, baseline: str, progress_path: str, as_of, out: str, time_limit: float, workers: int,
-           seed: int, quiet: bool, as_json: bool) -> None:
+@keep_option
+def replan(project: str, baseline: str | None, progress_path: str, as_of, out: str, time_limit: float, workers: int,
+           seed: int, quiet: bool, as_json: bool, keep: int) -> None:
     """Re-plan PROJECT from progress, keeping what was announced where possible; write every output to OUT.
 
     \b
@@ -242,13 +251,21 @@ def replan(project: str, baseline: str, progress_path: str, as_of, out: str, tim
     others (disruption, open_days).
 
     \b
-      digonce replan inputs/hepingli --baseline out/schedule.json --progress progress.csv \\
-          --as-of 2027-04-12 -o out-0412
+      digonce replan inputs/hepingli --progress progress.csv --as-of 2027-04-12 -o out
+    re-plans from the release in force in OUT and makes the next release there: contractors keep
+    their secret links, and every earlier release's schedule.json stays in OUT/releases/ for diff.
     Feeds keep their UIDs; moved events get a higher SEQUENCE. The Gantt shows the baseline as
     ghost bars. `digonce check` accepts the reported history before --as-of as it happened.
     Exit 0 schedule found, 2 invalid input, 3 infeasible, 4 nothing found within the time limit.
     """
     p, tasks, warnings = load(project)
+    ready_out(out)
+    if baseline is None:
+        found = in_force(out, p)
+        if found is None:
+            raise Failure(say("replan_no_baseline", out=out))
+        baseline = str(found[1])
+    baseline = os.path.realpath(baseline)  # the release's own file: OUT/schedule.json moves on with the release
     base = read_schedule(baseline)
     if base.project != p.project.id:
         raise Failure(say("wrong_project_replan", path=baseline, found=base.project, project=p.project.id))
@@ -270,19 +287,19 @@ def replan(project: str, baseline: str, progress_path: str, as_of, out: str, tim
         timeout(time_limit)
     for w in warnings:
         click.echo(str(w), err=True)
-    written = api.publish(result.schedule, p, out, baseline_dir=Path(baseline).parent, baseline=base)
-    _report_replan(result, base, baseline, out)
-    click.echo(say("wrote", count=len(written), out=out))
+    written = release(result.schedule, p, out, baseline=base, baseline_dir=Path(baseline).parent, keep=keep)
+    _report_replan(result, base, baseline, written.release.folder / "schedule.json")
+    click.echo(say("wrote", count=len(written), out=out, release=written.release.version))
 
 
-def _report_replan(result: api.Replan, base: api.Schedule, baseline: str, out: str) -> None:
+def _report_replan(result: api.Replan, base: api.Schedule, baseline: str, new: Path) -> None:
     h, s = result.history, result.schedule.solver
     d = api.diff(base, result.schedule)
     click.echo(say("replanned", status=s.status, wall=s.wall_s, as_of=h.as_of, done=len(h.done),
                    started=len(h.started), finish=s.objective.get("finish"),
                    baseline=max(t.finish for t in base.tasks)))
-    click.echo(say("replan_moved", moved=len(d.changes), days=d.announced_days_changed, baseline=baseline,
-                   new=Path(out) / "schedule.json", disruption=s.objective.get("disruption"),
+    click.echo(say("replan_moved", moved=len(d.changes), days=d.announced_days_changed, baseline=shown(baseline),
+                   new=shown(new), disruption=s.objective.get("disruption"),
                    open_days=s.objective.get("open_days")))
 
 

@@ -8,6 +8,7 @@ import click
 
 from models.problems import did_you_mean
 from scheduler.cli.common import Failure, say
+from scheduler.publishing.files import file_part, id_of_part
 from scheduler.serve.server import links, serve_out
 from scheduler.serve.tokens import OFFICE, TokenFileError, TokenStore, trades_in
 
@@ -21,8 +22,9 @@ from scheduler.serve.tokens import OFFICE, TokenFileError, TokenStore, trades_in
                                    "https://feeds.example.org (default: http://HOST:PORT).")
 @click.option("--show-links", is_flag=True, help="Print every link to hand out (with the secret ones) and exit.")
 @click.option("--rotate-token", "rotate", multiple=True, metavar="TRADE",
-              help="Give TRADE (or `office`) a new secret link, print it and exit; the old link stops working "
-                   "at once, also in a running server. Repeatable.")
+              help="Give TRADE (or `office`, the project office) a new secret link, print it and exit; the old "
+                   "link stops working at once, also in a running server. A trade whose id is `office`: "
+                   "trade:office. Repeatable.")
 def serve(out: str, host: str, port: int, public_url: str | None, show_links: bool, rotate: tuple[str, ...]) -> None:
     """Serve OUT's calendar feeds and notices over HTTP, for phones and calendar apps to subscribe to.
 
@@ -82,11 +84,15 @@ def serve(out: str, host: str, port: int, public_url: str | None, show_links: bo
 
 
 def _rotate(folder: Path, name: str, base: str, out: str) -> None:
-    """Give trade `name` (or the office) a new secret link and print it."""
-    if name != OFFICE and name not in trades_in(folder):
-        hint = did_you_mean(name, trades_in(folder) + [OFFICE], "trade")
+    """Give trade `name` (`trade:name` for a trade called office), or the office, a new secret link; print it."""
+    office = name == OFFICE
+    trade = name.removeprefix("trade:")
+    part = trade if trade in trades_in(folder) else file_part(trade)
+    if not office and part not in trades_in(folder):
+        hint = did_you_mean(trade, trades_in(folder) + [OFFICE], "trade")
         raise Failure(say("serve_unknown_trade", name=name, out=out, hint=hint))
-    TokenStore(folder).rotate(name)
+    TokenStore(folder).rotate(part, office=office)
+    label = "project office" if office else f"contractor {id_of_part(part) or part}"
     for who, what, url in links(folder, base):
-        if who in (f"contractor {name}", "project office" if name == OFFICE else ""):
+        if who == label:
             click.echo(say("serve_new_link", who=who, what=what, url=url))

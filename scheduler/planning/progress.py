@@ -13,9 +13,11 @@ from datetime import date
 from pathlib import Path
 
 from models.problems import InputError, Place, Problem, did_you_mean
+from models.sanity import date_window
 from models.tables import TABLE_SUFFIXES, parse_date, read_table, split_sheet
 
 COLUMNS = ("task", "status", "actual_start", "actual_finish", "remaining_days")
+MAX_REMAINING = 2000  # working days: about eight years, far beyond any renovation
 STATUSES = ("done", "started", "not_started")
 
 
@@ -103,6 +105,7 @@ class _Sheet:
         """actual_start, actual_finish, remaining_days of row n; None when one of them cannot be read."""
         dates: dict[str, date | None] = {}
         readable = True
+        lo, hi = date_window(self.project_start)
         for c in ("actual_start", "actual_finish"):
             dates[c] = None
             if cell.get(c):
@@ -111,17 +114,34 @@ class _Sheet:
                 except ValueError as exc:
                     self.bad(n, c, f"{c} of {tid} {exc}", "write dates as YYYY-MM-DD, e.g. 2027-03-08")
                     readable = False
-        if not readable:
+                    continue
+                if not lo <= dates[c] <= hi:  # 0001-01-01 is what many exports write for "no date"
+                    self.bad(n, c, f"{c} of {tid} is {dates[c]}, not a day of this project ({lo} to {hi})",
+                             "leave the cell empty when there is no date, else correct the year")
+                    readable = False
+        remaining = self.remaining(n, tid, cell.get("remaining_days", ""))
+        if not readable or remaining is False:
             return None
-        remaining: int | None = None
-        if cell.get("remaining_days"):
-            try:
-                remaining = int(float(cell["remaining_days"]))
-            except ValueError:
-                self.bad(n, "remaining_days", f"remaining_days of {tid} is '{cell['remaining_days']}', not a number",
-                         "write the working days still needed, e.g. 5")
-                return None
         return dates["actual_start"], dates["actual_finish"], remaining
+
+    def remaining(self, n: int, tid: str, text: str) -> int | None | bool:
+        """remaining_days as a whole number of days (None when empty), or False after reporting why not."""
+        if not text:
+            return None
+        try:
+            value = float(text)
+        except ValueError:
+            value = None
+        if value is None or value != value or value in (float("inf"), float("-inf")):
+            self.bad(n, "remaining_days", f"remaining_days of {tid} is '{text}', not a number",
+                     "write the working days still needed, e.g. 5")
+            return False
+        if not value.is_integer() or not 0 <= value <= MAX_REMAINING:
+            self.bad(n, "remaining_days", f"remaining_days of {tid} is {text}, not a whole number of days from 0 "
+                     f"to {MAX_REMAINING}", "write whole working days, e.g. 3 (round 2.9 up: work left is a "
+                     "day's work)")
+            return False
+        return int(value)
 
     def check_row(self, p: Progress) -> None:
         """The dates and remaining days fit the status and the as-of date."""

@@ -25,7 +25,7 @@ from urllib.parse import quote
 from models.project import Building, ElevatorWork, Project, Zone
 from models.schedule import Disruption, Occupation, Schedule, ScheduledTask
 from models.site_graph import Access
-from scheduler.publishing.files import safe_part as _safe
+from scheduler.publishing.files import file_part as _safe
 from scheduler.publishing.pages import render_page
 from scheduler.publishing.words import Words, runs
 
@@ -531,9 +531,12 @@ def _index(w: Words, schedule: Schedule, project: Project, version: str) -> str:
 # --------------------------------------------------------------------------------------------- API
 
 
-def render_notices(schedule: Schedule, project: Project, issued: date, version: str) -> dict[str, str]:
-    """Relative path → HTML text: `notices/<building id>.html` for every building, and `notices/index.html`."""
+def render_notices(schedule: Schedule, project: Project, issued: date, version: str | int) -> dict[str, str]:
+    """Relative path → HTML text: `notices/<building file part>.html` for every building, and `notices/index.html`.
+    `version` is the release number (shown as 第3版) or a text shown as it is."""
     w = Words(project.project.lang, issued)
+    if isinstance(version, int):
+        version = w("notice.release", n=version)
     routes = _Routes(project, schedule)
     out = {f"notices/{_safe(b.id)}.html": _notice(w, schedule, project, b, routes, version)
            for b in project.site.buildings}

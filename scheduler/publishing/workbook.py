@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from typing import Any, Iterable
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -23,7 +24,7 @@ from models.project import Project
 from models.schedule import LEDGER_COLUMNS, Schedule, ScheduledTask
 
 from scheduler.publishing.gantt import trade_colour
-from scheduler.publishing.ledger import ledger_frame
+from scheduler.publishing.ledger import FORMULA_START, ledger_frame
 from scheduler.publishing.words import outage_name
 from scheduler.text import section, t
 
@@ -163,8 +164,10 @@ def _put(ws: Worksheet, row: int, col: int, value: Any):
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         cell.value = value
     else:
-        cell.value = str(value)
+        text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", str(value))  # validation keeps these out; never crash
+        cell.value = text
         cell.data_type = "s"
+        cell.quotePrefix = text.startswith(FORMULA_START)  # edited in Excel or WPS, it stays text
     return cell
 
 

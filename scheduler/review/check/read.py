@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from models.problems import InputError, Place, Problem
 from models.project import Project
+from models.sanity import date_window
 from models.schedule import LEDGER_COLUMNS, OutageInfo, Schedule, ScheduledTask
 from models.source import path_str
 from models.tables import TABLE_SUFFIXES, Table, parse_date, read_table, split_sheet
@@ -44,11 +45,14 @@ def read_schedule_file(path: str | Path, project: Project, tasks: list[Task]) ->
     suffix = file.suffix.lower()
     if not file.is_file():
         raise InputError([_problem(shown, "does not exist", "give the path of schedule.json, .csv or .xlsx")])
+    window = date_window(project.project.start)
     if suffix == ".json":
         sched, rows = _read_json(file, shown)
         where = [f"tasks[{i}]" for i in range(len(sched.tasks))]
+        _check_window([(None, f"tasks[{i}].{c}", t.id, c, getattr(t, c)) for i, t in enumerate(sched.tasks)
+                       for c in ("start", "finish")], window, shown)
     elif suffix in TABLE_SUFFIXES:
-        parsed = _ledger_tasks(read_table(path, shown, required=LEDGER_REQUIRED))
+        parsed = _ledger_tasks(read_table(path, shown, required=LEDGER_REQUIRED), {t.id for t in tasks}, window)
         rows = [n for n, _ in parsed]
         where = [""] * len(parsed)
         sched = Schedule(project=project.project.id, input_sha256=project.input_sha256,
@@ -86,8 +90,20 @@ def _duplicate_problems(sched: Schedule, rows: list[int | None], where: list[str
     return problems
 
 
-def _ledger_tasks(table: Table) -> list[tuple[int, ScheduledTask]]:
-    """(row number, task) per ledger row; every problem found is raised at once."""
+def _check_window(dates: list[tuple[int | None, str, str, str, date]], window: tuple[date, date], shown: str) -> None:
+    """Every date (row, path, task, column, value) within the project's window, else one line each: a finish
+    in 9999 would have the referee build calendars for eight thousand years."""
+    lo, hi = window
+    problems = [_problem(shown, f"task '{tid}': {col} {value} lies outside the project's dates ({lo} to {hi})",
+                         "correct the year", row=row, field=col if row is not None else None, path=path)
+                for row, path, tid, col, value in dates if not lo <= value <= hi]
+    if problems:
+        raise InputError(problems)
+
+
+def _ledger_tasks(table: Table, known: set[str], window: tuple[date, date]) -> list[tuple[int, ScheduledTask]]:
+    """(row number, task) per ledger row; every problem found is raised at once. An id written with the
+    ledger's leading `'` (which keeps `=…`, `-…` from being a formula) reads as the id it stands for."""
     shown = table.shown
     if not any(table.header):
         raise InputError([_problem(shown, "has no header row", "the first row names the columns: "
@@ -105,6 +121,8 @@ def _ledger_tasks(table: Table) -> list[tuple[int, ScheduledTask]]:
     out: list[tuple[int, ScheduledTask]] = []
     for n, cells in table.records(fold=True):
         tid = cells["id"]
+        if tid.startswith("'") and tid not in known and tid[1:] in known:
+            tid = tid[1:]
         if not tid:
             problems.append(_problem(shown, "this row has no task id", "fill in the id, or delete the row",
                                      row=n, field="id"))
@@ -121,6 +139,7 @@ def _ledger_tasks(table: Table) -> list[tuple[int, ScheduledTask]]:
                                          finish=dates["finish"])))
     if problems:
         raise InputError(problems)
+    _check_window([(n, "", t.id, c, getattr(t, c)) for n, t in out for c in ("start", "finish")], window, shown)
     return out
 
 
@@ -169,6 +188,9 @@ def _read_json(file: Path, shown: str) -> tuple[Schedule, list[int | None]]:
     except json.JSONDecodeError as exc:
         raise InputError([_problem(shown, f"is not valid JSON: {exc.msg}", "fix the JSON syntax here",
                                    line=exc.lineno, column=exc.colno)]) from None
+    except RecursionError:
+        raise InputError([_problem(shown, "nests lists or objects too deeply to be a schedule",
+                                   "give a schedule.json written by digonce solve")]) from None
     if not isinstance(data, dict):
         raise InputError([_problem(shown, "is not a schedule object", "give a schedule.json written by digonce solve")])
     try:
