@@ -28,6 +28,7 @@ from scheduler.planning.replan import Replan
 from scheduler.planning.replan import replan as _replan
 from scheduler.planning.result import dated_schedule
 from scheduler.publishing import publish as _publish
+from scheduler.publishing.mspdi import export_mspdi as _export_mspdi
 from scheduler.publishing.release import KEEP, Published, Release, ReleaseError, check_out, in_force, schedule_in_force
 from scheduler.review.check import RULES, Violation, check_schedule, read_schedule_file
 from scheduler.review.diff import Diff, diff
@@ -37,8 +38,8 @@ from scheduler.review.hold import TaskExplanation, explain_task
 __all__ = [
     "Diff", "Explanation", "InputError", "Plan", "Problem", "Progress", "Project", "Published", "RULES", "Release",
     "ReleaseError", "Replan", "Schedule", "Task", "TaskExplanation", "Violation", "check", "check_out", "complete",
-    "diff", "expand", "explain", "explain_task", "load_project", "plan", "publish", "read_progress", "read_schedule",
-    "release_in_force", "replan", "schedule_in_force",
+    "diff", "expand", "explain", "explain_task", "export_mspdi", "load_project", "plan", "publish", "read_progress",
+    "read_schedule", "release_in_force", "replan", "schedule_in_force",
 ]
 
 # (stage, best value, bound, elapsed seconds), called whenever the search finds a better schedule
@@ -101,3 +102,12 @@ def publish(schedule: Schedule, project: Project, out: str | Path, *, baseline: 
 def release_in_force(out: str | Path) -> Release | None:
     """The release of `out` in force (its version and folder), or None before the first."""
     return in_force(out)
+
+
+def export_mspdi(schedule: Schedule, project: Project, tasks: list[Task], *, baseline: Schedule | None = None,
+                 outline: str = "zone") -> bytes:
+    """The schedule as Microsoft Project XML (MSPDI) for MS Project, Primavera P6 and GanttProject: tasks under
+    a summary per zone (`outline="trade"`: per trade), links with lags, the calendars with CN holidays and 调休,
+    trades and machines as resources, and `baseline`'s dates as each task's baseline. `tasks` is the project's
+    expansion; a scheduled task that is not one of them raises ValueError."""
+    return _export_mspdi(schedule, project, tasks, baseline=baseline, outline=outline)

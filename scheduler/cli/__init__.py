@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from scheduler.cli import bench, project, serve
+from scheduler.cli import bench, export, project, serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -24,6 +24,6 @@ def main() -> None:
     """
 
 
-for command in (*project.COMMANDS, serve.serve, bench.generate, bench.bench):
+for command in (*project.COMMANDS, *export.COMMANDS, serve.serve, bench.generate, bench.bench):
     main.add_command(command)
 
