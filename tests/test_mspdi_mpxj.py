@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import xml.etree.ElementTree as ET
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -189,6 +190,45 @@ def assert_calendars(read: Read, project, tasks, schedule: Schedule, first: date
         assert wrong == [], (name, key, wrong[:5])
 
 
+def schema_problems(path: Path) -> list[str]:
+    """Elements of the file that MSPDI's schema does not have where they stand, or that come out of its
+    sequence: MPXJ's JAXB classes carry the schema (one nested class per complex element, propOrder = the
+    xsd:sequence), so each element is checked against its parent's class."""
+    from java.lang import Class, ClassNotFoundException
+
+    xml_type = Class.forName("jakarta.xml.bind.annotation.XmlType")
+    xml_element = Class.forName("jakarta.xml.bind.annotation.XmlElement")
+    problems: list[str] = []
+
+    def sequence(path: list[str]) -> list[str] | None:
+        try:
+            cls = Class.forName("org.mpxj.mspdi.schema." + "$".join(path))
+        except ClassNotFoundException:
+            return None
+        names = {}
+        for f in cls.getDeclaredFields():
+            a = f.getAnnotation(xml_element)
+            names[str(f.getName())] = str(a.name()) if a is not None and str(a.name()) != "##default" else None
+        return [names.get(str(p)) or str(p)[:1].upper() + str(p)[1:] for p in cls.getAnnotation(xml_type).propOrder()]
+
+    def walk(el: ET.Element, path: list[str]) -> None:
+        tags = [c.tag.split("}")[1] for c in el]
+        order = sequence(path)
+        if order is None:
+            if tags:
+                problems.append(f"{'/'.join(path)}: has children {tags} but is a simple element")
+            return
+        positions = [order.index(tag) if tag in order else -1 for tag in tags]
+        problems.extend(f"{'/'.join(path)}: no element {tag}" for tag, i in zip(tags, positions) if i < 0)
+        problems.extend(f"{'/'.join(path)}: {tags[k + 1]} after {tags[k]}" for k in range(len(tags) - 1)
+                        if 0 <= positions[k + 1] < positions[k])
+        for child in el:
+            walk(child, path + [child.tag.split("}")[1]])
+
+    walk(ET.parse(path).getroot(), ["Project"])
+    return problems
+
+
 def exception_on(read: Read, calendar_name: str, d: date):
     from java.time import LocalDate
     c = next(c for c in read.file.getCalendars() if str(c.getName()) == calendar_name)
@@ -202,7 +242,9 @@ def test_tiny_read_by_mpxj(java, tmp_path, tiny):
     清明 (2027-04-05) is a non-working exception of the project calendar."""
     project, schedule = tiny
     tasks = expand(project)
-    read = Read(java, export(tmp_path, TINY, schedule))
+    plan_xml = export(tmp_path, TINY, schedule)
+    assert schema_problems(plan_xml) == []
+    read = Read(java, plan_xml)
     assert str(read.props.getFileType()) == "MSPDI"
     assert str(read.props.getProjectTitle()) == project.project.name
     assert_same_plan(read, project, tasks, schedule)
@@ -226,6 +268,31 @@ def test_tiny_read_by_mpxj(java, tmp_path, tiny):
             [f"{n}.{i}" for i in range(1, len(kids) + 1)]
         assert py(summary.getStart()) == min(py(k.getStart()) for k in kids)
         assert py(summary.getFinish()) == max(py(k.getFinish()) for k in kids)
+
+
+def test_hepingli_levelled_plan(java, tmp_path):
+    """inputs/hepingli (338 tasks, 13 trades, two machines, the elevator trade's 7-day week, six curings) in
+    its levelled plan — the greedy baseline of docs/benchmarks.md, which honours predecessors, lags,
+    calendars and crews (all the export relies on) and takes a second where a solve takes minutes."""
+    from scheduler.core.greedy import greedy_starts
+    from scheduler.planning.compile import compile_project
+    from scheduler.planning.result import scheduled_tasks
+
+    project, _ = load_project(REPO / "inputs" / "hepingli")
+    tasks = expand(project)
+    compiled = compile_project(project, tasks, project.project.start + timedelta(days=3 * 365))
+    schedule = Schedule(project=project.project.id,
+                        tasks=scheduled_tasks(compiled, greedy_starts(compiled.problem)))
+    plan_xml = export(tmp_path, REPO / "inputs" / "hepingli", schedule)
+    assert schema_problems(plan_xml) == []
+    read = Read(java, plan_xml)
+    assert_same_plan(read, project, tasks, schedule)
+    assert_dates_kept(read)
+    assert_calendars(read, project, tasks, schedule, D("2027-01-01"), D("2027-12-31"))
+    for tid, trade in project.trades.items():
+        assert float(read.resources[tid].getMaxUnits()) == trade.crews * 100, tid
+    assert {k: float(read.resources[k].getMaxUnits()) for k in project.equipment} == {"excavator": 200, "crane": 100}
+    assert len(read.summaries) == len({s.zone or s.building or "" for s in schedule.tasks})
 
 
 def test_trade_calendars_curing_and_machines(java, tmp_path):
@@ -307,11 +374,19 @@ def test_replan_with_baseline(java, tmp_path, tiny):
 
 
 def test_the_checks_can_fail(java, tmp_path, tiny):
-    """The reader-side checks are not vacuous: a lag made longer than planned breaks the kept dates, a missing
-    清明 exception breaks the calendar comparison."""
+    """The reader-side checks are not vacuous: elements swapped or misnamed break the schema check, a lag made
+    longer than planned breaks the kept dates, a missing 清明 exception breaks the calendar comparison."""
     project, schedule = tiny
     tasks = expand(project)
     text = export(tmp_path, TINY, schedule).read_text(encoding="utf-8")
+    swapped = text.replace("<Active>1</Active>\n   <Manual>0</Manual>", "<Manual>0</Manual>\n   <Active>1</Active>", 1)
+    misnamed = text.replace("<MaxUnits>", "<MaxUnit>").replace("</MaxUnits>", "</MaxUnit>")
+    for name, changed in (("swapped.xml", swapped), ("misnamed.xml", misnamed)):
+        assert changed != text
+        (tmp_path / name).write_text(changed, encoding="utf-8")
+    assert schema_problems(tmp_path / "swapped.xml") == ["Project/Tasks/Task: Active after Manual"]
+    assert set(schema_problems(tmp_path / "misnamed.xml")) == {"Project/Resources/Resource: no element MaxUnit"}
+    assert schema_problems(tmp_path / "misnamed.xml").count("Project/Resources/Resource: no element MaxUnit") == 5
     longer = text.replace("<LinkLag>4800</LinkLag>", "<LinkLag>14400</LinkLag>")  # green: 1 → 3 working days
     assert longer != text
     (tmp_path / "lag.xml").write_text(longer, encoding="utf-8")
