@@ -51,7 +51,7 @@ def mspdi(schedule: str, project_path: str | None, out: str, baseline: str | Non
 
     \b
       digonce export mspdi out/schedule.json -o plan.xml
-      digonce export mspdi out-0412/schedule.json --baseline out/schedule.json -o plan.xml
+      digonce export mspdi out/schedule.json --baseline out/releases/0001/schedule.json -o plan.xml
     Exit 0 written, 2 invalid input (nothing written).
     """
     p, tasks, sched = _schedule(schedule, project_path)
