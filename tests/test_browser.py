@@ -434,8 +434,8 @@ def test_mondays_replan_as_the_manager_and_the_residents_see_it(week, watched, a
     marks = page.locator("#summary li.changed .mark").all_inner_texts()
     assert marks and all(m.startswith("原定") and " → 改为" in m for m in marks), marks
     assert scroll_width(page) <= PHONE["width"]
+    page.screenshot(path=str(artifacts / "week-notice-390.png"))  # the first screen: letterhead, QR code
     page.locator("#summary").screenshot(path=str(artifacts / "week-notice-summary.png"))
-    page.screenshot(path=str(artifacts / "week-notice-390.png"))
     w.assert_clean()
     w = watched(DESKTOP)
     page = w.goto(out / "gantt.html")

@@ -428,3 +428,26 @@ def test_serve_hands_the_library_to_the_office_beside_the_gantt(tiny, tmp_path):
         assert page.index("1号楼") < page.index("2号楼") and ">B1 " not in page and "<li>B1" not in page
     finally:
         srv.stop()
+
+
+def test_a_ledger_edited_after_a_replan_keeps_its_history(tmp_path, deterministic_cli):
+    """The ledger has no as-of or progress columns: published from a re-planned OUT, it keeps the release's
+    as-of date and reported progress, so the dig that took two days instead of one is still history, not a
+    broken rule."""
+    out, run = tmp_path / "out", CliRunner().invoke
+    assert run(main, ["solve", str(TINY), "-o", str(out), "--time-limit", "60", "--workers", "1", "--quiet"]).exit_code == 0
+    first = Schedule.read(out / "schedule.json").task("R2:excavate")
+    progress = tmp_path / "progress.csv"
+    progress.write_text("task,status,actual_start,actual_finish,remaining_days\n"
+                        f"R2:excavate,done,{first.start},{first.start + timedelta(1)},\n", encoding="utf-8")
+    as_of = first.start + timedelta(7)
+    r = run(main, ["replan", str(TINY), "--progress", str(progress), "--as-of", as_of.isoformat(), "-o", str(out),
+                   "--time-limit", "60", "--workers", "1", "--quiet"])
+    assert r.exit_code == 0, r.output
+    ledger = tmp_path / "台账.csv"
+    ledger.write_bytes((out / "schedule.csv").read_bytes())
+    assert run(main, ["check", str(TINY), str(ledger)]).exit_code == 1  # alone, the ledger has no history
+    r = run(main, ["publish", str(ledger), "-p", str(TINY), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    published = Schedule.read(out / "schedule.json")
+    assert published.as_of == as_of and published.task("R2:excavate").status == "done"

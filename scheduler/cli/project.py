@@ -161,16 +161,27 @@ def publish(schedule: str, out: str, project_path: str | None, keep: int, public
         sched = api.read_schedule(schedule, p, tasks)  # dates in the project's window, each task once
     except api.InputError as exc:
         raise Failure(*(str(problem) for problem in exc.problems)) from None
+    force = in_force(out, p)
     if ledger:
-        sched = api.complete(p, tasks, sched)
+        sched = _with_history(api.complete(p, tasks, sched), force[0] if force else None)
     violations = api.check(p, tasks, sched)
     if violations:
         raise Failure(*(str(v) for v in violations), say("publish_refused", count=len(violations)),
                       code=EXIT_VIOLATIONS)
     ready_out(out)
-    written = release(sched, p, out, baseline=(in_force(out, p) or (None,))[0], baseline_dir=None, keep=keep,
+    written = release(sched, p, out, baseline=force[0] if force else None, baseline_dir=None, keep=keep,
                       public_url=public_url)
     click.echo(say("wrote", count=len(written), out=out, release=written.release.version))
+
+
+def _with_history(edited: api.Schedule, current: api.Schedule | None) -> api.Schedule:
+    """A ledger edited from a re-planned release keeps that re-plan's as-of date and each task's reported
+    progress (the ledger has no columns for them), so the history before as-of stays accepted as it happened."""
+    if current is None or current.as_of is None:
+        return edited
+    status = {t.id: t.status for t in current.tasks}
+    return edited.model_copy(update={"as_of": current.as_of, "tasks": [
+        t.model_copy(update={"status": status.get(t.id)}) for t in edited.tasks]})
 
 
 @click.command()
