@@ -8,15 +8,21 @@ their own hatched rows, and in the zone grouping also a shaded span behind the z
 Outages and acceptances are milestone markers; the project finish, the deadline and today are vertical
 lines (layout shapes with annotations). The hover of a task shows every field of the ledger and more.
 With a baseline, tasks whose dates moved get a grey ghost bar at their baseline dates behind them.
+After a re-plan (`schedule.as_of`) an as-of line (状态日期) with the history before it shaded, and each
+task styled by its progress: done faded, started hatched, late outlined in red (not started though the
+baseline had it under way before the as-of date, or finishing after the baseline). Under the Gantt, a
+second chart (usage.py): crews in use per trade and trenches open per day against what the site has.
 
-`gantt_figure` builds the plotly figure (tests read it); `gantt_html` renders it to a page with plotly.js
-inline and no remote resource at all (no CDN, no MathJax).
+`gantt_figure` builds the plotly figure (tests read it); `gantt_html` renders it and the usage chart to a
+page with no remote resource at all (no CDN, no MathJax): plotly.js inline, or — in a release — loaded
+from `plotly.min.js` beside the page, written once per release.
 
 Each trace carries `meta={"role": …}`: "task" (one bar trace per trade; `ids`/`customdata` = task ids),
-"baseline", "opening", "occupation", "outage", "acceptance" or "axis" (the invisible anchor of the top date
-axis). Each shape carries a `name`: "finish", "today", "deadline", "opening <zone>", "occupation <zone>
-<lift task>" or "group <label>". The
-switch is `layout.updatemenus[0]`; its buttons are named "zone", "trade" and "building".
+"baseline", "opening", "occupation", "outage", "acceptance", "state" (a legend entry for done, started or
+late work) or "axis" (the invisible anchor of the top date axis); task traces also carry `status` (done,
+started, planned) and `late` per task. Each shape carries a `name`: "finish", "today", "deadline", "as_of",
+"history", "opening <zone>", "occupation <zone> <lift task>" or "group <label>". The switch is
+`layout.updatemenus[0]`; its buttons are named "zone", "trade" and "building".
 """
 
 from __future__ import annotations
@@ -648,6 +654,12 @@ class _Gantt:
                            yanchor="bottom", yshift=4, showarrow=False, text=f"<b>{x['group_by']}</b>")
         return fig
 
+    def usage(self) -> go.Figure:
+        """The crews and trenches chart (usage.py) on this chart's dates, trades named and coloured alike."""
+        trades = {t.trade for t in self.tasks if t.trade}
+        return usage_figure(self.s, self.p, self.tx, {t: _esc(self.trade_name(t)) for t in trades},
+                            {t: trade_colour(t) for t in trades}, self.x_window(), FONT)
+
 
 def _phone(short: dict[str, str], titles: tuple[str, str], height: int, plot_px: int, legend_px: int,
            ticks: str) -> dict:
@@ -673,10 +685,7 @@ def gantt_figure(schedule: Schedule, project: Project, baseline: Schedule | None
 def gantt_usage(schedule: Schedule, project: Project, baseline: Schedule | None = None,
                 today: date | None = None) -> go.Figure:
     """The page's second chart: crews in use per trade and trenches open per day, on the Gantt's dates."""
-    g = _Gantt(schedule, project, baseline, today)
-    trades = {t.trade for t in schedule.tasks if t.trade}
-    return usage_figure(schedule, project, g.tx, {t: _esc(g.trade_name(t)) for t in trades},
-                        {t: trade_colour(t) for t in trades}, g.x_window(), FONT)
+    return _Gantt(schedule, project, baseline, today).usage()
 
 
 @cache
@@ -690,12 +699,13 @@ def gantt_html(schedule: Schedule, project: Project, baseline: Schedule | None =
     """The Gantt page for the project manager: the Gantt and, under it, the crews and trenches chart; no
     network request. `plotlyjs` None: plotly.js inline (one self-contained page of about 5 MB); a relative path
     (PLOTLY_JS): the page loads it from there (a release writes it once beside the page)."""
-    fig = gantt_figure(schedule, project, baseline, today)
+    g = _Gantt(schedule, project, baseline, today)
+    fig = g.figure()
     page = fig.to_html(full_html=True, include_plotlyjs=True if plotlyjs is None else plotlyjs,
                        include_mathjax=False, config=CONFIG, div_id="digonce-gantt", default_width="100%",
                        default_height=f"{fig.layout.height}px", validate=False,
                        post_script=PHONE_SCRIPT + LINK_SCRIPT)
-    usage = gantt_usage(schedule, project, baseline, today)
+    usage = g.usage()
     panel = usage.to_html(full_html=False, include_plotlyjs=False, config=CONFIG, div_id="digonce-usage",
                           default_width="100%", default_height=f"{usage.layout.height}px", validate=False)
     head, body_end, tail = page.rpartition("</body>")

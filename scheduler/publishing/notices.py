@@ -8,6 +8,13 @@ the door or nearby with the detour and any temporary fire-safety plan, outages w
 their notice must be posted), the hotline, and a link to the building's calendar feed. Large type, phone
 layout (tables become stacked rows), A4 print stylesheet.
 
+Residents must be able to trust a notice that is reprinted every week: each says its release and issue
+date (第3版 · 2027年3月8日发布); with a public URL it carries a QR code of the building's short link (the
+index one of the site root, see `public.py`); and against a baseline — the schedule the previous notice
+was made from — every entry that changed is marked (原定3月8日 → 改为3月10日, details changed, new,
+cancelled), found by working out the baseline's entries the same way and pairing them per kind and
+subject (an outage's task, a zone, a lift).
+
 This module works out what happens to each building and when, as plain data; the words are in the
 catalogue (`scheduler/text/<lang>/notice.yaml`) and the markup in `templates/` (notice.html, index.html,
 base.html with the inline CSS). Every file is self-contained (inline CSS, no script, no external
@@ -621,11 +628,11 @@ def _index(x: _Issue, changed: set[str]) -> str:
 
 # --------------------------------------------------------------------------------------------- API
 
+
 def building_names(project: Project) -> dict[str, str]:
     """Building file part → what residents call the building, in site order: kept in each release's
     release.json for pages that know only file names (`serve`'s landing page)."""
     return {_safe(b.id): b.name or b.id for b in project.site.buildings}
-
 
 
 def render_notices(schedule: Schedule, project: Project, issued: date, version: str | int,
