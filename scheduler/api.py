@@ -90,13 +90,16 @@ def explain(project: Project, tasks: list[Task], *, time_limit: float = 60.0, se
 
 
 def publish(schedule: Schedule, project: Project, out: str | Path, *, baseline: Schedule | None = None,
-            baseline_dir: str | Path | None = None, keep: int = KEEP) -> Published:
+            baseline_dir: str | Path | None = None, keep: int = KEEP, public_url: str | None = None) -> Published:
     """Make the ledger, Gantt, feeds and notices the next release of `out`, put in force in one step
     (SPEC §7); returns the stable paths written, `.release` the release. The feeds in `baseline_dir`
-    (default: the release in force) are the reference for SEQUENCE numbers; `baseline` draws ghost bars;
+    (default: the release in force) are the reference for SEQUENCE numbers; `baseline` draws ghost bars and
+    late work in the Gantt and marks each change on the notices; `public_url` (where `digonce serve` is
+    reached) puts QR codes on the notices and is remembered in `out` (default: the one remembered);
     releases beyond the `keep` newest keep only their schedule.json. Raises ReleaseError (one line; the
     release in force stays) when the release cannot be made."""
-    return _publish(schedule, project, out, baseline_dir=baseline_dir, baseline=baseline, keep=keep)
+    return _publish(schedule, project, out, baseline_dir=baseline_dir, baseline=baseline, keep=keep,
+                    public_url=public_url)
 
 
 def release_in_force(out: str | Path) -> Release | None:

@@ -92,10 +92,11 @@ def ready_out(out: str) -> None:
 
 
 def release(schedule: api.Schedule, project: api.Project, out: str, *, baseline: api.Schedule | None,
-            baseline_dir: str | Path | None, keep: int) -> api.Published:
+            baseline_dir: str | Path | None, keep: int, public_url: str | None = None) -> api.Published:
     """Publish as the next release of OUT, or exit 2 with one line (the release in force stays)."""
     try:
-        return api.publish(schedule, project, out, baseline=baseline, baseline_dir=baseline_dir, keep=keep)
+        return api.publish(schedule, project, out, baseline=baseline, baseline_dir=baseline_dir, keep=keep,
+                           public_url=public_url)
     except api.ReleaseError as exc:
         raise Failure(str(exc)) from None
 

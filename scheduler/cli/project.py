@@ -14,9 +14,25 @@ from models.problems import did_you_mean
 from models.schedule import SolverInfo
 from models.tables import split_sheet
 from scheduler import api
+from scheduler.publishing.public import normal_url
 from scheduler.cli.common import (EXIT_INFEASIBLE, EXIT_VIOLATIONS, Failure, in_force, input_failure, keep_option, load,
                                   read_schedule, ready_out, release, say, search_options, shown, timeout)
 from scheduler.cli.status import gap_words, status
+
+
+def public_url_option(f):
+    """--public-url on every command that publishes: QR codes on the notices, remembered in OUT."""
+    return click.option("--public-url", metavar="URL",
+                        help="Where residents reach `digonce serve` (e.g. https://gaizao.example.org): every notice "
+                             "gets a QR code of its building's short link URL/b/<building>, the index one of URL/. "
+                             "Remembered in OUT (OUT/.serve/site.json) for later releases and `serve`; "
+                             "default: the one remembered, else no QR codes.")(f)
+
+
+def check_public_url(url: str | None) -> None:
+    """A --public-url that is no full http(s) address is refused before any search (exit 2)."""
+    if url is not None and normal_url(url) is None:
+        raise Failure(say("serve_public_url", url=url))
 
 
 @click.command()
@@ -37,8 +53,9 @@ def validate(project: str) -> None:
               help="A previous schedule.json: its folder's feeds are the reference for SEQUENCE numbers "
                    "(default: the release in force in OUT), and the Gantt shows it as ghost bars.")
 @keep_option
+@public_url_option
 def solve(project: str, out: str, time_limit: float, workers: int, seed: int, quiet: bool, as_json: bool,
-          baseline: str | None, keep: int) -> None:
+          baseline: str | None, keep: int, public_url: str | None) -> None:
     """Schedule PROJECT and write schedule.json, schedule.csv and schedule.xlsx into OUT.
 
     \b
@@ -58,6 +75,7 @@ def solve(project: str, out: str, time_limit: float, workers: int, seed: int, qu
 
     p, tasks, warnings = load(project)
     ready_out(out)
+    check_public_url(public_url)
     if not quiet and not as_json:
         click.echo(say("solving", project=p.project.id, tasks=len(tasks), limit=f"{time_limit:g}", workers=workers),
                    err=True)
@@ -72,7 +90,7 @@ def solve(project: str, out: str, time_limit: float, workers: int, seed: int, qu
         click.echo(str(w), err=True)
     ref = read_schedule(baseline) if baseline else (in_force(out, p) or (None,))[0]
     written = release(sched, p, out, baseline=ref, baseline_dir=Path(baseline).resolve().parent if baseline else None,
-                      keep=keep)
+                      keep=keep, public_url=public_url)
     _report_solved(sched.solver, written, out, as_json)
 
 
@@ -117,7 +135,8 @@ def _infeasible(p: api.Project, tasks: list[api.Task], result: api.Plan) -> Fail
               help="The project the schedule belongs to (default for a schedule.json: inputs/<project id>; "
                    "a ledger names no project, so give it).")
 @keep_option
-def publish(schedule: str, out: str, project_path: str | None, keep: int) -> None:
+@public_url_option
+def publish(schedule: str, out: str, project_path: str | None, keep: int, public_url: str | None) -> None:
     """Publish every output (ledger, Gantt, feeds, notices) from SCHEDULE as the next release of OUT: a
     schedule.json, or the ledger (schedule.csv / schedule.xlsx, UTF-8 or GBK) after a hand edit.
 
@@ -129,6 +148,7 @@ def publish(schedule: str, out: str, project_path: str | None, keep: int) -> Non
     Exit 0 published, 1 the schedule breaks a rule, 2 invalid input.
     """
     ledger = Path(split_sheet(schedule)[0]).suffix.lower() != ".json"
+    check_public_url(public_url)
     if project_path is None:
         if ledger:
             raise Failure(say("ledger_project", path=schedule))
@@ -141,15 +161,27 @@ def publish(schedule: str, out: str, project_path: str | None, keep: int) -> Non
         sched = api.read_schedule(schedule, p, tasks)  # dates in the project's window, each task once
     except api.InputError as exc:
         raise Failure(*(str(problem) for problem in exc.problems)) from None
+    force = in_force(out, p)
     if ledger:
-        sched = api.complete(p, tasks, sched)
+        sched = _with_history(api.complete(p, tasks, sched), force[0] if force else None)
     violations = api.check(p, tasks, sched)
     if violations:
         raise Failure(*(str(v) for v in violations), say("publish_refused", count=len(violations)),
                       code=EXIT_VIOLATIONS)
     ready_out(out)
-    written = release(sched, p, out, baseline=(in_force(out, p) or (None,))[0], baseline_dir=None, keep=keep)
+    written = release(sched, p, out, baseline=force[0] if force else None, baseline_dir=None, keep=keep,
+                      public_url=public_url)
     click.echo(say("wrote", count=len(written), out=out, release=written.release.version))
+
+
+def _with_history(edited: api.Schedule, current: api.Schedule | None) -> api.Schedule:
+    """A ledger edited from a re-planned release keeps that re-plan's as-of date and each task's reported
+    progress (the ledger has no columns for them), so the history before as-of stays accepted as it happened."""
+    if current is None or current.as_of is None:
+        return edited
+    status = {t.id: t.status for t in current.tasks}
+    return edited.model_copy(update={"as_of": current.as_of, "tasks": [
+        t.model_copy(update={"status": status.get(t.id)}) for t in edited.tasks]})
 
 
 @click.command()
@@ -236,8 +268,9 @@ def diff(a: str, b: str, as_json: bool) -> None:
 @click.option("-o", "--out", default="out", show_default=True, type=click.Path(), help="Output folder.")
 @search_options
 @keep_option
+@public_url_option
 def replan(project: str, baseline: str | None, progress_path: str, as_of, out: str, time_limit: float, workers: int,
-           seed: int, quiet: bool, as_json: bool, keep: int) -> None:
+           seed: int, quiet: bool, as_json: bool, keep: int, public_url: str | None) -> None:
     """Re-plan PROJECT from progress, keeping what was announced where possible; write every output to OUT.
 
     \b
@@ -260,6 +293,7 @@ def replan(project: str, baseline: str | None, progress_path: str, as_of, out: s
     """
     p, tasks, warnings = load(project)
     ready_out(out)
+    check_public_url(public_url)
     if baseline is None:
         found = in_force(out, p)
         if found is None:
@@ -287,7 +321,8 @@ def replan(project: str, baseline: str | None, progress_path: str, as_of, out: s
         timeout(time_limit)
     for w in warnings:
         click.echo(str(w), err=True)
-    written = release(result.schedule, p, out, baseline=base, baseline_dir=Path(baseline).parent, keep=keep)
+    written = release(result.schedule, p, out, baseline=base, baseline_dir=Path(baseline).parent, keep=keep,
+                      public_url=public_url)
     _report_replan(result, base, baseline, written.release.folder / "schedule.json")
     click.echo(say("wrote", count=len(written), out=out, release=written.release.version))
 

@@ -2,14 +2,16 @@
 
 OUT holds:
 
-    releases/0001/                 release 1, complete: schedule.json, .csv, .xlsx, gantt.html, feeds/,
-    releases/0002/                   notices/ and release.json (version, time, every file's SHA-256)
+    releases/0001/                 release 1, complete: schedule.json, .csv, .xlsx, gantt.html, plotly.min.js,
+    releases/0002/                   feeds/, notices/ and release.json (version, time, public URL, every
+                                     file's SHA-256)
     current -> releases/0002       the release in force: a symlink, or where symlinks cannot be made, a
                                      small file whose text is `releases/0002`
     schedule.json -> current/schedule.json    stable paths for people (and every link to them): symlinks
     feeds -> current/feeds                      through `current`, made once and never changed; where there
     …                                           are no symlinks, copies of the release in force
     .serve/tokens.json             the secret links of `digonce serve`: they belong to OUT, not to a release
+    .serve/site.json               OUT's public URL (--public-url), for the QR codes of later releases
 
 A run renders the whole set in memory (an error there writes nothing), writes it into
 `releases/.staging-<n>`, fsyncs it, renames it to `releases/<n>` (so a numbered folder is always complete),
@@ -47,7 +49,7 @@ RELEASES = "releases"
 POINTER = "current"
 MANIFEST = "release.json"
 KEEP = 5
-TOP = ("schedule.json", "schedule.csv", "schedule.xlsx", "gantt.html", "feeds", "notices", MANIFEST)
+TOP = ("schedule.json", "schedule.csv", "schedule.xlsx", "gantt.html", "plotly.min.js", "feeds", "notices", MANIFEST)
 KEPT_WHEN_PRUNED = ("schedule.json", MANIFEST)
 MIN_FREE = 16 << 20  # bytes a run wants free in OUT beyond twice what it writes
 _NAME = re.compile(r"\d{4,9}")
@@ -196,14 +198,15 @@ def _writable(folder: Path) -> bool:
 
 
 def write_release(out: str | Path, render: Render, *, keep: int = KEEP, now: datetime | None = None,
-                  links: bool | None = None) -> Published:
+                  links: bool | None = None, notes: dict | None = None) -> Published:
     """Make the next release of OUT from `render(version, folder in force or None)` → relative path → bytes,
-    and put it in force. `links` None: symlinks where the file system has them. Raises ReleaseError."""
+    and put it in force. `links` None: symlinks where the file system has them. `notes`: facts about the
+    release kept in its release.json (the public URL its QR codes lead to). Raises ReleaseError."""
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
         with _locked(out):
-            return _release(out, render, max(1, keep), now or datetime.now().astimezone(), links)
+            return _release(out, render, max(1, keep), now or datetime.now().astimezone(), links, notes or {})
     except ReleaseError:
         raise
     except OSError as exc:
@@ -220,7 +223,7 @@ def _locked(out: Path) -> Iterator[None]:
         yield
 
 
-def _release(out: Path, render: Render, keep: int, now: datetime, links: bool | None) -> Published:
+def _release(out: Path, render: Render, keep: int, now: datetime, links: bool | None, notes: dict) -> Published:
     _tidy(out)
     _adopt(out)
     current = in_force(out)
@@ -237,7 +240,7 @@ def _release(out: Path, render: Render, keep: int, now: datetime, links: bool | 
     if free < 2 * size + MIN_FREE:
         raise ReleaseError(f"{out}: release {version} needs about {(2 * size + MIN_FREE) >> 20} MB, "
                            f"{free >> 20} MB are free — nothing was written; {_staying(current)}")
-    files = {**files, MANIFEST: _manifest(version, files, now)}
+    files = {**files, MANIFEST: _manifest(version, files, now, notes)}
     folder = out / RELEASES / folder_name(version)
     stage = out / RELEASES / f".staging-{folder_name(version)}"
     try:
@@ -280,9 +283,9 @@ def _check_names(out: Path, files: dict[str, bytes], version: int, current: Rele
         seen[rel.lower()] = rel
 
 
-def _manifest(version: int, files: dict[str, bytes], now: datetime) -> bytes:
+def _manifest(version: int, files: dict[str, bytes], now: datetime, notes: dict) -> bytes:
     data = {"format": "digonce-release/1", "version": version, "published": now.isoformat(timespec="seconds"),
-            "files": {rel: hashlib.sha256(files[rel]).hexdigest() for rel in sorted(files)}}
+            **notes, "files": {rel: hashlib.sha256(files[rel]).hexdigest() for rel in sorted(files)}}
     return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 

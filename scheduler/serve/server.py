@@ -9,6 +9,7 @@ What is served (nothing else; every other path is 404, like a missing file):
     /t/<token>/trade-<trade>.ics    a contractor's feed, only with that trade's token
     /t/<token>/all.ics              every contractor's work and contacts, only with the office token
     /t/<token>/gantt.html           the same, as a chart, only with the office token
+    /t/<token>/plotly.min.js        the chart's library (the page loads it from beside itself), the same way
 
 Calendar clients poll with conditional requests: a strong ETag (SHA-256 of the bytes) and Last-Modified
 (the file's mtime) turn most polls into 304s. Each file is opened and read once per request; `publish`
@@ -54,8 +55,9 @@ from typing import Callable
 from urllib.parse import quote, unquote
 
 from scheduler.publishing.files import id_of_part
+from scheduler.publishing.gantt import PLOTLY_JS
 from scheduler.publishing.pages import render_page
-from scheduler.publishing.release import folder_in_force
+from scheduler.publishing.release import folder_in_force, read_manifest
 from scheduler.serve.tokens import Tokens, TokenStore, trades_in
 
 MAX_LINE = 8192            # request line, bytes
@@ -154,9 +156,9 @@ class Site:
         return None
 
     def _private(self, root: Path, token: str, name: str, tokens: Tokens) -> File | None:
-        if name in ("all.ics", "gantt.html"):
+        if name in ("all.ics", "gantt.html", PLOTLY_JS):
             ok = tokens.opens_office(token)
-            path = root / ("feeds/all.ics" if name == "all.ics" else "gantt.html")
+            path = root / ("feeds/all.ics" if name == "all.ics" else name)
         elif name.startswith("trade-") and name.endswith(".ics"):
             ok = tokens.opens_trade(name[len("trade-"):-len(".ics")], token)
             path = root / "feeds" / name
@@ -191,6 +193,12 @@ class Site:
         return sorted(p.name[len("building-"):-len(".ics")] for p in feeds.glob("building-*.ics")) \
             if feeds.is_dir() else []
 
+    def names(self, root: Path) -> dict[str, str]:
+        """The buildings' names by file-name part, in site order, as the release lists them for residents."""
+        data = (read_manifest(root) or {}).get("buildings")
+        return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)} \
+            if isinstance(data, dict) else {}
+
     def index(self, base: str) -> bytes:
         """The public landing page: what a resident or the neighbourhood committee may subscribe to."""
         def row(kind: str, building: str, path: str, webcal: bool) -> dict[str, str]:
@@ -199,8 +207,10 @@ class Site:
 
         root = self.release()
         rows = []
-        for b in self.buildings(root):
-            q, label = quote(b, safe=""), id_of_part(b) or b
+        names = self.names(root)
+        order = {part: i for i, part in enumerate(names)}
+        for b in sorted(self.buildings(root), key=lambda b: (order.get(b, len(order)), b)):
+            q, label = quote(b, safe=""), names.get(b) or id_of_part(b) or b
             rows.append(row("calendar", label, f"/feeds/building-{q}.ics", True))
             if (root / "notices" / f"{b}.html").is_file():
                 rows.append(row("notice", label, f"/b/{q}", False))
@@ -386,7 +396,8 @@ class Handler(BaseHTTPRequestHandler):
             if target.private:
                 cache = "private, " + cache
                 extra = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
-            kind = "text/calendar; charset=utf-8" if ics else "text/html; charset=utf-8"
+            kind = "text/calendar; charset=utf-8" if ics else \
+                "text/javascript; charset=utf-8" if target.path.suffix == ".js" else "text/html; charset=utf-8"
             self._send_cached(data, kind, int(st.st_mtime), cache, extra)
         else:
             self._send(404, NOT_FOUND, {"Cache-Control": "no-cache"})
