@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from scheduler.text import Msg
 
@@ -24,7 +24,8 @@ TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 ENCODINGS = ("utf-8-sig", "gb18030")  # gb18030 is a superset of GBK, what Excel writes on a Chinese Windows
 _SHEET_REF = re.compile(r"(.+\.xls[xm])#(.+)", re.IGNORECASE)
 MAX_TABLE_BYTES = 64 << 20  # a table of a compound is kilobytes; this refuses a wrong file before reading it
-_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+                   r"|(\d{4})年(\d{1,2})月(\d{1,2})日")  # 2027年3月8日, as a Chinese sheet may write it
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,8 @@ def cell_text(value: Any) -> str:
 
 
 def parse_date(value: Any) -> date:
-    """A cell as a date: a date/datetime cell, or text 2027-03-08, 2027/3/8, 2027.3.8 (a time is ignored).
+    """A cell as a date: a date/datetime cell, or text 2027-03-08, 2027/3/8, 2027.3.8, 2027年3月8日 (a time is
+    ignored).
     Raises ValueError whose argument is a Msg saying what the cell is instead ("is empty")."""
     if isinstance(value, datetime):
         return value.date()
@@ -81,7 +83,7 @@ def parse_date(value: Any) -> date:
     if not m:
         raise ValueError(Msg("input.cell.not_a_date", text=text))
     try:
-        return date(*map(int, m.groups()))
+        return date(*(int(g) for g in m.groups() if g is not None))
     except ValueError:
         raise ValueError(Msg("input.cell.not_a_real_date", text=text)) from None
 
@@ -97,11 +99,13 @@ def is_table_ref(ref: str) -> bool:
     return split_sheet(ref)[0].lower().endswith(TABLE_SUFFIXES)
 
 
-def read_table(path: str | Path, shown: str | None = None, *, required: Iterable[str] = ()) -> Table:
+def read_table(path: str | Path, shown: str | None = None, *, required: Iterable[str] = (),
+               canonical: Callable[[str], str] = str.lower) -> Table:
     """Read a CSV or XLSX table; `path` may end in `#sheet` to choose a workbook's sheet.
 
     Without a sheet, a workbook's table is the first sheet whose header has every `required` column
-    (case-insensitive), else its first sheet. Raises InputError (one problem) when the file cannot be read.
+    (each header cell read through `canonical`: lower-cased, or a translated header's SPEC name), else its first
+    sheet. Raises InputError (one problem) when the file cannot be read.
     """
     name, sheet = split_sheet(path)
     file, shown = Path(name), shown or str(path)
@@ -115,7 +119,7 @@ def read_table(path: str | Path, shown: str | None = None, *, required: Iterable
         if suffix == ".csv":  # never with a sheet: split_sheet only splits workbook names
             grid = _csv_grid(file, shown)
         elif suffix in (".xlsx", ".xlsm"):
-            grid = _xlsx_grid(file, shown, sheet, [c.lower() for c in required])
+            grid = _xlsx_grid(file, shown, sheet, [c.lower() for c in required], canonical)
         else:
             raise InputError([Problem(Place(shown), "", Msg("input.file.not_table", suffix=file.suffix or file.name),
                                       Msg("input.file.not_table_fix"))])
@@ -150,7 +154,8 @@ def _csv_grid(file: Path, shown: str) -> list[list[str]]:
                                   Msg("input.file.bad_csv_fix"))]) from None
 
 
-def _xlsx_grid(file: Path, shown: str, sheet: str | None, required: list[str]) -> list[list[Any]]:
+def _xlsx_grid(file: Path, shown: str, sheet: str | None, required: list[str],
+               canonical: Callable[[str], str]) -> list[list[Any]]:
     import zipfile
 
     from openpyxl import load_workbook
@@ -169,7 +174,7 @@ def _xlsx_grid(file: Path, shown: str, sheet: str | None, required: list[str]) -
         grids = []
         for ws in wb.worksheets:
             grid = [list(r) for r in ws.iter_rows(values_only=True)]
-            if not required or (grid and set(required) <= {cell_text(c).lower() for c in grid[0]}):
+            if not required or (grid and set(required) <= {canonical(cell_text(c)) for c in grid[0]}):
                 return grid
             grids.append(grid)
         return grids[0] if grids else []
