@@ -86,6 +86,19 @@ class Msg(str):
         return _rebuild, (self.key, self.values)
 
 
+class Joined:
+    """Items (Msgs or text) joined with the message `sep` of each language ("; ", " and " …): a Msg value."""
+
+    def __init__(self, items: list[Any], sep: str) -> None:
+        self.items, self.sep = list(items), sep
+
+    def text(self, lang: str | None) -> str:
+        return t(self.sep, lang).join(words(item, lang) for item in self.items)
+
+    def __str__(self) -> str:
+        return self.text(PLAIN_LANG)
+
+
 def _rebuild(key: str, values: dict[str, Any]) -> Msg:
     return Msg(key, **values)
 
