@@ -12,7 +12,7 @@ import click
 
 from models import InputError, Problem
 from scheduler import api
-from scheduler.text import DEFAULT_LANG, LANGS, normal_lang, t, words
+from scheduler.text import DEFAULT_LANG, LANGS, Msg, normal_lang, words
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_TIMEOUT = 0, 1, 2, 3, 4
 LANG = "en"  # superseded by lang(): kept for commands not yet moved to it
@@ -58,8 +58,9 @@ def locale_lang() -> str:
 
 
 def say(key: str, **values: Any) -> str:
-    """The CLI message `key` from the catalogue (scheduler/text/<lang>/cli.yaml), in the run's language."""
-    return t(f"cli.{key}", lang(), **values)
+    """The CLI message `key` from the catalogue (scheduler/text/<lang>/cli.yaml), in the run's language; values
+    that are messages too (a Msg) are put into words in that language."""
+    return Msg(f"cli.{key}", **values).text(lang())
 
 
 def in_lang(message: Any) -> str:
