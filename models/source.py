@@ -411,7 +411,7 @@ def read_project_source(project_path: str | Path) -> tuple[dict, SourceMap, Path
         context = getattr(exc, "context", None)
         raise InputError([Problem(place, "", Msg("input.yaml.syntax", what=what),
                                   _yaml_fix(f"{what} {context or ''}"))]) from None
-    sections = "version, project, calendar, trades, equipment, site, works"
+    sections = ["version", "project", "calendar", "trades", "equipment", "site", "works"]
     if node is None:
         raise InputError([Problem(Place(shown, 1, 1), "", Msg("input.yaml.empty"),
                                   Msg("input.yaml.empty_fix", sections=sections))])

@@ -46,6 +46,8 @@ def lang() -> str:
         chosen = settings.get("lang") or settings.get("project")
         if chosen:
             return chosen
+    elif os.environ.get("DIGONCE_LANG") in LANGS:  # outside a command (a Status made by a script)
+        return os.environ["DIGONCE_LANG"]
     return locale_lang()
 
 
@@ -108,7 +110,7 @@ def _written_lang(path: str) -> str | None:
 
     file = Path(path) / "project.yaml" if Path(path).is_dir() else Path(path)
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        data = yaml.load(file.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)  # every value as text
         return data["project"]["lang"]
     except Exception:  # noqa: BLE001 — any unreadable project simply has no language of its own
         return None

@@ -329,7 +329,7 @@ def check(project: str, schedule: str) -> None:
         click.echo(in_lang(v))
     if violations:
         rules = sorted(Counter(v.rule for v in violations).items(), key=lambda kv: api.RULES.index(kv[0]))
-        click.echo(say("violations", count=len(violations), rules=", ".join(f"{r} ×{n}" for r, n in rules)))
+        click.echo(say("violations", count=len(violations), rules=[f"{r} ×{n}" for r, n in rules]))
         raise click.exceptions.Exit(EXIT_VIOLATIONS)
     click.echo(say("valid", count=len(sched.tasks)))
 
