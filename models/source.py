@@ -106,7 +106,8 @@ class _Guard:
         if id(node) in self.open:
             raise _Refused(node.start_mark, Msg("input.yaml.recursive"), Msg("input.yaml.recursive_fix"))
         if self.values > MAX_VALUES:
-            raise _Refused(node.start_mark, Msg("input.yaml.too_many", values=MAX_VALUES), Msg("input.yaml.too_many_fix"))
+            raise _Refused(node.start_mark, Msg("input.yaml.too_many", values=MAX_VALUES),
+                           Msg("input.yaml.too_many_fix"))
 
 
 _BOOL_TAG = "tag:yaml.org,2002:bool"
@@ -245,8 +246,8 @@ def _expand_tables(data: dict, base: Path, file: str, smap: SourceMap, problems:
             columns = sorted({k for r in rows for k in r})
             problems.append(Problem(Place(shown, row=1), path_str(path),
                                     Msg("input.table.no_column", column=wanted, filled=columns or Msg("common.none")),
-                                    Msg("input.table.no_column_fix" if wanted == "date" else "input.table.no_column_id_fix",
-                                        column=wanted)))
+                                    Msg("input.table.no_column_fix" if wanted == "date"
+                                        else "input.table.no_column_id_fix", column=wanted)))
             broken.add(path)
             continue
         if path in DATE_LIST_SECTIONS:
@@ -374,7 +375,8 @@ def _text_of(file: Path, shown: str) -> str:
         raise InputError([Problem(Place(shown), "", Msg("input.yaml.not_utf8", reason=exc.reason, byte=exc.start),
                                   Msg("input.yaml.not_utf8_fix"))]) from None
     except OSError as exc:
-        raise InputError([Problem(Place(shown), "", Msg("input.yaml.unreadable", why=exc.strerror or type(exc).__name__),
+        why = exc.strerror or type(exc).__name__
+        raise InputError([Problem(Place(shown), "", Msg("input.yaml.unreadable", why=why),
                                   Msg("input.yaml.unreadable_fix"))]) from None
 
 

@@ -192,8 +192,8 @@ class _CrossCheck:
         for wi, w in enumerate(project.works):
             wp = ("works", wi)
             if w.deadline and w.deadline < project.project.start:
-                c.add(wp + ("deadline",), Msg("validate.work_deadline", deadline=w.deadline, start=project.project.start),
-                      Msg("validate.work_deadline_fix"))
+                c.add(wp + ("deadline",), Msg("validate.work_deadline", deadline=w.deadline,
+                                              start=project.project.start), Msg("validate.work_deadline_fix"))
             if isinstance(w, ElevatorWork) and w.trade not in trades and ("works", wi, "trade") not in smap.places:
                 c.add(wp, Msg("validate.elevator_trade", work=w.id, trade=w.trade),
                       Msg("validate.elevator_trade_fix", example=f"trades: {{{w.trade}: {{crews: 1}}}}"))
@@ -257,7 +257,8 @@ class _CrossCheck:
         for z in dug:
             zi = next(i for i, zz in enumerate(site.zones) if zz.id == z)
             if zones[z].length_m is None:
-                c.add(("site", "zones", zi, "length_m"), Msg("validate.no_length", zone=z), Msg("validate.no_length_fix"))
+                c.add(("site", "zones", zi, "length_m"), Msg("validate.no_length", zone=z),
+                      Msg("validate.no_length_fix"))
             restore = RESTORE_TRADE[zones[z].kind]
             if z not in surfaced and restore not in trades:
                 c.add(("site", "zones", zi), Msg("validate.no_restore_trade", zone=z, trade=restore),

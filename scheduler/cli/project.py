@@ -14,8 +14,9 @@ from models.problems import did_you_mean
 from models.schedule import SolverInfo
 from models.tables import split_sheet
 from scheduler import api
-from scheduler.cli.common import (EXIT_INFEASIBLE, EXIT_VIOLATIONS, Failure, in_force, in_lang, input_failure, keep_option,
-                                  lang, load, read_schedule, ready_out, release, say, search_options, shown, timeout)
+from scheduler.cli.common import (EXIT_INFEASIBLE, EXIT_VIOLATIONS, Failure, in_force, in_lang, input_failure,
+                                  keep_option, lang, load, read_schedule, ready_out, release, say, search_options,
+                                  shown, timeout)
 from scheduler.cli.status import gap_words, status
 
 

@@ -261,9 +261,9 @@ class _Expander:
                     preds = [dep.id]
                 else:
                     path = ("works", wi, "after", ai)
+                    hint = did_you_mean(dep.id, list(self.by_work) + list(self.tasks), "work_or_task")
                     problems.append(Problem(self._place(path), path_str(path),
-                                            Msg("validate.unknown_after", value=dep.id),
-                                            did_you_mean(dep.id, list(self.by_work) + list(self.tasks), "work_or_task")))
+                                            Msg("validate.unknown_after", value=dep.id), hint))
                     continue
                 for tid in self.by_work.get(w.id, []):
                     for pred in preds:

@@ -67,7 +67,8 @@ def read_progress(path: str | Path, task_ids: list[str], as_of: date, project_st
     """Task id → its reported progress. Raises InputError listing every bad row."""
     shown = str(path)
     if not split_sheet(path)[0].lower().endswith(TABLE_SUFFIXES):
-        raise InputError([Problem(Place(shown), "", Msg("progress.not_table", suffix=Path(path).suffix or Path(path).name),
+        suffix = Path(path).suffix or Path(path).name
+        raise InputError([Problem(Place(shown), "", Msg("progress.not_table", suffix=suffix),
                                   Msg("progress.not_table_fix"))])
     table = read_table(path, shown, required=("task", "status"), canonical=column_name)
     sheet = _Sheet(shown, as_of, project_start)

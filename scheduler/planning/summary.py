@@ -87,10 +87,12 @@ def summary(project: Project, tasks: list[Task], warnings: list[Problem], lang: 
     lines = [
         say("valid", name=project.project.name, id=project.project.id),
         say("buildings", buildings=len(site.buildings), households=sum(b.households for b in site.buildings),
-            entrances=sum(len(b.entrances) for b in site.buildings), sensitive=sum(b.sensitive for b in site.buildings)),
+            entrances=sum(len(b.entrances) for b in site.buildings),
+            sensitive=sum(b.sensitive for b in site.buildings)),
         say("zones", zones=len(site.zones), dug=len(dug_zones(project)), gates=len(site.gates),
             kinds=sep.join(f"{kinds.get(k, k)} {n}" for k, n in sorted(Counter(z.kind for z in site.zones).items()))),
-        say("works", works=sep.join(f"{works.get(k, k)} {n}" for k, n in sorted(Counter(w.type for w in project.works).items()))),
+        say("works", works=sep.join(f"{works.get(k, k)} {n}"
+                                    for k, n in sorted(Counter(w.type for w in project.works).items()))),
         say("tasks", tasks=len(tasks)),
     ]
     for trade in sorted(trades):

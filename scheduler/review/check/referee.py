@@ -369,7 +369,8 @@ class _Checker:
         for z, (ex, bf) in self.digs.items():
             exs, bfs = self.st.get(ex), self.st.get(bf)
             if exs and bfs and bfs.start <= exs.finish:
-                self.add("R5", bf, bfs.start, Msg("check.r5.backfill_early", zone=z, start=bfs.start, finish=exs.finish))
+                self.add("R5", bf, bfs.start, Msg("check.r5.backfill_early", zone=z, start=bfs.start,
+                                                  finish=exs.finish))
             for t in self.tasks.values():
                 s = self.st.get(t.id)
                 if s is None or t.zone != z:
