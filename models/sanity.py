@@ -24,6 +24,8 @@ from typing import Any, Iterator
 
 from pydantic import BaseModel
 
+from scheduler.text import Msg
+
 from .problems import Problem
 from .project import Project
 from .source import PathKey, SourceMap, path_str
@@ -48,19 +50,19 @@ def _years(d: date, n: int) -> date:
         return d.replace(year=max(1, min(9999, d.year + n)), day=28)
 
 
-def bad_character(text: str, line_breaks: bool = True) -> str | None:
+def bad_character(text: str, line_breaks: bool = True) -> Msg | None:
     """The first character of `text` that outputs cannot carry, as `U+000B (a control character)`, or None.
     `line_breaks` allows a newline and a tab (free text), not in ids and names."""
     for c in text:
         if c in "\n\t" and line_breaks:
             continue
         cat = unicodedata.category(c)
-        kind = ("a control character" if cat == "Cc" else "a line or paragraph separator" if cat in ("Zl", "Zp")
-                else "half of a surrogate pair" if cat == "Cs" else "a bidirectional override" if ord(c) in _BIDI
-                else "a non-character" if cat == "Cn" and (ord(c) & 0xFFFE == 0xFFFE or 0xFDD0 <= ord(c) <= 0xFDEF)
-                else "a byte-order mark" if c == "\ufeff" else None)
+        kind = ("control" if cat == "Cc" else "separator" if cat in ("Zl", "Zp")
+                else "surrogate" if cat == "Cs" else "bidi" if ord(c) in _BIDI
+                else "non_character" if cat == "Cn" and (ord(c) & 0xFFFE == 0xFFFE or 0xFDD0 <= ord(c) <= 0xFDEF)
+                else "bom" if c == "\ufeff" else None)
         if kind:
-            return f"U+{ord(c):04X} ({kind})"
+            return Msg("input.sanity.character", code=f"U+{ord(c):04X}", kind=Msg(f"input.sanity.kind.{kind}"))
     return None
 
 
@@ -73,7 +75,7 @@ def sanity_problems(project: Project, data: Any, smap: SourceMap) -> list[Proble
     return problems
 
 
-def _problem(smap: SourceMap, path: PathKey, message: str, fix: str) -> Problem:
+def _problem(smap: SourceMap, path: PathKey, message: Msg, fix: Msg) -> Problem:
     return Problem(smap.place(path), path_str(path), message, fix)
 
 
@@ -86,9 +88,8 @@ def _timezone(project: Project, smap: SourceMap) -> list[Problem]:
         return []
     except Exception:  # noqa: BLE001 — ZoneInfoNotFoundError, ValueError for paths, OSError for folders
         pass
-    return [_problem(smap, ("project", "timezone"), f"'{name}' is not a time zone the calendar feeds know",
-                     "write an IANA time zone name: Asia/Shanghai for all of mainland China (there is no "
-                     "Asia/Beijing), Asia/Hong_Kong, Asia/Taipei …")]
+    return [_problem(smap, ("project", "timezone"), Msg("input.sanity.timezone", name=name),
+                     Msg("input.sanity.timezone_fix"))]
 
 
 def _characters(data: Any, path: PathKey, smap: SourceMap) -> list[Problem]:
@@ -96,9 +97,8 @@ def _characters(data: Any, path: PathKey, smap: SourceMap) -> list[Problem]:
     for where, text, strict in _texts(data, path):
         bad = bad_character(text, line_breaks=not strict)
         if bad:
-            out.append(_problem(smap, where, f"has the character {bad}, which files, spreadsheets and calendars "
-                                "cannot carry", "delete it (it often comes along when text is pasted from Word "
-                                "or a web page); ids and names are one line"))
+            out.append(_problem(smap, where, Msg("input.sanity.bad_character", character=bad),
+                                Msg("input.sanity.bad_character_fix")))
     return out
 
 
@@ -121,7 +121,7 @@ def _texts(data: Any, path: PathKey) -> Iterator[tuple[PathKey, str, bool]]:
 
 def _case_twins(project: Project, smap: SourceMap) -> list[Problem]:
     out: list[Problem] = []
-    groups: list[tuple[str, list[tuple[PathKey, str]]]] = [
+    groups: list[tuple[str, list[tuple[PathKey, str]]]] = [  # (input.noun.<what>, ids)
         ("building", [(("site", "buildings", i, "id"), b.id) for i, b in enumerate(project.site.buildings)]),
         ("trade", [(("trades", t), t) for t in project.trades]),
     ]
@@ -130,9 +130,9 @@ def _case_twins(project: Project, smap: SourceMap) -> list[Problem]:
         for path, ident in ids:
             folded = ident.casefold()
             if folded in seen and seen[folded] != ident:
-                out.append(_problem(smap, path, f"{what} id '{ident}' differs from '{seen[folded]}' only in letter "
-                                    "case; their files would be one on Windows and macOS",
-                                    f"give one of them another id, e.g. {ident}-2"))
+                out.append(_problem(smap, path, Msg("input.sanity.case_twin", what=Msg(f"input.noun.{what}"), id=ident,
+                                                    other=seen[folded]),
+                                    Msg("input.sanity.case_twin_fix", example=f"{ident}-2")))
             seen.setdefault(folded, ident)
     return out
 
@@ -140,15 +140,16 @@ def _case_twins(project: Project, smap: SourceMap) -> list[Problem]:
 def _dates(project: Project, smap: SourceMap) -> list[Problem]:
     start = project.project.start
     if not FIRST_START <= start <= LAST_START:
-        return [_problem(smap, ("project", "start"), f"start {start} is not a date this project can start on",
-                         f"write the real start date (between {FIRST_START.year} and {LAST_START.year})")]
+        return [_problem(smap, ("project", "start"), Msg("input.sanity.start", start=start),
+                         Msg("input.sanity.start_fix", first=FIRST_START.year, last=LAST_START.year))]
     lo, hi = date_window(start)
     out = []
     for path, value in _model_dates(project, ()):
         if not lo <= value <= hi:
-            out.append(_problem(smap, path, f"{value} is more than {YEARS_BEFORE if value < lo else YEARS_AFTER} "
-                                f"years {'before' if value < lo else 'after'} the project start {start}",
-                                f"check the year: dates lie between {lo} and {hi}"))
+            out.append(_problem(smap, path, Msg("input.sanity.before" if value < lo else "input.sanity.after",
+                                                value=value, years=YEARS_BEFORE if value < lo else YEARS_AFTER,
+                                                start=start),
+                                Msg("input.sanity.window_fix", lo=lo, hi=hi)))
     return out
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from scheduler.text import Msg
+
 from .problems import InputError, Place, Problem
 from .tables import TABLE_SUFFIXES, Table, is_table_ref, read_table, split_sheet
 
@@ -81,8 +83,8 @@ class _Loader(yaml.SafeLoader):
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                raise _Refused(self.peek_event().start_mark, f"lists or mappings are nested more than {MAX_DEPTH} "
-                               "deep", "write the structure flat, as in docs/input-format.md")
+                raise _Refused(self.peek_event().start_mark, Msg("input.yaml.nested", depth=MAX_DEPTH),
+                               Msg("input.yaml.nested_fix"))
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -102,11 +104,10 @@ class _Guard:
     def enter(self, node: yaml.Node) -> None:
         self.values += 1
         if id(node) in self.open:
-            raise _Refused(node.start_mark, "an alias refers to a list or mapping that contains it (a recursive "
-                           "alias)", "write the values out instead of *alias")
+            raise _Refused(node.start_mark, Msg("input.yaml.recursive"), Msg("input.yaml.recursive_fix"))
         if self.values > MAX_VALUES:
-            raise _Refused(node.start_mark, f"expanding the aliases (*name) gives more than {MAX_VALUES} values",
-                           "write the values out, or use fewer nested aliases")
+            raise _Refused(node.start_mark, Msg("input.yaml.too_many", values=MAX_VALUES),
+                           Msg("input.yaml.too_many_fix"))
 
 
 _BOOL_TAG = "tag:yaml.org,2002:bool"
@@ -139,22 +140,21 @@ def _container(node: yaml.Node, path: PathKey, smap: SourceMap, file: str, probl
         first: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                problems.append(Problem(_mark(key_node, file), path_str(path), "a key here is a list or a mapping",
-                                        "keys are plain names such as id, zone or R1"))
+                problems.append(Problem(_mark(key_node, file), path_str(path), Msg("input.yaml.key_not_name"),
+                                        Msg("input.yaml.key_not_name_fix")))
                 continue
             key = str(key_node.value)
             if key == "<<":
                 problems.append(Problem(_mark(key_node, file), path_str(path + (key,)),
-                                        "YAML merge keys (<<: *anchor) are not supported",
-                                        "write the fields out in full"))
+                                        Msg("input.yaml.merge_key"), Msg("input.yaml.merge_key_fix")))
                 continue
             if key in out:
                 fm = first[key].start_mark
-                seen_at = f"line {fm.line + 1}" + (f", column {fm.column + 1}"
-                                                   if fm.line == key_node.start_mark.line else "")
+                seen_at = (Msg("input.at.line_column", line=fm.line + 1, column=fm.column + 1)
+                           if fm.line == key_node.start_mark.line else Msg("input.at.line", line=fm.line + 1))
                 problems.append(Problem(_mark(key_node, file), path_str(path + (key,)),
-                                        f"duplicate key '{key}' (first at {seen_at})",
-                                        "write each key once; the second one would silently replace the first"))
+                                        Msg("input.yaml.duplicate_key", key=key, first=seen_at),
+                                        Msg("input.yaml.duplicate_key_fix")))
                 continue
             first[key] = key_node
             smap.keys.setdefault(path + (key,), _mark(key_node, file))
@@ -184,8 +184,8 @@ def _table_rows(table: Table, path: PathKey, smap: SourceMap) -> list[dict[str, 
     Raises InputError when two columns have one name: one of them would silently be ignored."""
     twice = sorted({h for h in table.header if h and table.header.count(h) > 1})
     if twice:
-        raise InputError([Problem(Place(table.shown, row=1, field=h), "", f"has the column '{h}' twice",
-                                  "keep one column of each name") for h in twice])
+        raise InputError([Problem(Place(table.shown, row=1, field=h), "", Msg("input.table.column_twice", column=h),
+                                  Msg("input.table.column_twice_fix")) for h in twice])
     rows = []
     for i, (row_no, record) in enumerate(table.records()):
         row_path = path + (i,)
@@ -223,12 +223,13 @@ def _expand_tables(data: dict, base: Path, file: str, smap: SourceMap, problems:
         place = smap.place(path)
         refused = _not_inside(base, name)
         if refused:
-            problems.append(Problem(place, path_str(path), f"table file '{name}' {refused}",
-                                    "copy the table into the project folder (next to project.yaml) and name it here"))
+            problems.append(Problem(place, path_str(path), Msg("input.table.file_refused", name=name, why=refused),
+                                    Msg("input.table.file_refused_fix")))
             broken.add(path)
             continue
         if not (base / name).is_file():
-            problems.append(Problem(place, path_str(path), f"table file '{name}' not found next to {Path(file).name}",
+            problems.append(Problem(place, path_str(path),
+                                    Msg("input.table.file_missing", name=name, project=Path(file).name),
                                     _missing_table_fix(base, name)))
             broken.add(path)
             continue
@@ -236,17 +237,17 @@ def _expand_tables(data: dict, base: Path, file: str, smap: SourceMap, problems:
         try:
             rows = _table_rows(read_table(base / ref, shown), path, smap)
         except InputError as exc:
-            problems.extend(replace(p, path=path_str(path), message=f"table '{ref}' {p.message}")
+            problems.extend(replace(p, path=path_str(path), message=Msg("input.table.of", ref=ref, message=p.message))
                             for p in exc.problems)
             broken.add(path)
             continue
         wanted = "date" if path in DATE_LIST_SECTIONS else DICT_SECTIONS.get(path)
         if wanted and rows and not any(wanted in r for r in rows):
             columns = sorted({k for r in rows for k in r})
-            problems.append(Problem(Place(shown, row=1), path_str(path), f"the table has no '{wanted}' column "
-                                    f"(its filled columns: {', '.join(columns) or 'none'})",
-                                    f"name the column '{wanted}' in the header row"
-                                    + (", next to 'id'" if wanted != "date" else "")))
+            problems.append(Problem(Place(shown, row=1), path_str(path),
+                                    Msg("input.table.no_column", column=wanted, filled=columns or Msg("common.none")),
+                                    Msg("input.table.no_column_fix" if wanted == "date"
+                                        else "input.table.no_column_id_fix", column=wanted)))
             broken.add(path)
             continue
         if path in DATE_LIST_SECTIONS:
@@ -269,13 +270,13 @@ def _not_inside(base: Path, name: str) -> str | None:
         real = path.resolve()
         links = [p for p in [path, *path.parents] if p != root and root in p.parents and p.is_symlink()]
     except (OSError, RuntimeError):
-        return "cannot be followed (a link that loops)"
+        return Msg("input.table.link_loops")
     if root not in real.parents:
-        return "lies outside the project folder"
+        return Msg("input.table.outside")
     if links:
-        return f"is a link ('{links[0].relative_to(base)}' points elsewhere); tables must be files of their own"
+        return Msg("input.table.link", link=str(links[0].relative_to(base)))
     if not real.is_file():
-        return "is not a regular file"
+        return Msg("input.table.not_regular")
     return None
 
 
@@ -284,8 +285,8 @@ def _dates_of(rows: list[dict[str, Any]], path: PathKey, smap: SourceMap, proble
     dates = []
     for i, r in enumerate(rows):
         if r.get("date") is None:
-            problems.append(Problem(smap.place(path + (i,)), path_str(path + (i,)), "row has no 'date'",
-                                    "the table needs a 'date' column with one YYYY-MM-DD date per row"))
+            problems.append(Problem(smap.place(path + (i,)), path_str(path + (i,)), Msg("input.table.no_date"),
+                                    Msg("input.table.no_date_fix")))
             continue
         smap.places[path + (len(dates),)] = smap.place(path + (i, "date"))
         dates.append(r["date"])
@@ -299,18 +300,18 @@ def _keyed_by_id(rows: list[dict[str, Any]], path: PathKey, smap: SourceMap, pro
     for i, r in enumerate(rows):
         key = r.pop("id", None)
         if key is None:
-            problems.append(Problem(smap.place(path + (i,)), path_str(path + (i,)), "row has no 'id'",
-                                    "add an 'id' column and fill it in every row"))
+            problems.append(Problem(smap.place(path + (i,)), path_str(path + (i,)), Msg("input.table.no_id"),
+                                    Msg("input.table.no_id_fix")))
             continue
         if key in out:
             problems.append(Problem(smap.place(path + (i, "id")), path_str(path + (key,)),
-                                    f"duplicate id '{key}' (first at {_short(smap.place(path + (key,)))})",
-                                    "give each row its own id; the second row would replace the first"))
+                                    Msg("input.table.duplicate_id", key=key, first=_short(smap.place(path + (key,)))),
+                                    Msg("input.table.duplicate_id_fix")))
             continue
         if value_col and r.get(value_col) is None:
             problems.append(Problem(smap.place(path + (i,)), path_str(path + (key,)),
-                                    f"row '{key}' has no '{value_col}'",
-                                    f"the table needs columns id and {value_col}, e.g. excavator,2"))
+                                    Msg("input.table.no_value", key=key, column=value_col),
+                                    Msg("input.table.no_value_fix", column=value_col)))
             continue
         out[key] = r.get(value_col) if value_col else r
         for col in list(smap.places):
@@ -319,11 +320,11 @@ def _keyed_by_id(rows: list[dict[str, Any]], path: PathKey, smap: SourceMap, pro
     return out
 
 
-def _short(place: Place) -> str:
+def _short(place: Place) -> Msg | Place:
     """`row 3` / `line 8` for a reference to another place of the same file."""
     if place.row is not None:
-        return f"row {place.row}"
-    return f"line {place.line}" if place.line is not None else str(place)
+        return Msg("input.at.row", row=place.row)
+    return Msg("input.at.line", line=place.line) if place.line is not None else place
 
 
 def _missing_table_fix(base: Path, ref: str) -> str:
@@ -335,30 +336,31 @@ def _missing_table_fix(base: Path, ref: str) -> str:
         present = []
     close = difflib.get_close_matches(Path(ref).name, present, n=2, cutoff=0.5)
     if close:
-        return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
-    return "give the path relative to the project.yaml folder, or write the list inline"
+        return Msg("input.hint.close_two", a=close[0], b=close[1]) if len(close) > 1 else \
+            Msg("input.hint.close", choice=close[0])
+    return Msg("input.table.file_missing_fix")
 
 
-_YAML_HINTS = (
-    ("'\\t'", "indent with spaces, not tabs"),
-    ("mapping values are not allowed", "put a space after every ':' of a key, and quote text that contains ': '"),
-    ("could not find expected ':'", "every line of a mapping is 'key: value'; check the line above too"),
-    ("found undefined alias", "define the &anchor before using *anchor, or write the value out"),
-    ("found duplicate anchor", "give each &anchor its own name"),
-    ("expected <block end>", "check the indentation: items of one list or mapping start in the same column"),
-    ("did not find expected key", "check the indentation and that every '-' item lines up"),
-    ("found unexpected end of stream", "a quote or bracket is not closed"),
-    ("while scanning a quoted scalar", "a quote is not closed"),
-    ("expected ',' or ']'", "close the [ list ] on the same item, separating entries with ','"),
-    ("expected ',' or '}'", "close the { mapping } on the same item, separating entries with ','"),
+_YAML_HINTS = (  # a phrase of PyYAML's message → the fix, input.yaml.hint.<name>
+    ("'\\t'", "tab"),
+    ("mapping values are not allowed", "colon"),
+    ("could not find expected ':'", "no_colon"),
+    ("found undefined alias", "undefined_alias"),
+    ("found duplicate anchor", "duplicate_anchor"),
+    ("expected <block end>", "block_end"),
+    ("did not find expected key", "expected_key"),
+    ("found unexpected end of stream", "end_of_stream"),
+    ("while scanning a quoted scalar", "quote"),
+    ("expected ',' or ']'", "list"),
+    ("expected ',' or '}'", "mapping"),
 )
 
 
-def _yaml_fix(what: str) -> str:
+def _yaml_fix(what: str) -> Msg:
     for needle, hint in _YAML_HINTS:
         if needle in what:
-            return hint
-    return "check indentation, colons and quotes around text with ':' or '#'"
+            return Msg(f"input.yaml.hint.{hint}", open="{", close="}")
+    return Msg("input.yaml.hint.other")
 
 
 def _text_of(file: Path, shown: str) -> str:
@@ -366,15 +368,16 @@ def _text_of(file: Path, shown: str) -> str:
     try:
         size = file.stat().st_size
         if size > MAX_BYTES:
-            raise InputError([Problem(Place(shown), "", f"is {size >> 20} MB, far more than a project file holds",
-                                      "put long lists in table files (zones.csv, works.xlsx) next to it")])
+            raise InputError([Problem(Place(shown), "", Msg("input.yaml.too_large", mb=size >> 20),
+                                      Msg("input.yaml.too_large_fix"))])
         return file.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError([Problem(Place(shown), "", f"not UTF-8 text ({exc.reason} at byte {exc.start})",
-                                  "save the file as UTF-8")]) from None
+        raise InputError([Problem(Place(shown), "", Msg("input.yaml.not_utf8", reason=exc.reason, byte=exc.start),
+                                  Msg("input.yaml.not_utf8_fix"))]) from None
     except OSError as exc:
-        raise InputError([Problem(Place(shown), "", f"cannot be read ({exc.strerror or type(exc).__name__})",
-                                  "check that this user may read it and that no other program locks it")]) from None
+        why = exc.strerror or type(exc).__name__
+        raise InputError([Problem(Place(shown), "", Msg("input.yaml.unreadable", why=why),
+                                  Msg("input.yaml.unreadable_fix"))]) from None
 
 
 def read_project_data(project_path: str | Path) -> tuple[dict, SourceMap, Path]:
@@ -395,8 +398,7 @@ def read_project_source(project_path: str | Path) -> tuple[dict, SourceMap, Path
     file = p / "project.yaml" if p.is_dir() else p
     shown = str(file)
     if not file.is_file():
-        raise InputError([Problem(Place(shown), "", "project file not found",
-                                  "pass a folder that holds project.yaml, or the path of a project .yaml file")])
+        raise InputError([Problem(Place(shown), "", Msg("input.yaml.not_found"), Msg("input.yaml.not_found_fix"))])
     smap = SourceMap(Place(shown))
     problems: list[Problem] = []
     text = _text_of(file, shown)
@@ -409,16 +411,17 @@ def read_project_source(project_path: str | Path) -> tuple[dict, SourceMap, Path
         place = Place(shown, mark.line + 1, mark.column + 1) if mark else Place(shown)
         what = getattr(exc, "problem", None) or str(exc)
         context = getattr(exc, "context", None)
-        raise InputError([Problem(place, "", f"YAML syntax error: {what}",
+        raise InputError([Problem(place, "", Msg("input.yaml.syntax", what=what),
                                   _yaml_fix(f"{what} {context or ''}"))]) from None
-    sections = "version, project, calendar, trades, equipment, site, works (see docs/input-format.md)"
+    sections = ["version", "project", "calendar", "trades", "equipment", "site", "works"]
     if node is None:
-        raise InputError([Problem(Place(shown, 1, 1), "", "the project file is empty",
-                                  f"write the project's sections: {sections}")])
+        raise InputError([Problem(Place(shown, 1, 1), "", Msg("input.yaml.empty"),
+                                  Msg("input.yaml.empty_fix", sections=sections))])
     if not isinstance(node, yaml.MappingNode):
-        kind = "a list" if isinstance(node, yaml.SequenceNode) else f"the single value '{node.value}'"
-        raise InputError([Problem(_mark(node, shown), "", f"the project file holds {kind}, not a mapping of sections",
-                                  f"write 'section: value' lines starting at the left margin: {sections}")])
+        kind = (Msg("input.schema.a_list") if isinstance(node, yaml.SequenceNode)
+                else Msg("input.yaml.single_value", value=node.value))
+        raise InputError([Problem(_mark(node, shown), "", Msg("input.yaml.not_mapping", kind=kind),
+                                  Msg("input.yaml.not_mapping_fix", sections=sections))])
     try:
         data = _construct(node, (), smap, shown, problems)
     except _Refused as exc:
@@ -426,7 +429,7 @@ def read_project_source(project_path: str | Path) -> tuple[dict, SourceMap, Path
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError([Problem(_mark(mark, shown) if mark else Place(shown), "",
-                                  f"YAML error: {getattr(exc, 'problem', None) or exc}",
-                                  "remove YAML tags (!!…) and write plain values")]) from None
+                                  Msg("input.yaml.error", what=str(getattr(exc, 'problem', None) or exc)),
+                                  Msg("input.yaml.error_fix"))]) from None
     broken = _expand_tables(data, file.parent, shown, smap, problems)
     return data, smap, file, problems, broken

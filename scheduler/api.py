@@ -83,10 +83,10 @@ def check(project: Project, tasks: list[Task], schedule: Schedule) -> list[Viola
 
 
 def explain(project: Project, tasks: list[Task], *, time_limit: float = 60.0, seed: int = 0,
-            deterministic_limit: float | None = None) -> Explanation:
-    """Why the project cannot be scheduled: a minimal set of rules in conflict, in words, with the ways out.
-    `deterministic_limit` as in `plan`."""
-    return explain_conflict(project, tasks, diagnose(project, tasks, time_limit, seed, deterministic_limit))
+            deterministic_limit: float | None = None, lang: str | None = None) -> Explanation:
+    """Why the project cannot be scheduled: a minimal set of rules in conflict, in words (in `lang`, default the
+    project's), with the ways out. `deterministic_limit` as in `plan`."""
+    return explain_conflict(project, tasks, diagnose(project, tasks, time_limit, seed, deterministic_limit), lang)
 
 
 def publish(schedule: Schedule, project: Project, out: str | Path, *, baseline: Schedule | None = None,

@@ -1,7 +1,8 @@
-"""Fixtures shared by the publishing tests."""
+"""Fixtures shared by the publishing tests; the language the suite's pinned CLI lines are in."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,9 @@ from scheduler.planning.expand import expand
 from scheduler.planning.planner import plan
 
 TINY = Path(__file__).resolve().parent.parent / "inputs" / "tiny"
+# The CLI speaks the project's language (zh-CN for inputs/) unless told: the suite pins English lines, so every
+# run, subprocesses included, says DIGONCE_LANG=en (as --lang en); tests of other languages pass --lang or clear it.
+os.environ["DIGONCE_LANG"] = "en"
 CLI_DET_LIMIT = 10.0  # deterministic seconds the `deterministic_cli` fixture gives each CLI search
 
 

@@ -8,14 +8,14 @@ from typing import Any
 import click
 
 from scheduler import api
-from scheduler.cli.common import LANG, Failure, load, read_schedule
+from scheduler.cli.common import Failure, lang, load, read_schedule
 from scheduler.publishing.files import write_atomic
 from scheduler.text import t
 
 
 def say(key: str, **values: Any) -> str:
     """The command's message `key` (scheduler/text/<lang>/export.yaml, section cli)."""
-    return t(f"export.cli.{key}", LANG, **values)
+    return t(f"export.cli.{key}", lang(), **values)
 
 
 @click.group()
@@ -86,7 +86,7 @@ def _schedule(path: str, project_path: str | None) -> tuple[api.Project, list[ap
         project_id = read_schedule(path).project
         project_path = f"inputs/{project_id}"
         if not Path(project_path).exists():
-            raise Failure(t("cli.which_project", LANG, path=path, project=project_id))
+            raise Failure(t("cli.which_project", lang(), path=path, project=project_id))
     elif not Path(project_path).exists():
         raise Failure(say("missing", path=project_path))
     p, tasks, _warnings = load(project_path)

@@ -15,8 +15,9 @@ from models.schedule import SolverInfo
 from models.tables import split_sheet
 from scheduler import api
 from scheduler.publishing.public import normal_url
-from scheduler.cli.common import (EXIT_INFEASIBLE, EXIT_VIOLATIONS, Failure, in_force, input_failure, keep_option, load,
-                                  read_schedule, ready_out, release, say, search_options, shown, timeout)
+from scheduler.cli.common import (EXIT_INFEASIBLE, EXIT_VIOLATIONS, Failure, in_force, in_lang, input_failure,
+                                  keep_option, lang, load, read_schedule, ready_out, release, say, search_options,
+                                  shown, timeout)
 from scheduler.cli.status import gap_words, status
 
 
@@ -42,7 +43,7 @@ def validate(project: str) -> None:
     from scheduler.planning.summary import summary
 
     p, tasks, warnings = load(project)
-    click.echo(summary(p, tasks, warnings))
+    click.echo(summary(p, tasks, warnings, lang()))
 
 
 @click.command()
@@ -87,7 +88,7 @@ def solve(project: str, out: str, time_limit: float, workers: int, seed: int, qu
         timeout(time_limit)
     sched = result.schedule
     for w in warnings + holiday_warnings(p, max(t.finish for t in sched.tasks)):
-        click.echo(str(w), err=True)
+        click.echo(in_lang(w), err=True)
     ref = read_schedule(baseline) if baseline else (in_force(out, p) or (None,))[0]
     written = release(sched, p, out, baseline=ref, baseline_dir=Path(baseline).resolve().parent if baseline else None,
                       keep=keep, public_url=public_url)
@@ -122,7 +123,7 @@ def _infeasible(p: api.Project, tasks: list[api.Task], result: api.Plan) -> Fail
     sol = result.solution
     lines = [say("infeasible", groups=", ".join(map(str, sol.conflict)) or say("infeasible_unknown"))]
     if result.conflict is not None and result.conflict.status == "INFEASIBLE":
-        lines.append(api.explain_conflict(p, tasks, result.conflict).render())
+        lines.append(api.explain_conflict(p, tasks, result.conflict, lang()).render())
     elif sol.detail:
         lines.append(f"  {sol.detail}")
     return Failure(*lines, say("infeasible_relax"), code=EXIT_INFEASIBLE)
@@ -160,13 +161,13 @@ def publish(schedule: str, out: str, project_path: str | None, keep: int, public
     try:
         sched = api.read_schedule(schedule, p, tasks)  # dates in the project's window, each task once
     except api.InputError as exc:
-        raise Failure(*(str(problem) for problem in exc.problems)) from None
+        raise Failure(*(in_lang(problem) for problem in exc.problems)) from None
     force = in_force(out, p)
     if ledger:
         sched = _with_history(api.complete(p, tasks, sched), force[0] if force else None)
     violations = api.check(p, tasks, sched)
     if violations:
-        raise Failure(*(str(v) for v in violations), say("publish_refused", count=len(violations)),
+        raise Failure(*(in_lang(v) for v in violations), say("publish_refused", count=len(violations)),
                       code=EXIT_VIOLATIONS)
     ready_out(out)
     written = release(sched, p, out, baseline=force[0] if force else None, baseline_dir=None, keep=keep,
@@ -218,7 +219,7 @@ def explain(project: str, schedule_path: str | None, task_id: str | None, as_jso
         _explain_task(p, tasks, schedule_path, task_id, as_json)
         return
     with status(as_json, False, time_limit, [], p.project.start, waiting="cli.status.conflict"):
-        result = api.explain(p, tasks, time_limit=time_limit, seed=seed)
+        result = api.explain(p, tasks, time_limit=time_limit, seed=seed, lang=lang())
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
@@ -233,7 +234,7 @@ def _explain_task(p: api.Project, tasks: list[api.Task], schedule_path: str, tas
         raise Failure(say("stale_schedule", path=schedule_path, project=p.project.id))
     if task_id not in ids:
         raise Failure(say("unknown_task", task=task_id, hint=did_you_mean(task_id, ids, "task")))
-    result = api.explain_task(p, tasks, sched, task_id)
+    result = api.explain_task(p, tasks, sched, task_id, lang())
     click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1) if as_json else result.render())
 
 
@@ -252,7 +253,7 @@ def diff(a: str, b: str, as_json: bool) -> None:
     from scheduler.review.diff import render
 
     d = api.diff(read_schedule(a), read_schedule(b))
-    click.echo(d.model_dump_json(indent=1) if as_json else render(d))
+    click.echo(d.model_dump_json(indent=1) if as_json else render(d, lang()))
 
 
 @click.command()
@@ -320,7 +321,7 @@ def replan(project: str, baseline: str | None, progress_path: str, as_of, out: s
     if result.schedule is None:
         timeout(time_limit)
     for w in warnings:
-        click.echo(str(w), err=True)
+        click.echo(in_lang(w), err=True)
     written = release(result.schedule, p, out, baseline=base, baseline_dir=Path(baseline).parent, keep=keep,
                       public_url=public_url)
     _report_replan(result, base, baseline, written.release.folder / "schedule.json")
@@ -358,13 +359,13 @@ def check(project: str, schedule: str) -> None:
     try:
         sched = api.read_schedule(schedule, p, tasks)
     except api.InputError as exc:
-        raise Failure(*(str(p) for p in exc.problems)) from None
+        raise Failure(*(in_lang(p) for p in exc.problems)) from None
     violations = api.check(p, tasks, sched)
     for v in violations:
-        click.echo(str(v))
+        click.echo(in_lang(v))
     if violations:
         rules = sorted(Counter(v.rule for v in violations).items(), key=lambda kv: api.RULES.index(kv[0]))
-        click.echo(say("violations", count=len(violations), rules=", ".join(f"{r} ×{n}" for r, n in rules)))
+        click.echo(say("violations", count=len(violations), rules=[f"{r} ×{n}" for r, n in rules]))
         raise click.exceptions.Exit(EXIT_VIOLATIONS)
     click.echo(say("valid", count=len(sched.tasks)))
 

@@ -7,12 +7,13 @@ from pathlib import Path
 import click
 
 from models.problems import did_you_mean
-from scheduler.cli.common import Failure, say
+from scheduler.cli.common import Failure, in_lang, say
 from scheduler.publishing.files import file_part, id_of_part
 from scheduler.publishing.public import normal_url, remembered
 from scheduler.publishing.release import folder_in_force, read_manifest
 from scheduler.serve.server import links, serve_out
 from scheduler.serve.tokens import OFFICE, TokenFileError, TokenStore, trades_in
+from scheduler.text import Msg
 
 
 @click.command()
@@ -66,12 +67,12 @@ def serve(out: str, host: str, port: int, public_url: str | None, show_links: bo
             _rotate(folder, name, base, out)
         if show_links:
             for who, what, url in links(folder, base):
-                click.echo(f"{who:<20} {what:<22} {url}")
+                click.echo(f"{in_lang(who):<20} {in_lang(what):<22} {url}")
         if rotate or show_links:
             return
         TokenStore(folder).ensure(trades_in(folder))
     except TokenFileError as exc:
-        raise Failure(str(exc)) from None
+        raise Failure(in_lang(exc.args[0])) from None
     except OSError as exc:
         raise Failure(say("serve_tokens_unwritable", folder=folder / ".serve", reason=exc.strerror or exc,
                           out=out)) from None
@@ -109,7 +110,7 @@ def _rotate(folder: Path, name: str, base: str, out: str) -> None:
         hint = did_you_mean(trade, trades_in(folder) + [OFFICE], "trade")
         raise Failure(say("serve_unknown_trade", name=name, out=out, hint=hint))
     TokenStore(folder).rotate(part, office=office)
-    label = "project office" if office else f"contractor {id_of_part(part) or part}"
+    label = Msg("serve.link.office") if office else Msg("serve.link.contractor", trade=id_of_part(part) or part)
     for who, what, url in links(folder, base):
         if who == label:
             click.echo(say("serve_new_link", who=who, what=what, url=url))

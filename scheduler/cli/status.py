@@ -16,7 +16,7 @@ import time
 from datetime import date, timedelta
 from typing import Any, TextIO
 
-from scheduler.cli.common import LANG
+from scheduler.cli.common import lang as run_lang
 from scheduler.text import t
 
 TICK_S = 0.5  # terminal redraw
@@ -27,9 +27,9 @@ class Status:
     """A progress callback for the API plus a ticker thread; use as a context manager around the search."""
 
     def __init__(self, mode: str, limit: float, stages: list[str], start: date, stream: TextIO | None = None,
-                 lang: str = LANG, waiting: str = "cli.status.searching"):
+                 lang: str | None = None, waiting: str = "cli.status.searching"):
         """`waiting`: the catalogue key of what the line says before any stage reports (explain's search)."""
-        self.mode, self.limit, self.stages, self.start, self.lang = mode, limit, stages, start, lang
+        self.mode, self.limit, self.stages, self.start, self.lang = mode, limit, stages, start, lang or run_lang()
         self.waiting = waiting
         self.stream = stream or sys.stderr
         self.t0 = time.time()
@@ -123,8 +123,9 @@ class Status:
 STAGES = ("finish", "disruption", "open_days", "moved")
 
 
-def gap_words(stage: str, saveable: int, lang: str = LANG) -> str:
+def gap_words(stage: str, saveable: int, lang: str | None = None) -> str:
     """What a gap means to a project manager: "at most 12 days could still be saved", or "proven best"."""
+    lang = lang or run_lang()
     if saveable <= 0:
         return t("cli.status.proven", lang)
     key = stage if stage in ("finish", "disruption", "open_days") else "other"

@@ -45,6 +45,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterator
 
+from scheduler.text import Msg
+
 RELEASES = "releases"
 POINTER = "current"
 MANIFEST = "release.json"
@@ -56,7 +58,8 @@ _NAME = re.compile(r"\d{4,9}")
 
 
 class ReleaseError(Exception):
-    """A release could not be made; the one-line message says why, what stays in force, and what to do."""
+    """A release could not be made; the one-line message (a Msg, text/*/release.yaml) says why, what stays in
+    force, and what to do."""
 
 
 @dataclass(frozen=True)
@@ -173,22 +176,22 @@ _fs = _FS()
 Render = Callable[[int, Path | None], dict[str, bytes]]
 
 
-def check_out(out: str | Path, need: int = MIN_FREE) -> str | None:
+def check_out(out: str | Path, need: int = MIN_FREE) -> Msg | None:
     """Why OUT cannot take a release (not a folder, not writable, too little space), or None. Asked before
     solving, so a read-only or full OUT is known at once, not after the whole search; creates nothing."""
     out = Path(out)
     if out.exists() and not out.is_dir():
-        return f"{out}: is a file, not a folder"
+        return Msg("release.out_is_file", out=str(out))
     existing = out
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir():
-        return f"{out}: cannot be made ({existing} is a file, not a folder)"
+        return Msg("release.cannot_make", out=str(out), existing=str(existing))
     if not _writable(existing):
-        return f"{out}: cannot write there ({existing} is read-only for this user or on a read-only disk)"
+        return Msg("release.read_only", out=str(out), existing=str(existing))
     free = shutil.disk_usage(existing).free
     if free < need:
-        return f"{out}: only {free >> 20} MB free, a release needs about {max(1, need >> 20)} MB"
+        return Msg("release.no_room", out=str(out), free=free >> 20, need=max(1, need >> 20))
     return None
 
 
@@ -210,8 +213,8 @@ def write_release(out: str | Path, render: Render, *, keep: int = KEEP, now: dat
     except ReleaseError:
         raise
     except OSError as exc:
-        raise ReleaseError(f"{out}: cannot publish there ({exc.strerror or type(exc).__name__}"
-                           f"{': ' + str(exc.filename) if exc.filename else ''})") from exc
+        raise ReleaseError(Msg("release.cannot_publish", out=str(out), why=(exc.strerror or type(exc).__name__)
+                               + (f": {exc.filename}" if exc.filename else ""))) from exc
 
 
 @contextmanager
@@ -231,15 +234,14 @@ def _release(out: Path, render: Render, keep: int, now: datetime, links: bool | 
     try:
         files = render(version, current.folder if current else (out if (out / "feeds").is_dir() else None))
     except Exception as exc:  # noqa: BLE001 — any failure while rendering leaves the release in force
-        raise ReleaseError(f"{out}: release {version} could not be rendered ({type(exc).__name__}: "
-                           f"{' '.join(str(exc).split())[:200]}) — nothing was written; "
-                           f"{_staying(current)}") from exc
+        raise ReleaseError(Msg("release.not_rendered", out=str(out), version=version, staying=_staying(current),
+                               error=f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}")) from exc
     _check_names(out, files, version, current)
     size = sum(len(v) for v in files.values())
     free = shutil.disk_usage(out).free
     if free < 2 * size + MIN_FREE:
-        raise ReleaseError(f"{out}: release {version} needs about {(2 * size + MIN_FREE) >> 20} MB, "
-                           f"{free >> 20} MB are free — nothing was written; {_staying(current)}")
+        raise ReleaseError(Msg("release.too_big", out=str(out), version=version, need=(2 * size + MIN_FREE) >> 20,
+                               free=free >> 20, staying=_staying(current)))
     files = {**files, MANIFEST: _manifest(version, files, now, notes)}
     folder = out / RELEASES / folder_name(version)
     stage = out / RELEASES / f".staging-{folder_name(version)}"
@@ -249,25 +251,25 @@ def _release(out: Path, render: Render, keep: int, now: datetime, links: bool | 
         _fs.sync_dir(out / RELEASES)
     except OSError as exc:
         _quietly_remove(stage)
-        raise ReleaseError(f"{out}: release {version} could not be written ({exc.strerror or type(exc).__name__})"
-                           f" — {_staying(current)}; free space or fix the folder, then run again") from exc
+        raise ReleaseError(Msg("release.not_written", out=str(out), version=version,
+                               why=exc.strerror or type(exc).__name__, staying=_staying(current))) from exc
     use_links = _symlinks_work(out) if links is None else links
     try:
         _point(out, version, use_links)
     except OSError as exc:
-        raise ReleaseError(f"{out}: release {version} was written but could not be put in force "
-                           f"({exc.strerror or type(exc).__name__}) — {_staying(current)}; run again") from exc
+        raise ReleaseError(Msg("release.not_in_force", out=str(out), version=version,
+                               why=exc.strerror or type(exc).__name__, staying=_staying(current))) from exc
     try:
         _top_level(out, sorted({rel.split("/", 1)[0] for rel in files} | set(TOP)), use_links)
         _prune(out, keep)
     except OSError as exc:
-        raise ReleaseError(f"{out}: release {version} is in force, but the paths in {out} could not all be "
-                           f"refreshed ({exc.strerror or type(exc).__name__}) — run again to repair them") from exc
+        raise ReleaseError(Msg("release.not_refreshed", out=str(out), version=version,
+                               why=exc.strerror or type(exc).__name__)) from exc
     return Published([out / rel for rel in sorted(files) if rel != MANIFEST], Release(version, folder))
 
 
-def _staying(current: Release | None) -> str:
-    return f"release {current.version} stays in force" if current else "no release was in force before"
+def _staying(current: Release | None) -> Msg:
+    return Msg("release.staying", version=current.version) if current else Msg("release.none_before")
 
 
 def _check_names(out: Path, files: dict[str, bytes], version: int, current: Release | None) -> None:
@@ -277,9 +279,10 @@ def _check_names(out: Path, files: dict[str, bytes], version: int, current: Rele
         parts = rel.split("/")
         bad = next((p for p in parts if not p or p in (".", "..") or len(p.encode("utf-8")) > 200), None)
         if bad is not None or rel.lower() in seen:
-            what = f"'{rel}' is no usable file name" if bad is not None else \
-                f"'{rel}' and '{seen[rel.lower()]}' differ only in case"
-            raise ReleaseError(f"{out}: release {version}: {what} — nothing was written; {_staying(current)}")
+            what = Msg("release.bad_name", rel=rel) if bad is not None else \
+                Msg("release.case_twins", rel=rel, other=seen[rel.lower()])
+            raise ReleaseError(Msg("release.bad_names", out=str(out), version=version, what=what,
+                                   staying=_staying(current)))
         seen[rel.lower()] = rel
 
 
@@ -324,8 +327,7 @@ def _tidy(out: Path) -> None:
     that were finished but never went into force (numbers above the one in force)."""
     pointer = out / POINTER
     if (pointer.exists() or pointer.is_symlink()) and in_force(out) is None:
-        raise ReleaseError(f"{pointer}: not a digonce release pointer (a symlink or a file naming releases/NNNN) "
-                           f"— restore it, or publish into an empty folder")
+        raise ReleaseError(Msg("release.bad_pointer", pointer=str(pointer)))
     current = in_force(out)
     for p in (out / RELEASES).iterdir():
         n = _number(p.name)

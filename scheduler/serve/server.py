@@ -59,6 +59,7 @@ from scheduler.publishing.gantt import PLOTLY_JS
 from scheduler.publishing.pages import render_page
 from scheduler.publishing.release import folder_in_force, read_manifest
 from scheduler.serve.tokens import Tokens, TokenStore, trades_in
+from scheduler.text import Msg
 
 MAX_LINE = 8192            # request line, bytes
 MAX_HEAD = 32768           # request line + headers, bytes
@@ -554,19 +555,21 @@ def serve_out(out: Path, host: str, port: int, public_url: str | None = None,
 
 
 def links(out: Path, base: str) -> list[tuple[str, str, str]]:
-    """(who, what, URL) for every link to hand out; creates tokens for trades that have none yet."""
+    """(who, what, URL) for every link to hand out (who and what are Msgs: text/*/serve.yaml `link`); creates
+    tokens for trades that have none yet."""
     tokens = TokenStore(out).ensure(trades_in(out))
     base = base.rstrip("/")
     site = Site(out)
-    rows = [(f"contractor {id_of_part(t) or t}", "trade feed",
+    rows = [(Msg("serve.link.contractor", trade=id_of_part(t) or t), Msg("serve.link.trade_feed"),
              f"{base}/t/{tokens.trades[t]}/trade-{quote(t, safe='')}.ics") for t in trades_in(out)]
-    rows += [("project office", "all tasks feed", f"{base}/t/{tokens.office}/all.ics"),
-             ("project office", "Gantt chart", f"{base}/t/{tokens.office}/gantt.html"),
-             ("everyone", "index of public feeds", f"{base}/")]
+    rows += [(Msg("serve.link.office"), Msg("serve.link.all_feed"), f"{base}/t/{tokens.office}/all.ics"),
+             (Msg("serve.link.office"), Msg("serve.link.gantt"), f"{base}/t/{tokens.office}/gantt.html"),
+             (Msg("serve.link.everyone"), Msg("serve.link.index"), f"{base}/")]
     root = site.release()
     for b in site.buildings(root):
         q, label = quote(b, safe=""), id_of_part(b) or b
-        rows.append((f"residents {label}", "building feed", f"{base}/feeds/building-{q}.ics"))
+        rows.append((Msg("serve.link.residents", building=label), Msg("serve.link.building_feed"),
+                     f"{base}/feeds/building-{q}.ics"))
         if (root / "notices" / f"{b}.html").is_file():
-            rows.append((f"residents {label}", "notice (QR)", f"{base}/b/{q}"))
+            rows.append((Msg("serve.link.residents", building=label), Msg("serve.link.notice"), f"{base}/b/{q}"))
     return rows

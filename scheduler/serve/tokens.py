@@ -23,6 +23,7 @@ from typing import Iterator
 
 from scheduler.publishing.files import write_atomic
 from scheduler.publishing.release import folder_in_force
+from scheduler.text import Msg
 
 OFFICE = "office"  # the key of the project-office token; trades live apart, under "trades", so a trade
                    # called `office` has its own token and never opens (or is opened by) the office's
@@ -129,14 +130,13 @@ class TokenStore:
         except FileNotFoundError:
             return Tokens()
         except (OSError, ValueError) as exc:
-            raise TokenFileError(f"{self.path}: unreadable ({exc}) — restore it from a backup, or delete it to issue "
-                                 "new tokens (every contractor then needs the new link)") from exc
+            raise TokenFileError(Msg("serve.tokens.unreadable", path=str(self.path), why=str(exc))) from exc
         trades = raw.get("trades") if isinstance(raw, dict) else None
         office = raw.get("office") if isinstance(raw, dict) else None
         if not isinstance(trades, dict) or not isinstance(office, str) or \
                 not all(isinstance(v, str) and v for v in trades.values()):
-            raise TokenFileError(f"{self.path}: not a digonce token file (expected {{\"trades\": {{trade: token}}, "
-                                 "\"office\": token}) — restore it, or delete it to issue new tokens")
+            raise TokenFileError(Msg("serve.tokens.not_tokens", path=str(self.path),
+                                     expected='{"trades": {trade: token}, "office": token}'))
         return Tokens(dict(trades), office)
 
     def _write(self, tokens: Tokens) -> None:
