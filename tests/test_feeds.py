@@ -427,3 +427,81 @@ def test_republishing_the_same_bytes_keeps_the_file_time(tmp_path):
     assert os.stat(target).st_mtime == 1_000_000
     write_atomic(target, "B")
     assert os.stat(target).st_mtime != 1_000_000 and target.read_text() == "B"
+
+
+# ---- hand-worked ------------------------------------------------------------------------------------------
+# The compound HAND of conftest.py, scheduled by hand there; its re-plan (hand_replan) too. Expected events
+# are written out from that working, not read from the schedule's disruption list.
+
+def summary_of(data: bytes) -> dict[str, tuple]:
+    """UID → (DTSTART, DTEND, SUMMARY), dates as ISO text, timed ones in UTC."""
+    out = {}
+    for e in events(data):
+        ends = []
+        for key in ("DTSTART", "DTEND"):
+            v = e.decoded(key)
+            ends.append(v.isoformat() if type(v) is date else v.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%MZ"))
+        out[str(e["UID"])] = (*ends, str(e["SUMMARY"]))
+    return out
+
+
+def test_hand_worked_feeds(hand):
+    """All-day events end the day after their last day (DTEND is exclusive); B1's water outage on Mon 03-08
+    09:00-15:00 in Asia/Shanghai (UTC+8) is 01:00-07:00 UTC; A1 (B1's door zone, on plates) is open
+    03-04..03-08; noise per task: excavation 03-04, backfill 03-08, paving 03-09, heard in B1 and B2 (A1 is
+    near both); B2 has no outage (the cutover serves B1 only) and no door on A1."""
+    from conftest import HAND_EXTRA
+
+    project, _tasks, s = hand
+    files = render_feeds(s, project, None, NOW1)
+    noise = "噪声施工 08:00-12:00, 14:00-18:00"
+    heard = {"A1:excavate": ("2027-03-04", "2027-03-05"), "A1:backfill": ("2027-03-08", "2027-03-09"),
+             "pave@A1:paving": ("2027-03-09", "2027-03-10")}
+    assert summary_of(files["feeds/building-B1.ics"]) == {
+        "B1-outage-water:cutover-1@hand": ("2027-03-08T01:00Z", "2027-03-08T07:00Z", "停水 09:00-15:00"),
+        "B1-entrance-A1-1@hand": ("2027-03-04", "2027-03-09", "单元门前开挖（铺钢板通行）"),
+        **{f"B1-noise-{tid}-1@hand": (*days, noise) for tid, days in heard.items()},
+    }
+    assert summary_of(files["feeds/building-B2.ics"]) == {
+        f"B2-noise-{tid}-1@hand": (*days, noise) for tid, days in heard.items()}
+    trades = {rel: {uid: v[:2] for uid, v in summary_of(data).items() if uid.split("@")[0] not in HAND_EXTRA}
+              for rel, data in files.items() if rel.startswith("feeds/trade-")}
+    assert trades == {
+        "feeds/trade-civil.ics": {"A1:excavate@hand": ("2027-03-04", "2027-03-05"),
+                                  "A1:backfill@hand": ("2027-03-08", "2027-03-09")},
+        "feeds/trade-water.ics": {"water@A1:lay@hand": ("2027-03-05", "2027-03-06"),
+                                  "water:cutover@hand": ("2027-03-08", "2027-03-09")},
+        "feeds/trade-paving.ics": {"pave@A1:paving@hand": ("2027-03-09", "2027-03-10")},
+    }
+    desc = str(by_uid(files["feeds/trade-water.ics"])["water:cutover@hand"]["DESCRIPTION"])
+    assert desc.startswith("工作日：2027-03-08（共1天）") and "自来水公司" in desc
+
+
+def test_hand_worked_sequence_after_a_replan(hand_replan, tmp_path):
+    """The re-plan (conftest: the lay runs to Fri 03-12) moves the backfill, the cutover and the paving a week
+    later and lengthens the lay; the excavation stays. SEQUENCE 1 exactly for the events that changed:
+    the lay (ends 03-12 instead of 03-05), backfill, cutover, paving; in B1's feed the outage (03-15), the
+    door zone's opening (now 03-04..03-15) and the backfill and paving noise; in B2's the backfill and paving
+    noise. The excavation and its noise keep SEQUENCE 0."""
+    from conftest import HAND_EXTRA
+
+    project, _tasks, base, new = hand_replan
+    first = write(render_feeds(base, project, None, NOW1), tmp_path / "run1")
+    files = render_feeds(new, project, first, NOW2)
+    seq = {rel: {str(e["UID"]): int(e["SEQUENCE"]) for e in events(data)
+                 if str(e["UID"]).split("@")[0] not in HAND_EXTRA} for rel, data in files.items()}
+    assert seq == {
+        "feeds/trade-civil.ics": {"A1:excavate@hand": 0, "A1:backfill@hand": 1},
+        "feeds/trade-water.ics": {"water@A1:lay@hand": 1, "water:cutover@hand": 1},
+        "feeds/trade-paving.ics": {"pave@A1:paving@hand": 1},
+        "feeds/building-B1.ics": {"B1-outage-water:cutover-1@hand": 1, "B1-entrance-A1-1@hand": 1,
+                                  "B1-noise-A1:excavate-1@hand": 0, "B1-noise-A1:backfill-1@hand": 1,
+                                  "B1-noise-pave@A1:paving-1@hand": 1},
+        "feeds/building-B2.ics": {"B2-noise-A1:excavate-1@hand": 0, "B2-noise-A1:backfill-1@hand": 1,
+                                  "B2-noise-pave@A1:paving-1@hand": 1},
+        "feeds/all.ics": {"A1:excavate@hand": 0, "A1:backfill@hand": 1, "water@A1:lay@hand": 1,
+                          "water:cutover@hand": 1, "pave@A1:paving@hand": 1},
+    }
+    b1 = summary_of(files["feeds/building-B1.ics"])
+    assert b1["B1-outage-water:cutover-1@hand"][:2] == ("2027-03-15T01:00Z", "2027-03-15T07:00Z")
+    assert b1["B1-entrance-A1-1@hand"][:2] == ("2027-03-04", "2027-03-16")

@@ -383,3 +383,107 @@ def test_ids_with_path_separators_stay_in_the_notices_folder(solved, project):
     assert "notices/B_1.html" in out and not any(k.count("/") > 1 for k in out)
     assert 'href="../feeds/building-B_1.ics"' in out["notices/B_1.html"]
     assert 'href="B_1.html"' in out["notices/index.html"]
+
+
+# ------------------------------------------------------------------------------------------- hand-worked
+# The compound HAND of conftest.py, whose schedule is worked out by hand there. Every expected value below
+# is written out from that working and SPEC, never read back from the schedule's own disruption list.
+
+def plain(html: str) -> str:
+    """Text of an HTML fragment: tags dropped, runs of white space made one space."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+def summary_lines(page: str) -> list[str]:
+    summary = page[page.index('id="summary"'):page.index('id="timeline"')]
+    return [plain(li) for li in re.findall(r"<li>(.*?)</li>", summary, re.S)]
+
+
+def week_rows(page: str) -> dict[str, list[str]]:
+    return {plain(head): [plain(r) for r in re.findall(r"<tr>(.*?)</tr>", body, re.S) if "<td" in r]
+            for head, body in week_sections(page).items()}
+
+
+def test_hand_worked_schedule_and_disruptions(hand):
+    """SPEC §6/§7 by hand. The dates are in conftest.HAND_DAYS. Disruptions:
+    - noise (noisy tasks in a zone `near` the building): A1:excavate 03-04, A1:backfill 03-08 and the paving
+      03-09 are noisy and in A1, which is near both B1 and B2;
+    - entrance (the zone of one of its doors open, every calendar day): B1's door is on A1, open 03-04..03-08
+      (Sat 03-06 and Sun 03-07 too); B2's door is on R1, never dug;
+    - outage: water:cutover serves B1 only, on its one working day 03-08.
+    disruption = B1 10 households × (03-04 noise+door 2, 03-05 1, 03-06 1, 03-07 1, 03-08 noise+door 2 + outage
+    1, 03-09 noise 1 = 9) + B2 6 × 3 noisy days = 90 + 18 = 108; open_days = 5; finish 03-09."""
+    from conftest import HAND_DAYS, HAND_EXTRA
+
+    _project, _tasks, s = hand
+    days = {t.id: [d.isoformat() for d in t.days] for t in s.tasks}
+    assert {tid: days.get(tid) for tid in HAND_DAYS} == HAND_DAYS
+    assert set(days) - set(HAND_DAYS) <= HAND_EXTRA
+    assert days.get("A1:inspect", ["2027-03-06"]) == ["2027-03-06"]
+    assert [(o.zone, o.from_.isoformat(), o.to.isoformat()) for o in s.openings] == [("A1", "2027-03-04", "2027-03-08")]
+    noise = [("A1:excavate", "2027-03-04"), ("A1:backfill", "2027-03-08"), ("pave@A1:paving", "2027-03-09")]
+    expected = {(b, day, "noise", tid) for b in ("B1", "B2") for tid, day in noise}
+    expected |= {("B1", f"2027-03-0{n}", "entrance", None) for n in range(4, 9)}
+    expected |= {("B1", "2027-03-08", "outage", "water:cutover")}
+    got = [(d.building, d.date.isoformat(), d.kind, d.task) for d in s.disruptions]
+    assert sorted(got) == sorted(expected)
+    hours = {d.kind: d.hours for d in s.disruptions}
+    assert hours == {"noise": ["08:00-12:00", "14:00-18:00"], "outage": ["09:00-15:00"], "entrance": []}
+    assert s.solver.objective == {"finish": "2027-03-09", "disruption": 108, "open_days": 5}
+
+
+def test_hand_worked_notices(hand):
+    """The notices of HAND, issued 2027-02-20 (same year: no year in dates). Worked out by hand:
+    - B1's door zone A1 is open Thu 03-04 .. Mon 03-08 on steel plates: people walk over it to R1 and the
+      north gate (北门路 → 北门); in the week timeline the run is cut at the Monday: 03-04..03-07, then 03-08;
+    - noise on 03-04, 03-08 and 03-09: a notice joins noisy days at most 4 calendar days apart into one
+      summary line (a weekend between), so one line "3月4日至9日 … 共3天"; per week: 03-04, then 03-08..03-09;
+    - water off for B1 on Mon 03-08 09:00-15:00, the notice posted at the latest on Sun 03-07 (1 day);
+    - B2's door is on R1 (the gate's zone): A1 dug open next to it is a closure that people cross on plates,
+      and B2 goes straight out of the north gate; B2 has the same noise and no outage."""
+    project, _tasks, s = hand
+    files = render_notices(s, project, ISSUED, VERSION)
+    b1, b2 = files["notices/B1.html"], files["notices/B2.html"]
+    assert summary_lines(b1) == [
+        "楼门前开挖 3月4日至8日 楼门前（楼前）开挖，铺钢板，可步行通过；请走 北门路，从北门出入",
+        "施工噪声 3月4日至9日 有施工噪声（共3天，08:00-12:00、14:00-18:00）：楼前开挖、楼前回填、楼前铺装·楼前",
+        "停水 3月8日（周一） 09:00-15:00 停水，请提前储水",
+    ]
+    route = "楼门前（楼前）开挖，铺钢板，可步行通过；请走 北门路，从北门出入"
+    assert week_rows(b1) == {
+        "3月1日（周一）起的一周": [f"3月4日（周四）至7日（周日） 楼门前开挖 全天 {route}",
+                              "3月4日（周四） 施工噪声 08:00-12:00、14:00-18:00 楼前开挖"],
+        "3月8日（周一）起的一周": ["3月8日（周一） 停水 09:00-15:00 给水管更换切改接驳；告知张贴日期：最晚3月7日（周日），提前1天",
+                              f"3月8日（周一） 楼门前开挖 全天 {route}",
+                              "3月8日（周一）至9日（周二） 施工噪声 08:00-12:00、14:00-18:00 楼前回填、楼前铺装·楼前"],
+    }
+    assert summary_lines(b2) == [
+        "道路封闭 3月4日至8日 楼前开挖，铺钢板，行人可通过；可直接从北门出入",
+        "施工噪声 3月4日至9日 有施工噪声（共3天，08:00-12:00、14:00-18:00）：楼前开挖、楼前回填、楼前铺装·楼前",
+    ]
+    assert "chip k-outage" not in b2 and "chip k-entrance" not in b2
+    for page in (b1, b2):
+        header = plain(page[page.index("<header>"):page.index("</header>")])
+        assert "手算小院" in header and "010-1234-5678" in header and 'href="tel:01012345678"' in page
+
+
+def test_hand_worked_index(hand):
+    """notices/index.html of HAND: the outage table and the month calendar, cell by cell (see above)."""
+    project, _tasks, s = hand
+    index = render_notices(s, project, ISSUED, VERSION)["notices/index.html"]
+    outages = section(index, "outages")
+    rows = [plain(r) for r in re.findall(r"<tr>(.*?)</tr>", outages[:outages.index("</table>")], re.S) if "<td" in r]
+    assert rows == ["3月8日（周一） 停水 09:00-15:00 1号楼 3月7日（周日）"]
+    cells = {label: plain(body) for label, body in
+             re.findall(r'<td data-label="([^"]*)"[^>]*>(.*?)</td>', section(index, "calendar"), re.S)}
+    both, door = "噪声 1号楼、2号楼", "门前 1号楼"
+    expected = {4: f"4 {door} {both}", 5: f"5 {door}", 6: f"6 {door}", 7: f"7 {door}",
+                8: f"8 停水 1号楼 {door} {both}", 9: f"9 {both}"}
+    for day in range(1, 32):
+        d = date(2027, 3, day)
+        assert cells[zh(d)] == expected.get(day, str(day)), d
+    table = section(index, "buildings")
+    b1, b2 = (plain(r) for r in re.findall(r"<tr>(.*?)</tr>", table[:table.index("</table>")], re.S) if "<td" in r)
+    # households; noisy days (03-04, 03-08, 03-09); days with the door zone dug (03-04..03-08); outages
+    assert b1.startswith("1号楼 10户 3天 5天 3月8日 停水"), b1
+    assert b2.startswith("2号楼 6户 3天 0天 无"), b2
