@@ -487,3 +487,82 @@ def test_hand_worked_index(hand):
     # households; noisy days (03-04, 03-08, 03-09); days with the door zone dug (03-04..03-08); outages
     assert b1.startswith("1号楼 10户 3天 5天 3月8日 停水"), b1
     assert b2.startswith("2号楼 6户 3天 0天 无"), b2
+
+
+def month_grids(index: str) -> dict[str, list[list[str | None]]]:
+    """The index calendar: month title → weeks → cells (None for a pad outside the month, else its text)."""
+    cal = section(index, "calendar")
+    out = {}
+    for title, body in re.findall(r"<h3>(.*?)</h3>\s*<table class=\"cal\">(.*?)</table>", cal, re.S):
+        rows = re.findall(r"<tr>(.*?)</tr>", body[body.index("<tbody>"):], re.S)
+        out[title] = [[None if 'class="pad"' in td else plain(td) for td in re.findall(r"<td.*?</td>", r, re.S)]
+                      for r in rows]
+    return out
+
+
+def test_index_calendar_across_the_new_year(hand):
+    """Noise at 2号楼 on Fri 2027-12-31 and water off at 1号楼 on Mon 2028-01-03 (hand-made): the calendar has
+    both months, each in whole Monday-to-Sunday weeks. By the calendar: 2027-12-01 is a Wednesday, so
+    December starts with two pads and ends Fri 31 with two; 2028-01-01 is a Saturday (five pads) and
+    January ends with Mon 31 and six pads: 5 and 6 weeks."""
+    project, _tasks, _s = hand
+    d = date
+    cut = ScheduledTask(id="water:cutover", name="给水切换", kind="cutover", start=d(2028, 1, 3), finish=d(2028, 1, 3),
+                        days=[d(2028, 1, 3)], outage=OutageInfo(type="water", serves=["B1"], hours="09:00-15:00",
+                                                                 notice_days=1))
+    dig = ScheduledTask(id="A1:excavate", name="楼前开挖", kind="excavate", zone="A1", start=d(2027, 12, 31),
+                        finish=d(2027, 12, 31), days=[d(2027, 12, 31)], noisy=True)
+    sched = Schedule(project="hand", tasks=[dig, cut], disruptions=[
+        Disruption(building="B2", date=d(2027, 12, 31), kind="noise", task="A1:excavate", zone="A1"),
+        Disruption(building="B1", date=d(2028, 1, 3), kind="outage", hours=["09:00-15:00"], task="water:cutover")])
+    index = render_notices(sched, project, ISSUED, VERSION)["notices/index.html"]
+    grids = month_grids(index)
+    assert list(grids) == ["2027年12月", "2028年1月"]
+    dec, jan = grids["2027年12月"], grids["2028年1月"]
+    assert dec[0] == [None, None, "1", "2", "3", "4", "5"]
+    assert dec[-1] == ["27", "28", "29", "30", "31 噪声 2号楼", None, None] and len(dec) == 5
+    assert jan[0] == [None] * 5 + ["1", "2"]
+    assert jan[1] == ["3 停水 1号楼", "4", "5", "6", "7", "8", "9"]
+    assert jan[-1] == ["31"] + [None] * 6 and len(jan) == 6
+    assert all(len(week) == 7 for week in dec + jan)
+    assert 'data-label="2028年1月3日（周一）"' in index  # another year than the issue date's: with its year
+    outages = plain(section(index, "outages"))
+    assert "2028年1月3日（周一） 停水 09:00-15:00 1号楼 2028年1月2日（周日）" in outages
+
+
+def test_green_zone_dug_near_a_building_is_a_timeline_row(project):
+    """tiny's green G1 is `near` 1号楼 (not 2号楼). Dug open Wed 03-10 .. Fri 03-12 (hand-made): 1号楼's week of
+    03-08 gets an all-day green row that says passage is not affected; no summary line (nobody's way out
+    changes); 2号楼 gets nothing."""
+    sched = hand_schedule()
+    sched.openings.append(Opening(zone="G1", from_=date(2027, 3, 10), to=date(2027, 3, 12)))
+    files = render_notices(sched, project, ISSUED, VERSION)
+    rows = week_rows(files["notices/B1.html"])["3月8日（周一）起的一周"]
+    assert "3月10日（周三）至12日（周五） 绿地施工 全天 小绿地施工，不影响通行" in rows
+    assert not any("绿地" in line for line in summary_lines(files["notices/B1.html"]))
+    assert "chip k-green" not in files["notices/B2.html"]
+
+
+def test_elevator_at_a_door(hand):
+    """An elevator added at 1号楼's 1单元 (hand-made): its foundation Wed 03-10 .. Fri 03-12 and installation
+    Mon 03-15 .. Tue 03-16 make one summary line from the first to the last day and one timeline row per
+    week, at the project's working hours; 2号楼's notice does not mention it."""
+    from models.project import ElevatorWork
+
+    project, _tasks, s = hand
+    p = project.model_copy(deep=True)
+    p.works.append(ElevatorWork(type="elevator", id="E1", name="1号楼加装电梯", building="B1", entrance="B1-1",
+                                zone="A1"))
+    sched = s.model_copy(deep=True)
+    for tid, first, n in (("E1:foundation", date(2027, 3, 10), 3), ("E1:install", date(2027, 3, 15), 2)):
+        days = [first + timedelta(k) for k in range(n)]
+        sched.tasks.append(ScheduledTask(id=tid, work="E1", kind=tid.split(":")[1], building="B1", zone="A1",
+                                         start=days[0], finish=days[-1], days=days))
+    files = render_notices(sched, p, ISSUED, VERSION)
+    b1 = files["notices/B1.html"]
+    assert "加装电梯 3月10日至16日 1单元加装电梯施工，请按现场指引出入" in summary_lines(b1)
+    weeks = week_rows(b1)
+    note = "加装电梯 07:30-11:30、13:30-17:30 1单元加装电梯施工，请按现场指引出入"
+    assert f"3月10日（周三）至12日（周五） {note}" in weeks["3月8日（周一）起的一周"]
+    assert weeks["3月15日（周一）起的一周"] == [f"3月15日（周一）至16日（周二） {note}"]
+    assert "加装电梯" not in files["notices/B2.html"]
