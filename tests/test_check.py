@@ -580,3 +580,37 @@ def test_cli_broken_file_exit_2(tmp_path, content, expected):
     assert res.exit_code == 2, res.output
     assert expected in res.output and "Traceback" not in res.output
     assert res.exception is None or isinstance(res.exception, SystemExit)
+
+
+# ------------------------------------------------------------------------------------------ from mutants
+# Cases the mutation benchmark (docs/benchmarks.md) found unjudged.
+
+def test_r1_a_lag_met_exactly_passes(basic):
+    """plant-trees works 03-22..03-23; with a lag of 2 working days (03-24, 03-25) the facade may start on
+    Fri 03-26, and not a day earlier."""
+    assert moved(basic, {"facade-B1:building": "2027-03-26"}) == []
+    v, = only(moved(basic, {"facade-B1:building": "2027-03-25"}), "R1")
+    assert "starts 1 working day after plant-trees:task" in v.message and "lag of 2" in v.message
+
+
+def on_day(schedule: Schedule, tid: str, day: str) -> Schedule:
+    """A copy with one task moved onto one day."""
+    s = schedule.model_copy(deep=True)
+    t = s.task(tid)
+    t.start = t.finish = D(day)
+    t.days = [D(day)]
+    return s
+
+
+def test_r1_every_predecessor_is_judged(hand):
+    """conftest's HAND: the paving (after A1's backfill, the lay and the cutover, all done by Mon 03-08) moved
+    onto 03-08 itself. Before the backfill is dig once (R5); before the cutover is R1 — reported although an
+    earlier predecessor was an R5 case, and although another predecessor is missing from the schedule."""
+    project, tasks, s = hand
+    early = on_day(s, "pave@A1:paving", "2027-03-08")
+    got = [(v.rule, v.task, v.day) for v in check_schedule(project, tasks, early)]
+    assert got == [("R1", "pave@A1:paving", D("2027-03-08")), ("R5", "pave@A1:paving", D("2027-03-08"))]
+    assert "water:cutover" in check_schedule(project, tasks, early)[0].message
+    no_lay = early.model_copy(update={"tasks": [t for t in early.tasks if t.id != "water@A1:lay"]})
+    got = [(v.rule, v.task) for v in check_schedule(project, tasks, no_lay)]
+    assert got == [("TASKS", "water@A1:lay"), ("R1", "pave@A1:paving"), ("R5", "pave@A1:paving")]

@@ -577,3 +577,25 @@ def test_expand_without_source_map_still_raises_input_error(tmp_path):
     with pytest.raises(InputError) as exc:
         expand(Project.model_validate(data))
     assert exc.value.problems[0].path == "works[0].after[0]"
+
+
+def test_building_and_task_works_by_hand(tmp_path):
+    """SPEC §4 ids and kinds: a `building` work gives `<id>:building` (kind building), a `task` work
+    `<id>:task` (kind task), both of the work's trade, named by the work's name or else its id; a task work's
+    machines are one unit each; a predecessor named twice keeps its larger lag."""
+    works = [
+        {"id": "facade", "type": "building", "trade": "civil", "building": "B1", "days": 4, "name": "外墙保温"},
+        {"id": "roof", "type": "building", "trade": "civil", "building": "B2", "days": 2},
+        {"id": "shed", "type": "task", "trade": "civil", "days": 3, "zone": "R2", "equipment": ["excavator"],
+         "after": [{"id": "roof", "lag": 3}, "roof:building"]},
+        {"id": "sign", "type": "task", "trade": "paving", "days": 1, "name": "标牌", "after": ["roof:building", "roof+2"]},
+    ]
+    ts = tasks(tmp_path, works)
+    got = {tid: (t.kind, t.trade, t.name, t.days, t.building, t.zone, t.equipment) for tid, t in ts.items()}
+    assert got == {
+        "facade:building": ("building", "civil", "外墙保温", 4, "B1", None, {}),
+        "roof:building": ("building", "civil", "roof", 2, "B2", None, {}),
+        "shed:task": ("task", "civil", "shed", 3, None, "R2", {"excavator": 1}),
+        "sign:task": ("task", "paving", "标牌", 1, None, None, {}),
+    }
+    assert ts["shed:task"].after == {"roof:building": 3} and ts["sign:task"].after == {"roof:building": 2}
