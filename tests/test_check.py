@@ -614,3 +614,58 @@ def test_r1_every_predecessor_is_judged(hand):
     no_lay = early.model_copy(update={"tasks": [t for t in early.tasks if t.id != "water@A1:lay"]})
     got = [(v.rule, v.task) for v in check_schedule(project, tasks, no_lay)]
     assert got == [("TASKS", "water@A1:lay"), ("R1", "pave@A1:paving"), ("R5", "pave@A1:paving")]
+
+
+def test_r3_boundaries_are_allowed(basic):
+    """Start on the earliest day, finish on the deadline: both allowed (SPEC §3 R3: start ≥ earliest,
+    finish ≤ deadline). demolish-shed (earliest 03-03) on 03-03..03-04; the facade (5 days, project deadline
+    05-31) from Wed 05-26 over Sunday 05-30 to Mon 05-31; a day later each is a violation."""
+    assert moved(basic, {"demolish-shed:task": "2027-03-03"}) == []
+    v, = only(moved(basic, {"demolish-shed:task": "2027-03-02"}), "R3")
+    assert (v.task, v.day) == ("demolish-shed:task", D("2027-03-02")) and "earliest date 2027-03-03" in v.message
+    assert moved(basic, {"facade-B1:building": "2027-05-26"}) == []
+    v, = only(moved(basic, {"facade-B1:building": "2027-05-27"}), "R3")
+    assert (v.task, v.day) == ("facade-B1:building", D("2027-06-01")) and "project deadline" in v.message
+
+
+def test_r4_names_the_quiet_period_on_its_last_day(basic):
+    v, = only(moved(basic, {"demolish-shed:task": "2027-03-24"}), "R4")  # noisy 03-24 (高考's last day), 03-25
+    assert (v.task, v.day, v.until) == ("demolish-shed:task", D("2027-03-24"), None) and "高考" in v.message
+
+
+def test_r5_backfill_on_the_day_the_excavation_finishes(hand):
+    """HAND's A1 is dug on Thu 03-04; a backfill on that same day does not come after the excavation (R5)."""
+    project, tasks, s = hand
+    same = on_day(s, "A1:backfill", "2027-03-04")
+    same.openings = [o.model_copy(update={"to": D("2027-03-04")}) for o in same.openings]
+    got = [(v.rule, v.task, v.day) for v in check_schedule(project, tasks, same)]
+    assert ("R5", "A1:backfill", D("2027-03-04")) in got
+
+
+def test_replan_history_is_judged_as_it_happened(hand_replan):
+    """conftest's re-plan of HAND at Fri 03-05: the excavation done 03-04, the lay started 03-05 for 6 days."""
+    project, tasks, _base, new = hand_replan
+    assert check_schedule(project, tasks, new) == []
+    # The excavation really ran Wed 03-03..Thu 03-04, before the project start: it happened, it is history
+    # before as-of, nobody can change it, so the referee does not hold it against the plan. Judged as a plan
+    # (no as-of), the same dates break R3.
+    early = new.model_copy(deep=True)
+    ex = early.task("A1:excavate")
+    ex.start, ex.days = D("2027-03-03"), [D("2027-03-03"), D("2027-03-04")]
+    early.openings = [o.model_copy(update={"from_": D("2027-03-03")}) for o in early.openings]
+    assert check_schedule(project, tasks, early) == []
+    plain_plan = [(v.rule, v.task, v.day) for v in check_schedule(project, tasks, early.model_copy(update={"as_of": None}))]
+    assert ("R3", "A1:excavate", D("2027-03-03")) in plain_plan  # before the project start
+    assert ("R3", "water@A1:lay", D("2027-03-05")) in plain_plan  # 6 working days, where the plan had 1
+    # unreported work before as-of: R3, on its first day
+    unreported = new.model_copy(deep=True)
+    unreported.task("A1:excavate").status = None
+    v, = check_schedule(project, tasks, unreported)
+    assert (v.rule, v.task, v.day) == ("R3", "A1:excavate", D("2027-03-04")) and "neither done nor started" in v.message
+    # reported done, but still working on or after as-of
+    done = new.model_copy(deep=True)
+    done.task("water@A1:lay").status = "done"
+    v, = check_schedule(project, tasks, done)
+    assert (v.rule, v.task, v.day) == ("R3", "water@A1:lay", D("2027-03-12")) and "reported done" in v.message
+    # planned work may start on the as-of day itself: as of Mon 03-15 the backfill and cutover start then
+    assert check_schedule(project, tasks, new.model_copy(update={"as_of": D("2027-03-15")})) == []
