@@ -669,3 +669,68 @@ def test_replan_history_is_judged_as_it_happened(hand_replan):
     assert (v.rule, v.task, v.day) == ("R3", "water@A1:lay", D("2027-03-12")) and "reported done" in v.message
     # planned work may start on the as-of day itself: as of Mon 03-15 the backfill and cutover start then
     assert check_schedule(project, tasks, new.model_copy(update={"as_of": D("2027-03-15")})) == []
+
+
+def test_r5_underground_on_the_day_the_excavation_finishes(hand):
+    """Underground work starts after the excavation finishes: HAND's lay moved onto the excavation's day."""
+    project, tasks, s = hand
+    got = [(v.rule, v.task, v.day) for v in check_schedule(project, tasks, on_day(s, "water@A1:lay", "2027-03-04"))]
+    assert got == [("R5", "water@A1:lay", D("2027-03-04"))]
+
+
+def test_a_schedule_without_its_backfill_is_judged_not_crashed(hand):
+    project, tasks, s = hand
+    partial = s.model_copy(update={"tasks": [t for t in s.tasks if t.id != "A1:backfill"]})
+    got = {(v.rule, v.task) for v in check_schedule(project, tasks, partial)}
+    assert ("TASKS", "A1:backfill") in got
+
+
+def test_r7_an_opening_of_exactly_max_open_days_passes(basic):
+    """A1 (max_open_days 6) open Mon 03-01 .. Sat 03-06 is 6 calendar days: allowed; to Mon 03-08, 8: not."""
+    assert moved(basic, {"A1:backfill": "2027-03-06", "A1:restore": "2027-03-08"}) == []
+    v = next(v for v in moved(basic, {"A1:backfill": "2027-03-08", "A1:restore": "2027-03-09"}) if v.rule == "R7")
+    assert (v.task, v.day) == ("A1", D("2027-03-01")) and "8 calendar days" in v.message  # (and civil is busy)
+
+
+def test_r8_a_season_that_forbids_a_task_kind(hand):
+    """A one-day season (Thu 03-04) forbidding kind `excavate`: HAND's excavation is on that very day."""
+    from models.project import Season
+
+    project, tasks, s = hand
+    p = project.model_copy(deep=True)
+    p.calendar.seasons.append(Season(name="禁挖日", from_=D("2027-03-04"), to=D("2027-03-04"), forbid=["excavate"]))
+    v, = check_schedule(p, tasks, s)
+    assert (v.rule, v.task, v.day) == ("R8", "A1:excavate", D("2027-03-04"))
+    assert "禁挖日" in v.message and "forbids kind excavate" in v.message
+
+
+def test_r9_names_the_quiet_period_on_its_first_day(basic):
+    vs = only(moved(basic, {"water-b2:cutover": "2027-03-22"}), "R9")  # 高考's first day, 5 days after 03-17
+    quiet = next(v for v in vs if "quiet day" in v.message)
+    assert (quiet.task, quiet.day) == ("water-b2:cutover", D("2027-03-22")) and "高考" in quiet.message
+    assert any("5 days after" in v.message for v in vs)
+
+
+def test_r9_gap_checked_past_an_outage_of_another_type(tmp_path):
+    """check_basic with a gas cutover for B2 listed between the two water works: the water outages 3 days
+    apart are still found (outages of different types never constrain each other)."""
+    gas = ("  - {id: gas-b2, type: pipeline, trade: water, runs: {P1: 20}, rate: 20,\n"
+           "     cutover: {outage: gas, serves: [B2], days: 1}}\n  - id: water-b2\n")
+    project, tasks = variant(tmp_path, "  - id: water-b2\n", gas)
+    order = [t.id for t in tasks if t.outage]
+    assert order == ["water-main:cutover", "gas-b2:cutover", "water-b2:cutover"]
+    starts = {**VALID, "gas-b2@P1:lay": "2027-03-15", "gas-b2:cutover": "2027-03-18", "water-b2:cutover": "2027-03-20"}
+    starts["water-main@P1:lay"] = "2027-03-13"  # P1 holds both lays (P1 dug 03-13..03-16; water crew: one a day)
+    vs = [v for v in check_schedule(project, tasks, build(project, tasks, starts)) if v.rule == "R9"]
+    assert [(v.task, v.day) for v in vs] == [("water-b2:cutover", D("2027-03-20"))]
+    assert "3 days after the water outage water-main:cutover" in vs[0].message
+
+
+def test_why_a_day_is_off(basic):
+    """Messages say why: the project's workweek, a trade's own workweek, the statutory holiday by name."""
+    v, = only(moved(basic, {"A1:restore": "2027-03-14"}), "R3")
+    assert v.message.endswith("a Sunday, not in the project workweek")
+    vs = only(moved(basic, {}, finish={"facade-B1:building": "2027-04-05"}), "R3")
+    assert any("a statutory holiday (" in v.message for v in vs)
+    v = Violation("TASKS", "x:task", None, "is missing from the schedule")
+    assert str(v) == "TASKS x:task: is missing from the schedule"
