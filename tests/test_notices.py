@@ -465,12 +465,16 @@ def test_hand_worked_notices(hand):
     for page in (b1, b2):
         header = plain(page[page.index("<header>"):page.index("</header>")])
         assert "手算小院" in header and "010-1234-5678" in header and 'href="tel:01012345678"' in page
+        assert "有噪声的施工只在施工日 08:00-12:00、14:00-18:00 进行" in page  # the project's noisy hours
+    # the steel-plate warning only where a door is on plates
+    assert "楼门前铺钢板期间" in b1 and "楼门前铺钢板期间" not in b2
 
 
 def test_hand_worked_index(hand):
     """notices/index.html of HAND: the outage table and the month calendar, cell by cell (see above)."""
     project, _tasks, s = hand
     index = render_notices(s, project, ISSUED, VERSION)["notices/index.html"]
+    assert "施工影响总览" in plain(index[index.index("<header>"):index.index("</header>")])
     outages = section(index, "outages")
     rows = [plain(r) for r in re.findall(r"<tr>(.*?)</tr>", outages[:outages.index("</table>")], re.S) if "<td" in r]
     assert rows == ["3月8日（周一） 停水 09:00-15:00 1号楼 3月7日（周日）"]
@@ -526,6 +530,8 @@ def test_index_calendar_across_the_new_year(hand):
     assert jan[-1] == ["31"] + [None] * 6 and len(jan) == 6
     assert all(len(week) == 7 for week in dec + jan)
     assert 'data-label="2028年1月3日（周一）"' in index  # another year than the issue date's: with its year
+    jan3 = re.search(r'<td data-label="2028年1月3日（周一）">(.*?)</td>', index, re.S).group(1)
+    assert 'class="chip k-outage">停水' in jan3
     outages = plain(section(index, "outages"))
     assert "2028年1月3日（周一） 停水 09:00-15:00 1号楼 2028年1月2日（周日）" in outages
 
@@ -566,3 +572,62 @@ def test_elevator_at_a_door(hand):
     assert f"3月10日（周三）至12日（周五） {note}" in weeks["3月8日（周一）起的一周"]
     assert weeks["3月15日（周一）起的一周"] == [f"3月15日（周一）至16日（周二） {note}"]
     assert "加装电梯" not in files["notices/B2.html"]
+
+
+def test_a_closure_near_a_building_with_doors_on_two_zones(project):
+    """tiny with a 3单元 of 1号楼 on 东路 (R2) besides 1单元 and 2单元 on the plated apron A1 (hand-made). 西路 (R3, near
+    1号楼, no door on it) is dug Wed 03-10 .. Fri 03-12, and 东路 too on Thu 03-11 only. Worked out on the site
+    graph (R1 gate road; R2 and R3 both link R1 and A1):
+    - 03-10 and 03-12: from A1 the way out avoiding R3 is A1 → 东路 → 北门路; from R2 it is 东路 → 北门路;
+    - 03-11: A1's two neighbours are both dug, and 3单元's own zone R2 is dug and not plated: no way out on
+      foot for any door, so the notice sends people to the site staff and the hotline.
+    One closure line over 03-10..03-12 that says per day and per door zone's units which way to take, one
+    timeline row per stretch; 3单元's door zone dug on 03-11 is an entrance line of its own."""
+    from models.project import Entrance
+
+    p = project.model_copy(deep=True)
+    p.site.buildings[0].entrances.append(Entrance(id="B1-3", name="3单元", zone="R2"))
+    d = date
+    sched = Schedule(project="tiny", tasks=[], openings=[Opening(zone="R3", from_=d(2027, 3, 10), to=d(2027, 3, 12)),
+                                                         Opening(zone="R2", from_=d(2027, 3, 11), to=d(2027, 3, 11))],
+                     disruptions=[Disruption(building="B1", date=d(2027, 3, 11), kind="entrance", zone="R2")])
+    page = render_notices(sched, p, ISSUED, VERSION)["notices/B1.html"]
+    out = "1单元、2单元：请走 东路 → 北门路，从北门出入；3单元：请走 北门路，从北门出入"
+    stuck = "1单元、2单元：请按现场指引或拨打咨询热线；3单元：请按现场指引或拨打咨询热线"
+    assert summary_lines(page) == [
+        f"道路封闭 3月10日至12日 西路开挖封闭；3月10日（周三）{out}；3月11日（周四）{stuck}；3月12日（周五）{out}",
+        "楼门前开挖 3月11日（周四） 3单元门前（东路）开挖，暂不能通行；请按现场指引或拨打咨询热线",
+    ]
+    assert week_rows(page)["3月8日（周一）起的一周"] == [
+        f"3月10日（周三） 道路封闭 全天 西路开挖封闭；{out}",
+        "3月11日（周四） 楼门前开挖 全天 3单元门前（东路）开挖，暂不能通行；请按现场指引或拨打咨询热线",
+        f"3月11日（周四） 道路封闭 全天 西路开挖封闭；{stuck}",
+        f"3月12日（周五） 道路封闭 全天 西路开挖封闭；{out}",
+    ]
+
+
+def test_late_notice_and_summary_bounds_are_inclusive(project):
+    """hand_schedule's water cut Mon 03-08..Tue 03-09 must be posted by Sat 03-06 (2 days). Issued on 03-06 the
+    notice is in time; issued on 03-08, the outage's first day, it is late. Issued on 03-09, the cut's last
+    day, the summary still lists it."""
+    def late(issued: date) -> bool:
+        index = render_notices(hand_schedule(), project, issued, VERSION)["notices/index.html"]
+        return "已晚于告知日期" in section(index, "outages")
+
+    assert (late(date(2027, 3, 6)), late(date(2027, 3, 7)), late(date(2027, 3, 8))) == (False, True, True)
+    page = render_notices(hand_schedule(), project, date(2027, 3, 9), VERSION)["notices/B1.html"]
+    assert any("停水" in line for line in summary_lines(page))
+
+
+def test_index_calendar_shows_every_month_between(hand):
+    """Disruptions in February and April 2027 only: March is shown too. February 2027 starts on a Monday and
+    has 28 days, so it is exactly four rows without pads."""
+    project, _tasks, _s = hand
+    d = date
+    sched = Schedule(project="hand", tasks=[], disruptions=[
+        Disruption(building="B1", date=d(2027, 2, 26), kind="entrance", zone="A1"),
+        Disruption(building="B1", date=d(2027, 4, 2), kind="entrance", zone="A1")])
+    grids = month_grids(render_notices(sched, project, ISSUED, VERSION)["notices/index.html"])
+    assert list(grids) == ["2027年2月", "2027年3月", "2027年4月"]
+    feb = grids["2027年2月"]
+    assert len(feb) == 4 and feb[0] == ["1", "2", "3", "4", "5", "6", "7"] and feb[3][4] == "26 门前 1号楼"
