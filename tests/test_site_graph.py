@@ -130,3 +130,96 @@ def test_links_to_unknown_zones_are_ignored(tmp_path):
     next(z for z in project.site.zones if z.id == "F").links = ["nowhere", "F"]
     adj = adjacency(project)
     assert adj["F"] == {"A"} and "nowhere" not in adj
+
+
+def brute_force_cuts(adj, nodes, sources, targets, removable) -> set[frozenset[str]]:
+    """Every inclusion-minimal separating set, by trying all subsets of the removable zones (small graphs)."""
+    from itertools import combinations
+
+    def separated(removed: set[str]) -> bool:
+        seen = {s for s in sources if s in nodes and s not in removed}
+        todo = list(seen)
+        while todo:
+            z = todo.pop()
+            for n in adj[z]:
+                if n in nodes and n not in removed and n not in seen:
+                    seen.add(n)
+                    todo.append(n)
+        return not seen & targets
+
+    cuts: list[frozenset[str]] = []
+    for k in range(len(removable) + 1):
+        for combo in combinations(sorted(removable), k):
+            c = frozenset(combo)
+            if separated(set(c)) and not any(o <= c for o in cuts):
+                cuts.append(c)
+    return set(cuts)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_minimal_cuts_agree_with_brute_force(seed):
+    """On a 3×3 grid of zones with a few diagonals (a different set per seed), the cut enumeration finds
+    exactly the minimal separating sets that trying every subset finds."""
+    import random
+
+    from scheduler.planning.access import minimal_cuts
+
+    rng = random.Random(seed)
+    cells = [f"{r}{c}" for r in "abc" for c in "123"]
+    adj = {z: set() for z in cells}
+
+    def link(x, y):
+        adj[x].add(y)
+        adj[y].add(x)
+
+    for r in "abc":
+        for c in "123":
+            if c != "3":
+                link(f"{r}{c}", f"{r}{int(c) + 1}")
+            if r != "c":
+                link(f"{r}{c}", f"{chr(ord(r) + 1)}{c}")
+    for _ in range(2):
+        r, c = rng.choice("ab"), rng.choice("12")
+        link(f"{r}{c}", f"{chr(ord(r) + 1)}{int(c) + 1}")
+    removable = set(cells) - {"a1", "c3"} - {rng.choice(["b2", "a2", "c2"])}
+    got = minimal_cuts(adj, set(cells), ["a1"], {"c3"}, removable)
+    assert set(got) == brute_force_cuts(adj, set(cells), ["a1"], {"c3"}, removable)
+    assert len(got) == len(set(got))
+
+
+def test_cut_budget_covers_entrances_and_fire_access(tmp_path):
+    """The enumeration budget counts path searches of both the entrance and the fire enumerations."""
+    from scheduler.planning.access import TooManyCuts, access_cuts
+
+    project = ladder(tmp_path)
+    dug = {"A", "B", "C", "D"}
+    no_fire = project.model_copy(deep=True)
+    for b in no_fire.site.buildings:
+        b.fire_zones = []
+    with pytest.raises(TooManyCuts):
+        access_cuts(no_fire, dug, budget=3)  # B1-1's door alone needs more searches
+    doors_at_the_gate = project.model_copy(deep=True)
+    for b in doors_at_the_gate.site.buildings:
+        for e in b.entrances:
+            e.zone = "G"
+    with pytest.raises(TooManyCuts):
+        access_cuts(doors_at_the_gate, dug, budget=3)  # one search for the doors; B1's fire access needs more
+    assert len(access_cuts(project, dug, budget=1000)) == 8
+
+
+def test_a_building_without_fire_zones_has_fire_access(tmp_path):
+    project = ladder(tmp_path).model_copy(deep=True)
+    b2 = project.building("B2")
+    b2.fire_zones = []
+    assert Access(project).fire_ok(b2, {"A", "B", "C", "D", "G"})
+
+
+def test_routes_break_ties_in_site_order(tmp_path):
+    """From E two walks of four zones reach G: over B and A, or over D and C. The site's own order decides
+    (B is listed before D); listed the other way round, the other walk is printed."""
+    project = ladder(tmp_path)
+    assert Access(project).route("E") == ["E", "B", "A", "G"]
+    swapped = project.model_copy(deep=True)
+    order = ["G", "C", "D", "A", "B", "E", "F", "L"]
+    swapped.site.zones = sorted(swapped.site.zones, key=lambda z: order.index(z.id))
+    assert Access(swapped).route("E") == ["E", "D", "C", "G"]
