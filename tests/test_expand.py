@@ -599,3 +599,26 @@ def test_building_and_task_works_by_hand(tmp_path):
         "sign:task": ("task", "paving", "标牌", 1, None, None, {}),
     }
     assert ts["shed:task"].after == {"roof:building": 3} and ts["sign:task"].after == {"roof:building": 2}
+
+
+def test_generated_task_names(tmp_path):
+    """The names people read in feeds, notices and the ledger: zone name + step for digging, work name (or id)
+    + zone + step for a pipeline's lays, work name + step for its test and cutover, elevator name + step,
+    surface work name + zone; without a work name its id stands in (catalogue: text/zh-CN/common.yaml kind)."""
+    works = [
+        {**WATER, "name": "给水", "test_days": 1, "cutover": {"outage": "water", "serves": ["B1"]}},
+        {"id": "gas", "type": "pipeline", "trade": "gas", "runs": {"R2": 120}, "rate": 40},
+        {"id": "E1", "type": "elevator", "building": "B1", "entrance": "B1-1", "zone": "A1"},
+        {"id": "pave", "type": "surface", "trade": "paving", "zones": {"A1": 1}},
+        {"id": "green", "type": "surface", "trade": "greening", "name": "补绿", "zones": {"R2": 1}},
+    ]
+    ts = tasks(tmp_path, works)
+    names = {tid: ts[tid].name for tid in ("R1:excavate", "R1:backfill", "water@R1:lay", "water:test", "water:cutover",
+                                          "gas@R2:lay", "E1:foundation", "E1:shaft", "pave@A1:paving",
+                                          "green@R2:greening", "R1:restore")}
+    assert names == {
+        "R1:excavate": "北门路开挖", "R1:backfill": "北门路回填", "water@R1:lay": "给水·北门路敷设",
+        "water:test": "给水试验", "water:cutover": "给水切改接驳", "gas@R2:lay": "gas·东路敷设",
+        "E1:foundation": "E1基础施工", "E1:shaft": "E1井道吊装", "pave@A1:paving": "pave·入户前区",
+        "green@R2:greening": "补绿·东路", "R1:restore": "北门路路面恢复",
+    }
