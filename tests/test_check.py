@@ -734,3 +734,26 @@ def test_why_a_day_is_off(basic):
     assert any("a statutory holiday (" in v.message for v in vs)
     v = Violation("TASKS", "x:task", None, "is missing from the schedule")
     assert str(v) == "TASKS x:task: is missing from the schedule"
+
+
+def test_every_violation_names_its_task_and_day(basic):
+    """SPEC §8 check: each violation with rule, task and day. Openings listed wrongly (R5): a second opening of
+    R1 listed from 03-20, A2 never dug but listed from 03-01, A1 listed from 03-02 instead of 03-01, P1
+    missing from the list; a finish on Qingming (Mon 04-05); a finish before the start."""
+    project, tasks = basic
+    sched = build(project, tasks, VALID)
+    by_zone = {o.zone: o for o in sched.openings}
+    sched.openings = [by_zone["A1"].model_copy(update={"from_": D("2027-03-02")}), by_zone["R1"], by_zone["R2"],
+                      Opening(zone="R1", from_=D("2027-03-20"), to=D("2027-03-21")),
+                      Opening(zone="A2", from_=D("2027-03-01"), to=D("2027-03-02"))]
+    got = {(v.task, v.day, v.message.split(":")[0]) for v in only(check_schedule(project, tasks, sched), "R5")}
+    assert got == {("A1", D("2027-03-02"), "opening is listed as 2027-03-02..2027-03-04 but its excavation and "
+                                           "backfill make it 2027-03-01..2027-03-04"),
+                   ("R1", D("2027-03-20"), "R1 is listed with a second opening 2027-03-20..2027-03-21"),
+                   ("A2", D("2027-03-01"), "opening 2027-03-01..2027-03-02 is listed but no scheduled "
+                                           "excavation/backfill opens A2"),
+                   ("P1", D("2027-03-13"), "opening 2027-03-13..2027-03-16 is missing from the schedule's openings")}
+    holiday = {(v.task, v.day) for v in moved(basic, {}, finish={"facade-B1:building": "2027-04-05"})}
+    assert ("facade-B1:building", D("2027-04-05")) in holiday
+    v, = only(moved(basic, {}, finish={"R2:restore": "2027-03-24"}), "R3")
+    assert (v.task, v.day) == ("R2:restore", D("2027-03-25"))
