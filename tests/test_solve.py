@@ -197,6 +197,19 @@ def test_r1_after_with_lag(tmp_path, lag, successor_trade, start):
     assert free.finish == D("2027-03-04") < s.finish
 
 
+def test_r1_lag_after_a_predecessor_the_crew_delays(tmp_path):
+    """A lag counts from when the predecessor really finishes, not from when it could have. One civil crew: x
+    (3 days, deadline Wed 03-03) must take Mon–Wed, so a (2 days) works Thu 03-04 .. Fri 03-05; b (paving)
+    then waits 2 working days of its calendar (Sat 03-06, Mon 03-08; Sunday is off) and works Tue 03-09 ..
+    Wed 03-10."""
+    b = task("b", "paving", 2, after=[{"id": "a", "lag": 2}])
+    s = solve_ok(write(tmp_path, proj([task("x", "civil", 3, deadline="2027-03-03"), task("a", "civil", 2), b],
+                                      trades={"civil": {"crews": 1}})))
+    assert [(t, s.t(t).start, s.t(t).finish) for t in ("x:task", "a:task", "b:task")] == [
+        ("x:task", D("2027-03-01"), D("2027-03-03")), ("a:task", D("2027-03-04"), D("2027-03-05")),
+        ("b:task", D("2027-03-09"), D("2027-03-10"))]
+
+
 # ------------------------------------------------------------------------------------------ R2
 
 def two_zone_pipeline(*, water_crews: int = 2, excavators: int = 2, max_open_zones: int | None = None) -> dict:
