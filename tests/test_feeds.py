@@ -553,9 +553,12 @@ def test_outage_hours_to_midnight_and_days_across_the_new_year(hand):
                         finish=days[-1], days=days, outage=OutageInfo(type="water", serves=["B1"],
                                                                       hours="20:30-24:00", notice_days=1))
     sched = Schedule(project="hand", tasks=[cut], disruptions=[
-        Disruption(building="B1", date=days[0], kind="outage", hours=["20:30-24:00"], task="water:cutover")])
+        Disruption(building="B1", date=day, kind="outage", hours=["20:30-24:00"], task="water:cutover")
+        for day in days])
     files = render_feeds(sched, project, None, NOW1)
-    ev = by_uid(files["feeds/building-B1.ics"])["B1-outage-water:cutover-1@hand"]
+    b1 = by_uid(files["feeds/building-B1.ics"])
+    assert sorted(b1) == [f"B1-outage-water:cutover-{n}@hand" for n in (1, 2, 3, 4)]  # one event per night
+    ev = b1["B1-outage-water:cutover-1@hand"]
     assert ev.decoded("DTSTART").astimezone(timezone.utc) == datetime(2027, 12, 30, 12, 30, tzinfo=timezone.utc)
     assert ev.decoded("DTEND").astimezone(timezone.utc) == datetime(2027, 12, 30, 16, 0, tzinfo=timezone.utc)
     desc = str(by_uid(files["feeds/trade-water.ics"])["water:cutover@hand"]["DESCRIPTION"])
