@@ -9,14 +9,18 @@ tests/artifacts/ (git-ignored) for a person to look at.
 
 Chromium comes from Debian (`apt-get install chromium fonts-noto-cjk`, done by .ci/run), never from
 `playwright install`. Without /usr/bin/chromium the module is skipped on a developer's machine, but fails
-under CI (the CI environment variable set), so that CI cannot pass without really running it.
+under CI (the CI environment variable set), so that CI cannot pass without really running it. The printed
+notice is read back with pdfinfo and pdftotext (Debian's poppler-utils, also installed by .ci/run): without
+them that one test is skipped on a developer's machine and fails under CI.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from datetime import date, datetime, timezone
+import shutil
+import subprocess
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -331,22 +335,76 @@ def test_crane_pages_on_a_phone(site, watched, tmp_path):
     assert page.locator("#digonce-gantt .barlayer .trace.bars .point path").count() >= len(s.tasks) + 1
     assert scroll_width(page) <= PHONE["width"]
     w.assert_clean()
+A4_PT = (595.0, 842.0)  # 210 × 297 mm in PostScript points (595.28 × 841.89), as the brief rounds them
+A4_SLACK = 1.0  # Chromium sizes the page in whole CSS pixels: 595.92 × 842.88
+
+
+def poppler(tool: str) -> str:
+    """pdftotext / pdfinfo from Debian's poppler-utils (.ci/run installs it): a skip on a developer's machine
+    without it, a failure in CI."""
+    path = shutil.which(tool)
+    if path is None:
+        if IN_CI:
+            pytest.fail(f"CI is set but {tool} is missing: .ci/run must apt-get install poppler-utils")
+        pytest.skip(f"{tool} not installed (apt-get install poppler-utils)")
+    return path
+
+
+def pdf_pages(pdf: Path) -> list[tuple[float, float, float, float]]:
+    """Every page's MediaBox (x0, y0, x1, y1), as poppler reads the file."""
+    info = subprocess.run([poppler("pdfinfo"), str(pdf)], check=True, capture_output=True, text=True).stdout
+    count = int(re.search(r"^Pages:\s+(\d+)$", info, re.M).group(1))
+    boxes = subprocess.run([poppler("pdfinfo"), "-f", "1", "-l", str(count), "-box", str(pdf)], check=True,
+                           capture_output=True, text=True).stdout
+    found = {int(m.group(1)): tuple(float(v) for v in m.group(2).split())
+             for m in re.finditer(r"^Page\s+(\d+) MediaBox:\s+(.+)$", boxes, re.M)}
+    assert sorted(found) == list(range(1, count + 1)), boxes
+    return [found[n] for n in sorted(found)]
+
+
+def pdf_text(pdf: Path) -> str:
+    """The PDF's text with all white space removed (table cells wrap anywhere)."""
+    text = subprocess.run([poppler("pdftotext"), "-enc", "UTF-8", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    return re.sub(r"\s+", "", text)
 
 
 def test_notice_prints_to_a4(site, watched, artifacts):
-    project, _schedule, out = site
+    """What a resident reads on the notice board: every page A4, and the words on them (pdftotext reads
+    the PDF back, so a page that printed blank or in tofu fails). The outage date is worked out here from
+    the input and the dated cutover task, not from the schedule's own disruption list: tiny's water main
+    serves both buildings (project.yaml `cutover.serves`), so 1号楼 has water off on every working day of
+    `water:cutover`, at the cutover's hours, with the storage advice (SPEC §7: date, hours, what)."""
+    project, schedule, out = site
     building = project.site.buildings[0]
     w = watched(PHONE)
     page = w.goto(out / "notices" / f"{building.id}.html")
     pdf = artifacts / f"notice-{building.id}.pdf"
     pdf.unlink(missing_ok=True)
     page.pdf(path=str(pdf), format="A4", print_background=True)
-    assert pdf.exists()
-    data = pdf.read_bytes()
-    assert data.startswith(b"%PDF-")
-    pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", data))
-    assert pages >= 1
     w.assert_clean()
+    assert pdf.read_bytes().startswith(b"%PDF-")
+
+    pages = pdf_pages(pdf)
+    assert pages, "no page"
+    for n, (x0, y0, x1, y1) in enumerate(pages, 1):
+        width, height = x1 - x0, y1 - y0
+        assert abs(width - A4_PT[0]) <= A4_SLACK and abs(height - A4_PT[1]) <= A4_SLACK, (n, width, height)
+
+    text = pdf_text(pdf)
+    assert building.name in text and project.project.name in text and "居民告知书" in text
+    assert project.project.hotline in text  # 010-0000-0000
+    water = next(wk for wk in project.works if wk.id == "water")
+    assert building.id in water.cutover.serves and water.cutover.hours == "09:00-15:00"
+    cut = schedule.task("water:cutover")  # the dated task: its working days are the days without water
+    assert len(cut.days) == water.cutover.days == 1
+    day = cut.days[0]
+    weekday = "一二三四五六日"[day.weekday()]
+    assert f"{day.month}月{day.day}日（周{weekday}）09:00-15:00停水" in text, text
+    assert "请提前储水" in text
+    # and the posting date, notice_days (1) calendar days before
+    post = day - timedelta(days=water.cutover.notice_days)
+    assert f"最晚{post.month}月{post.day}日" in text or f"最晚{post.year}年{post.month}月{post.day}日" in text, text
 
 
 # ---------------------------------------------------------------------------------- the manager's week
