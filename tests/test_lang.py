@@ -167,8 +167,6 @@ def test_check_speaks_chinese_on_an_edited_chinese_ledger(tiny, tmp_path: Path) 
     lines = result.output.splitlines()
     assert "R2 civil 2027-03-01：工种 civil 有 2 道工序在同一天施工，但只有 1 个班组：A1:excavate、R2:excavate" in lines
     assert "R3 R2:backfill 2027-03-07：2027-03-07 开始，但这天是星期日，不在项目的工作周内" in lines
-    assert any(line.startswith("R5 water@R2:test") and line.endswith(
-        "：管道须在沟槽敞开时试压，不能回填后再做（GB 50268）") for line in lines), lines
     assert lines[-1].startswith("共 ") and "处违规：R2 ×" in lines[-1] and "、R3 ×" in lines[-1]
 
 

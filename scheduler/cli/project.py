@@ -107,6 +107,8 @@ def _report_solved(s: SolverInfo, written: api.Published, out: str, as_json: boo
     for name, gap in s.gap.items():
         click.echo(say("stage_gap", name=name, value=s.objective.get(name), bound=s.bound.get(name), gap=gap,
                        words=gap_words(name, _saveable(s, name))))
+    for line in _what_is_left(s):
+        click.echo(line)
     click.echo(say("wrote", count=len(written), out=out, release=written.release.version))
 
 
@@ -116,6 +118,15 @@ def _saveable(s: SolverInfo, name: str) -> int:
     if isinstance(value, str):
         return (date.fromisoformat(value) - date.fromisoformat(str(bound))).days
     return int(value) - int(bound)
+
+
+def _what_is_left(s: SolverInfo) -> list[str]:
+    """Where the disruption bound behind "could still be saved" came from (the search, or per building)."""
+    value, bound = s.objective.get("disruption"), s.bound.get("disruption")
+    if isinstance(value, int) and isinstance(bound, int) and bound < value:
+        source = next((st.get("bound_from", "search") for st in s.stages if st.get("name") == "disruption"), "search")
+        return [say("disruption_left", source=say(f"bound_{source}"))]
+    return []
 
 
 def _infeasible(p: api.Project, tasks: list[api.Task], result: api.Plan) -> Failure:

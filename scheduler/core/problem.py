@@ -8,7 +8,8 @@ means on a later day than the predecessor's finish. PSPLIB RCPSP instances map o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from bisect import bisect_left
+from dataclasses import dataclass, field, replace
 from typing import Hashable
 
 # A rule group: any hashable value the domain layer chooses (the core only hashes, compares and prints it).
@@ -111,6 +112,15 @@ class Problem:
     hint: dict[str, int] = field(default_factory=dict)  # task -> calendar day to try as its start first
     deadline_group: Group = "deadline"  # rule group of every task's `due`
     precedence_group: Group = "precedence"  # named when precedences without a group cannot hold
+
+    def within(self, horizon: int) -> Problem:
+        """The same problem on a shorter horizon (calendars cut at day `horizon`): a model over years of
+        days is large, and a known schedule or a good guess says where the work can end."""
+        if horizon >= self.horizon:
+            return self
+        cals = {k: days[:bisect_left(days, horizon)] for k, days in self.calendars.items()}
+        outside = [x for x in self.span_outside if x[2] < horizon]
+        return replace(self, horizon=horizon, calendars=cals, span_outside=outside)
 
     def task(self, tid: str) -> Task:
         return self._by_id()[tid]

@@ -120,7 +120,7 @@ def build_schedule(c: Compiled, sol: CoreSolution, tasks: list[ScheduledTask] | 
         bound[name] = c.date(b).isoformat() if isinstance(value, date) else b
         gap[name] = round(max(0.0, (true - b) / max(1, abs(true))), 4)
     solver = SolverInfo(status=sol.status, wall_s=round(sol.wall_s, 2), objective=objective, bound=bound, gap=gap,
-                        stages=[{"name": s.name, "status": s.status, "value": s.value,
-                                 "bound": s.bound, "wall_s": round(s.wall_s, 2)} for s in sol.stages])
+                        stages=[{"name": s.name, "status": s.status, "value": s.value, "bound": s.bound,
+                                 "bound_from": s.bound_from, "wall_s": round(s.wall_s, 2)} for s in sol.stages])
     return Schedule(project=c.project.project.id, input_sha256=c.project.input_sha256, solver=solver, tasks=st,
                     openings=opens, occupations=occupied, disruptions=disr)
