@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import click
 
-from scheduler.cli import bench, project, serve
+from scheduler.cli import bench, export, project, serve
+from scheduler.cli.common import lang_option, set_lang
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="digonce")
-def main() -> None:
+@lang_option
+def main(lang: str | None) -> None:
     """digonce — schedule an old-compound renovation so that every trench is dug only once.
 
     \b
@@ -21,9 +23,14 @@ def main() -> None:
       digonce validate inputs/hepingli          check the input, see a summary
       digonce solve inputs/hepingli -o out      schedule it and write every output
       digonce check inputs/hepingli out/schedule.json   referee a (hand-edited) schedule
+
+    \b
+    Messages follow --lang (digonce --lang en validate …), else the project's lang, else the
+    locale. The published ledger, Gantt, feeds and notices always follow the project's lang.
     """
+    set_lang(lang)
 
 
-for command in (*project.COMMANDS, serve.serve, bench.generate, bench.bench):
+for command in (*project.COMMANDS, *export.COMMANDS, serve.serve, bench.generate, bench.bench):
     main.add_command(command)
 

@@ -85,6 +85,20 @@ def objective_values(project: Project, sched_tasks: list[ScheduledTask], disr: l
             "open_days": sum((o.to - o.from_).days + 1 for o in opens)}
 
 
+def dated_schedule(project: Project, tasks: list[Task], schedule: Schedule) -> Schedule:
+    """A schedule whose tasks carry dates only (an edited ledger read back) completed with what follows from
+    them: openings, crane occupations, disruptions and the objective values (SPEC §6), no solver figures."""
+    by_id = {t.id: t for t in schedule.tasks}
+    opens = openings(project, by_id)
+    occupied = occupations(tasks, by_id)
+    disr = disruptions(project, tasks, by_id, opens, occupied)
+    values = objective_values(project, schedule.tasks, disr, opens)
+    solver = SolverInfo(status="EDITED", wall_s=0.0, objective={k: v.isoformat() if isinstance(v, date) else v
+                                                                 for k, v in values.items()})
+    return schedule.model_copy(update={"openings": opens, "occupations": occupied, "disruptions": disr,
+                                       "solver": solver})
+
+
 def build_schedule(c: Compiled, sol: CoreSolution, tasks: list[ScheduledTask] | None = None) -> Schedule:
     """`tasks`: the dated tasks when they are not all the solver's (a re-plan keeps reported history)."""
     st = tasks if tasks is not None else scheduled_tasks(c, sol.starts)
