@@ -15,7 +15,7 @@ from scheduler.core.conflict import Conflict, minimal_conflict
 from scheduler.core.greedy import NoRoom, greedy_starts
 from scheduler.core.solve import CoreSolution, Progress, solve
 from scheduler.planning.access import violated_cuts
-from scheduler.planning.compile import Compiled, compile_project
+from scheduler.planning.compile import Compiled, Reserved, compile_project
 from scheduler.planning.expand import Task
 from scheduler.planning.result import build_schedule, occupations, openings, scheduled_tasks
 from scheduler.planning.summary import upper_bound_end
@@ -35,25 +35,28 @@ class Plan:
 
 def plan(project: Project, tasks: list[Task], time_limit: float = 60.0, workers: int = 2, seed: int = 0,
          progress: Progress | None = None, end: date | None = None,
-         deterministic_limit: float | None = None) -> Plan:
+         deterministic_limit: float | None = None, reserved: Reserved | None = None,
+         explain: bool = True) -> Plan:
     """Solve (on the greedy plan's horizon first), and name the conflict when there is no schedule.
-    `deterministic_limit` bounds CP-SAT's deterministic time of the whole run besides `time_limit`."""
+    `deterministic_limit` bounds CP-SAT's deterministic time of the whole run besides `time_limit`;
+    `reserved`: shared capacity other compounds hold (see compile_project); `explain=False` skips the
+    conflict search (a caller that will try otherwise anyway)."""
     t0 = time.time()
     short, hint = _greedy(project, tasks)
     short = short if end is None else None
-    compiled = compile_project(project, tasks, end or short)
+    compiled = compile_project(project, tasks, end or short, reserved)
     compiled.problem.hint = hint
     # the greedy plan and the model count against the budget too
     sol = solve_with_access(compiled, time_limit - (time.time() - t0), workers, seed, progress, deterministic_limit)
     if sol.status == "INFEASIBLE" and short is not None:  # perhaps only the working horizon was too short
         used = sol.det_s
-        compiled = compile_project(project, tasks)
+        compiled = compile_project(project, tasks, reserved=reserved)
         compiled.problem.hint = hint
         sol = solve_with_access(compiled, time_limit - (time.time() - t0), workers, seed, progress,
                                 _less(deterministic_limit, used))
         sol.det_s += used
     conflict = None
-    if sol.status == "INFEASIBLE":
+    if sol.status == "INFEASIBLE" and explain:
         det = None if deterministic_limit is None else max(10.0, deterministic_limit - sol.det_s)
         conflict = diagnose(project, tasks, max(10.0, time_limit - sol.wall_s), seed, det)
         sol.conflict = conflict.groups or sol.conflict
