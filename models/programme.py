@@ -34,6 +34,7 @@ class ProgrammeInfo(Strict):
     name: str
     start: date
     deadline: date | None = None
+    lang: Literal["zh-CN", "en"] = "zh-CN"  # of the programme Gantt and the shared trades' feeds
 
 
 class CompoundRef(Strict):

@@ -20,8 +20,8 @@ SOURCES = [p for p in sorted((ROOT / "scheduler").rglob("*.py")) + sorted((ROOT 
            if "text" not in p.relative_to(ROOT).parts]  # the catalogue's own docstrings hold made-up examples
 AREAS = sorted({f.stem for f in (ROOT / "scheduler" / "text").glob("*/*.yaml")})
 # a literal naming a catalogue key, as in t("notice.summary.heading"), w("feed.date", v=…), section("common.trade"),
-# "notice.outage.post_by" if notice else …; file names such as "notice.html" are not keys
-KEY_USE = re.compile(r"""(\bsection\(\s*)?["']((?:%s)\.[\w.]+)(?<!\.html)(?<!\.css)(?<!\.ics)["']""" % "|".join(AREAS))
+# "notice.outage.post_by" if notice else …; file names such as "notice.html" or "programme.json" are not keys
+KEY_USE = re.compile(r"""(\bsection\(\s*)?["']((?:%s)\.[\w.]+)(?<!\.html)(?<!\.css)(?<!\.ics)(?<!\.yaml)(?<!\.json)["']""" % "|".join(AREAS))
 
 
 def placeholders(value: object) -> set[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from scheduler.cli import bench, project, serve
+from scheduler.cli import bench, programme, project, serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -21,9 +21,11 @@ def main() -> None:
       digonce validate inputs/hepingli          check the input, see a summary
       digonce solve inputs/hepingli -o out      schedule it and write every output
       digonce check inputs/hepingli out/schedule.json   referee a (hand-edited) schedule
+    A district programme (programme.yaml, many compounds sharing contractors):
+      digonce programme solve inputs/district -o out-district
     """
 
 
-for command in (*project.COMMANDS, serve.serve, bench.generate, bench.bench):
+for command in (*project.COMMANDS, *programme.COMMANDS, serve.serve, bench.generate, bench.bench):
     main.add_command(command)
 

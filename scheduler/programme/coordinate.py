@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Callable
 
@@ -37,6 +37,7 @@ from scheduler.programme.jobs import Job, Outcome
 
 OK = ("OPTIMAL", "FEASIBLE")
 HORIZON_SLACK = 1.25  # a re-solve's horizon: the last held day + its alone length × this + a month
+MIN_LEFT = 5.0  # seconds: less than this left and no new round starts
 SLACK_SHARE = 4  # a compound finishing more than 1/SLACK_SHARE of the programme finish early may give way
 
 
@@ -70,6 +71,7 @@ class Round:
     solves: int
     objective: int | None  # weighted programme finish after it (days from the programme start)
     accepted: bool = True
+    job_s: list[float] = field(default_factory=list)  # wall seconds of each sub-problem solved in it
 
 
 @dataclass
@@ -84,6 +86,7 @@ class Result:
     wall_s: float = 0.0
     solves: int = 0
     peak_mb: float = 0.0  # the largest worker process seen
+    alone: dict[str, Outcome] = field(default_factory=dict)  # round 0: each compound with the whole pools
 
 
 class Coordinator:
@@ -100,6 +103,7 @@ class Coordinator:
         self.stuck: set[str] = set()
         self.rounds: list[Round] = []
         self.solves = 0
+        self.job_s: list[float] = []  # of the round under way
         self.peak_mb = 0.0
         self.t0 = time.time()
 
@@ -154,6 +158,7 @@ class Coordinator:
     def result(self, pending: Pending) -> Outcome:
         out = self.engine.result(pending)
         self.peak_mb = max(self.peak_mb, out.peak_mb)
+        self.job_s.append(out.wall_s)
         return out
 
     def run_all(self, jobs: list[Job]) -> list[Outcome]:
@@ -168,7 +173,8 @@ class Coordinator:
         self.usage[out.compound] = u
 
     def record(self, phase: str, t0: float, solves: int, accepted: bool = True) -> None:
-        self.rounds.append(Round(phase, time.time() - t0, self.solves - solves, self.objective(), accepted))
+        self.rounds.append(Round(phase, time.time() - t0, self.solves - solves, self.objective(), accepted, self.job_s))
+        self.job_s = []
         self.emit(phase, "" if accepted else "no gain")
 
     # ---------- the run ----------
@@ -178,24 +184,33 @@ class Coordinator:
             self.first_valid()
         first = self.elapsed() if not self.failed else None
         repairs = 0
-        while not self.failed and self.left() > 0 and (self.s.max_rounds is None or repairs < self.s.max_rounds):
+        while not self.failed and self.left() > MIN_LEFT and (self.s.max_rounds is None or repairs < self.s.max_rounds):
             if not self.repair():
                 break
             repairs += 1
-        if not self.failed and self.s.polish and self.left() > 0:
+        if not self.failed and self.s.polish and self.left() > MIN_LEFT:
             self.polish()
         status = "OK" if not self.failed else (
             "UNKNOWN" if all(r in ("time", "error") for r in self.failed.values()) else "INFEASIBLE")
         bounds = {c: o.finish_bound for c, o in self.alone.items()}
         return Result(status, dict(self.committed), dict(self.usage), bounds, dict(self.failed), self.rounds, first,
-                      self.elapsed(), self.solves, self.peak_mb)
+                      self.elapsed(), self.solves, self.peak_mb, dict(self.alone))
 
     def alone_round(self) -> None:
+        """Round 0: every compound with the whole pools; one that found nothing in time gets a second try
+        with twice the budget."""
         t0, n = time.time(), self.solves
-        for out in self.run_all([self.job(c.id, "alone") for c in self.prog.compounds]):
+        jobs = [self.job(c.id, "alone") for c in self.prog.compounds]
+        for out in self.run_all(jobs):
             self.alone[out.compound] = out
+        again = [replace(j, time_limit=min(2 * j.time_limit, max(1.0, self.left())),
+                         deterministic_limit=j.deterministic_limit and 2 * j.deterministic_limit)
+                 for j in jobs if self.alone[j.compound].status in ("UNKNOWN", "ERROR")]
+        for out in self.run_all(again) if again and self.left() > MIN_LEFT else []:
+            self.alone[out.compound] = out
+        for cid, out in self.alone.items():
             if out.status not in OK:
-                self.failed[out.compound] = _reason(out.status)
+                self.failed[cid] = _reason(out.status)
         self.record("alone", t0, n)
 
     def priority(self) -> list[str]:

@@ -36,14 +36,14 @@ class Engine:
 
     def __init__(self, address: str | None = None, workers: int = 2, processes: bool = True):
         for name in ("distributed", "distributed.nanny", "distributed.worker", "distributed.scheduler"):
-            logging.getLogger(name).setLevel(logging.ERROR)  # a killed worker is handled, not news
+            logging.getLogger(name).setLevel(logging.CRITICAL)  # a killed worker is handled, not news
         dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES})
         self.cluster: LocalCluster | None = None
         if address:
             self.client = Client(address, timeout="30s")
         else:
             self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
-                                        dashboard_address=None, silence_logs=logging.ERROR)
+                                        dashboard_address=None, silence_logs=logging.CRITICAL)
             self.client = Client(self.cluster)
         self.address = self.client.scheduler.address
 
