@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import threading
@@ -30,7 +31,8 @@ from scheduler.programme import pools as P
 from scheduler.programme.check import check_programme, read_schedules
 from scheduler.programme.coordinate import Settings, solve_programme
 from scheduler.programme.engine import Engine
-from scheduler.programme.outputs import write
+from scheduler.programme.gantt import programme_figure
+from scheduler.programme.outputs import usages_of, write
 
 ROOT = Path(__file__).resolve().parent.parent
 DISTRICT = ROOT / "inputs" / "district"
@@ -153,8 +155,15 @@ def test_republishing_an_unchanged_programme_keeps_the_feeds(solved, tmp_path):
 def test_the_programme_gantt_shows_pools_against_capacity(solved):
     prog, _, out, _ = solved
     page = (out / "gantt.html").read_text(encoding="utf-8")
-    assert "<script" in page and "cdn." not in page
-    assert prog.info.name in page and '"role":"capacity"' in page.replace(" ", "")
+    assert not re.search(r"<script[^>]*\bsrc\s*=", page, flags=re.I) and "<link" not in page.lower()
+    assert prog.info.name in page
+    fig = programme_figure(prog, read_schedules(prog, out), usages_of(prog, read_schedules(prog, out)))
+    roles = [(tr.meta or {}).get("role") for tr in fig.data]
+    assert roles.count("capacity") == roles.count("use") == len(prog.pools)
+    assert {tr.name for tr in fig.data if (tr.meta or {}).get("role") == "works"} and len(fig.data[0].y) == 6
+    for tr in fig.data:
+        if (tr.meta or {}).get("role") == "capacity":
+            assert set(tr.y) == {prog.pools[tuple(tr.meta["pool"])]}
 
 
 def test_check_reports_an_overbooked_pool(solved, tmp_path):

@@ -10,12 +10,13 @@ module hands out valid). Rounds:
    latest schedule fits what is committed is committed; one that does not is re-solved against exactly
    what is committed (`reserved`), so it fits by construction. Re-solves of the next compounds run
    speculatively in parallel against the state they see; a stale one is simply solved again.
-2. **repair** — the critical compound (latest weighted finish) takes the capacity of its wish; the
-   compounds holding that capacity ("donors") are re-planned in parallel, each against an exclusive grant
-   (what it held, minus what the wish takes, plus a share of what is free) and a deadline that keeps it
-   ahead of the current programme finish. All succeed: committed at once (valid by construction, the
-   grants are disjoint). One fails: nothing changes, and the critical compound asks for less (a wish
-   solved against the donors that could not move).
+2. **repair** — the critical compound (latest weighted finish) gets a wish: solved with a deadline that beats
+   the programme finish against all that others hold, then against the compounds with little slack only,
+   then against nothing. The compounds whose capacity the wish takes ("donors") are re-planned in parallel,
+   each against an exclusive grant (what it held where the wish leaves room, plus the free units nearest
+   its own use) and a deadline that keeps it ahead of the programme finish — valid together by
+   construction; a donor that misses its grant is re-solved against exactly what is then committed. All
+   placed: kept. One not: everything put back, the next wish is tried.
 3. **polish** — every compound in parallel against its own grant, deadline the programme finish,
    objectives disruption then open days: kept where better.
 """
@@ -37,6 +38,7 @@ from scheduler.programme.jobs import Job, Outcome
 
 OK = ("OPTIMAL", "FEASIBLE")
 HORIZON_SLACK = 1.25  # a re-solve's horizon: the last held day + its alone length × this + a month
+ESSENTIAL = ("alone", "commit")  # purposes of the rounds a valid programme needs
 MIN_LEFT = 5.0  # seconds: less than this left and no new round starts
 SLACK_SHARE = 4  # a compound finishing more than 1/SLACK_SHARE of the programme finish early may give way
 
@@ -147,7 +149,8 @@ class Coordinator:
             alone = self.alone[cid].schedule
             length = (max(t.finish for t in alone.tasks) - c.project.project.start).days + 1
             end = max(last_held, c.project.project.start) + timedelta(days=math.ceil(length * HORIZON_SLACK) + 30)
-        limit = max(1.0, min(self.s.sub_time, self.left()))
+        # the rounds that make the programme valid take their full budget even past the time limit
+        limit = self.s.sub_time if purpose in ESSENTIAL else max(1.0, min(self.s.sub_time, self.left()))
         return Job(cid, c.project, P.reserved(held or {}), end, deadline, objective, limit, self.s.sub_det,
                    self.s.seed, purpose)
 
@@ -203,10 +206,10 @@ class Coordinator:
         jobs = [self.job(c.id, "alone") for c in self.prog.compounds]
         for out in self.run_all(jobs):
             self.alone[out.compound] = out
-        again = [replace(j, time_limit=min(2 * j.time_limit, max(1.0, self.left())),
+        again = [replace(j, time_limit=2 * j.time_limit,
                          deterministic_limit=j.deterministic_limit and 2 * j.deterministic_limit)
                  for j in jobs if self.alone[j.compound].status in ("UNKNOWN", "ERROR")]
-        for out in self.run_all(again) if again and self.left() > MIN_LEFT else []:
+        for out in self.run_all(again):
             self.alone[out.compound] = out
         for cid, out in self.alone.items():
             if out.status not in OK:
@@ -232,13 +235,23 @@ class Coordinator:
             self.speculate(order[i + 1: i + 1 + ahead], latest)
             out = latest[cid] if isinstance(latest[cid], Outcome) else self.result(latest[cid])
             if out.status not in OK or not P.fits(self.use(out), self.held(), self.pools):
-                out = self.result(self.submit(self.job(cid, "commit", self.held())))
-            if out.status not in OK and not (out.status == "INFEASIBLE" and self.bump(cid, self.alone[cid], None)):
+                out = self.exact(cid)
+            if out.status not in OK and not (out.status == "INFEASIBLE" and self.try_bump(cid, self.alone[cid], None)[0]):
                 self.failed[cid] = "pools" if out.status == "INFEASIBLE" else _reason(out.status)
                 return
             if cid not in self.committed:
                 self.commit(out)
             self.emit("first valid", cid)
+
+    def exact(self, cid: str) -> Outcome:
+        """`cid` re-solved against exactly what is committed (so it fits); once more with twice the budget
+        when the first try found nothing in time."""
+        job = self.job(cid, "commit", self.held())
+        out = self.result(self.submit(job))
+        if out.status in ("UNKNOWN", "ERROR"):
+            out = self.result(self.submit(replace(job, time_limit=2 * job.time_limit, deterministic_limit=(
+                job.deterministic_limit and 2 * job.deterministic_limit))))
+        return out
 
     def speculate(self, upcoming: list[str], latest: dict[str, Outcome | Pending]) -> None:
         """Start re-solves for upcoming compounds whose latest schedule no longer fits what is committed."""
@@ -293,9 +306,6 @@ class Coordinator:
         self.stuck.add(cid)
         self.record("repair", t0, n, accepted=False)
         return False
-
-    def bump(self, cid: str, wish: Outcome, z: int | None) -> bool:
-        return self.try_bump(cid, wish, z)[0]
 
     def try_bump(self, cid: str, wish: Outcome, z: int | None) -> tuple[bool, set[str]]:
         """Commit `wish` for `cid`; the compounds whose capacity it takes ("donors") are re-planned in parallel

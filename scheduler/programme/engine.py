@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,8 +43,10 @@ class Engine:
         if address:
             self.client = Client(address, timeout="30s")
         else:
-            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
-                                        dashboard_address=None, silence_logs=logging.CRITICAL)
+            with warnings.catch_warnings():  # "port 8787 in use": no dashboard is asked for
+                warnings.simplefilter("ignore", UserWarning)
+                self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
+                                            dashboard_address=None, silence_logs=logging.CRITICAL)
             self.client = Client(self.cluster)
         self.address = self.client.scheduler.address
 
