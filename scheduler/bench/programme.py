@@ -65,38 +65,45 @@ def one_after_another(prog: LoadedProgramme, alone: dict[str, Outcome]) -> int:
 
 def fixed_share(prog: LoadedProgramme, engine: Engine, settings: Settings, alone: dict[str, Outcome]) -> dict:
     """Dedicated units: compound i (priority order) gets unit i mod capacity of each pool once the compound
-    before it on that unit is done with it. Returns {"weighted_finish", "valid", "wall_s"}."""
+    before it on that unit is done with it (with more units than compounds, an even split from the start).
+    Compounds in a block of the smallest capacity wait on none of each other: a block is solved in parallel.
+    Returns {"weighted_finish", "valid", "wall_s"}."""
     t0 = time.time()
     co = Coordinator(prog, engine, settings)
     co.alone = alone
     order = co.priority()
+    block = max(1, min(prog.pools.values(), default=1))
     done: dict[str, Outcome] = {}
     last_use: dict[str, dict[P.Pool, date | None]] = {}
-    for i, cid in enumerate(order):
-        held = {}
-        for pool, cap in prog.pools.items():
-            before = order[i - cap] if i >= cap else None
-            free_from = last_use[before][pool] if before else None
-            if cap >= len(order):
-                share = cap // len(order) + (1 if i < cap % len(order) else 0)
-                held[pool] = _block(prog.info.start, free_from, cap, cap - share)
-            else:
-                held[pool] = _block(prog.info.start, free_from, cap, cap - 1)
-        out = co.result(co.submit(co.job(cid, "fixed share", held)))
-        if out.status not in ("OPTIMAL", "FEASIBLE"):
-            return {"weighted_finish": None, "valid": False, "wall_s": time.time() - t0}
-        done[cid] = out
-        use = co.use(out)
-        last_use[cid] = {p: max(use.get(p, {}), default=None) for p in prog.pools}
+    for first in range(0, len(order), block):
+        jobs = [co.job(cid, "fixed share", *_dedicated(prog, order, i, last_use, alone[cid]))
+                for i, cid in enumerate(order[first:first + block], first)]
+        for out in co.run_all(jobs):
+            if out.status not in ("OPTIMAL", "FEASIBLE"):
+                return {"weighted_finish": None, "valid": False, "wall_s": time.time() - t0}
+            done[out.compound] = out
+            use = co.use(out)
+            last_use[out.compound] = {p: max(use.get(p, {}), default=None) for p in prog.pools}
     schedules = {c: o.schedule for c, o in done.items()}
     return {"weighted_finish": weighted_finish(prog, schedules), "valid": _valid(prog, schedules),
             "wall_s": time.time() - t0}
 
 
-def _block(start: date, free_from: date | None, cap: int, after: int, days: int = 800) -> dict[date, int]:
-    """Held units of one pool: everything up to `free_from` (the unit is still busy), `after` units later."""
-    return {start + timedelta(n): (cap if free_from and start + timedelta(n) <= free_from else after)
-            for n in range(days)}
+def _dedicated(prog: LoadedProgramme, order: list[str], i: int, last_use: dict, alone: Outcome) -> tuple:
+    """(held, deadline, objective, end) of compound order[i] under the fixed share: its job's arguments."""
+    start = prog.info.start
+    waits = []
+    for pool, cap in prog.pools.items():
+        before = order[i - cap] if cap < len(order) and i >= cap else None
+        waits.append(last_use[before][pool] if before else None)
+    length = (max(t.finish for t in alone.schedule.tasks) - start).days + 1
+    end = max([start] + [w for w in waits if w]) + timedelta(days=2 * length + 30)
+    held = {}
+    for (pool, cap), free_from in zip(prog.pools.items(), waits):
+        mine = cap // len(order) + (1 if i < cap % len(order) else 0) if cap >= len(order) else 1
+        held[pool] = {start + timedelta(n): cap if free_from and start + timedelta(n) <= free_from else cap - mine
+                      for n in range((end - start).days + 1)}
+    return held, None, None, end
 
 
 def _rss_mb() -> float:

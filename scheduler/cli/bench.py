@@ -212,10 +212,18 @@ def bench_programme(sizes: str, speedup_size: int, time_limit: float, sub_limit:
     echo = lambda m: click.echo(m, err=True)  # noqa: E731
     settings = Settings(time_limit, sub_limit, sub_det, seed)
     info = bp.machine() | {"time_limit": time_limit, "sub_limit": sub_limit, "sub_det": sub_det, "seed": seed}
-    result = {"machine": info, "quality": bp.quality(seed, settings, min(time_limit, 300.0), echo),
-              "scale": [bp.scale(n, seed, settings, echo) for n in counts],
-              "speedup": bp.speedup(speedup_size, seed, settings, echo) if speedup_size else None}
-    info["load_1m_after"] = bp.machine()["load_1m"]
+    result: dict = {"machine": info}
+
+    def keep(name: str, value: object) -> None:  # every section as soon as it is measured: a long run may stop
+        result[name] = value
+        info["load_1m_after"] = bp.machine()["load_1m"]
+        if json_out:
+            Path(json_out).write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+    keep("scale", [])
+    for n in counts:
+        keep("scale", result["scale"] + [bp.scale(n, seed, settings, echo)])
+    keep("speedup", bp.speedup(speedup_size, seed, settings, echo) if speedup_size else None)
+    # last: the monolith solves in this process, and the scale runs report this process's peak memory
+    keep("quality", bp.quality(seed, settings, min(time_limit, 300.0), echo))
     click.echo(json.dumps(result, ensure_ascii=False, indent=1))
-    if json_out:
-        Path(json_out).write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

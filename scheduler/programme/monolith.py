@@ -17,6 +17,7 @@ from models.schedule import Schedule
 
 from scheduler import api
 from scheduler.core import problem as core
+from scheduler.core.greedy import NoRoom, greedy_starts
 from scheduler.core.solve import CoreSolution, StageResult, solve
 from scheduler.planning import rules
 from scheduler.planning.compile import Compiled, compile_project
@@ -85,6 +86,15 @@ def _rename(term: core.Term, n) -> core.Term:
     return term
 
 
+def _greedy_hint(q: core.Problem) -> None:
+    """The greedy levelling plan as the hint, as every compound's own solve gets it (a fair comparison)."""
+    try:
+        starts = greedy_starts(q)
+    except (NoRoom, ValueError):
+        return
+    q.hint = {t.id: q.calendars[t.calendar][starts[t.id]] for t in q.tasks}
+
+
 def solve_monolith(prog: LoadedProgramme, end: date, time_limit: float, workers: int = 2, seed: int = 0,
                    deterministic_limit: float | None = None) -> tuple[str, dict[str, Schedule], float]:
     """Solve the whole programme as one model on a horizon ending at `end`. Returns the status, each
@@ -95,6 +105,7 @@ def solve_monolith(prog: LoadedProgramme, end: date, time_limit: float, workers:
         compiled[c.id] = compile_project(c.project, api.expand(c.project), end)
         if not compiled[c.id].access_complete:
             raise ValueError(f"{c.id}: too large for one model (its access cuts come lazily)")
+        _greedy_hint(compiled[c.id].problem)
         merge.add(c.id, compiled[c.id])
     sol = solve(merge.problem(), time_limit, workers, seed, deterministic_limit=deterministic_limit)
     if not sol.starts:
