@@ -180,6 +180,9 @@ def test_check_reports_an_overbooked_pool(solved, tmp_path):
     run = CliRunner().invoke(main, ["programme", "check", str(tmp_path), str(out)])
     assert run.exit_code == 1, run.output
     assert "R2 pool elevator" in run.output
+    again = tmp_path / "again"
+    run = CliRunner().invoke(main, ["programme", "publish", str(tmp_path), "--from", str(out), "-o", str(again)])
+    assert run.exit_code == 1 and not again.exists()  # publish refuses what check rejects
 
 
 def test_pool_check_counts_across_compounds():
@@ -275,3 +278,23 @@ def test_address_joins_a_running_cluster(tmp_path):
     assert run.exit_code == 0, run.output
     assert (out / "tiny" / "schedule.json").is_file() and (out / "programme.json").is_file()
     assert CliRunner().invoke(main, ["programme", "check", str(folder), str(out)]).exit_code == 0
+
+
+def test_a_compound_that_cannot_meet_its_deadline_ends_in_exit_3(tmp_path):
+    folder = _programme(tmp_path, HEAD + f"compounds:\n  - {{path: {ROOT / 'inputs' / 'tiny'}, deadline: 2027-03-03}}\n")
+    run = CliRunner().invoke(main, ["programme", "solve", str(folder), "-o", str(tmp_path / "out"), "--workers", "1",
+                                    "--sub-det", "5", "--quiet"])
+    assert run.exit_code == 3, run.output
+    assert "tiny: its own rules conflict" in run.output and not (tmp_path / "out").exists()
+
+
+def test_generate_writes_a_district_that_loads(tmp_path):
+    run = CliRunner().invoke(main, ["generate", "--district", "3", "--seed", "5", "-o", str(tmp_path / "d")])
+    assert run.exit_code == 0, run.output
+    prog = load_programme(tmp_path / "d")
+    assert len(prog.compounds) == 3 and prog.pools == {("trade", "gas"): 1, ("trade", "elevator"): 1,
+                                                        ("equipment", "crane"): 1}
+    again = tmp_path / "again"
+    CliRunner().invoke(main, ["generate", "--district", "3", "--seed", "5", "-o", str(again)])
+    for c in prog.compounds:  # same seed, same files
+        assert (again / c.id / "project.yaml").read_bytes() == (tmp_path / "d" / c.id / "project.yaml").read_bytes()

@@ -23,6 +23,7 @@ import os
 import resource
 import tempfile
 import time
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable
@@ -78,9 +79,15 @@ def fixed_share(prog: LoadedProgramme, engine: Engine, settings: Settings, alone
     for first in range(0, len(order), block):
         jobs = [co.job(cid, "fixed share", *_dedicated(prog, order, i, last_use, alone[cid]))
                 for i, cid in enumerate(order[first:first + block], first)]
-        for out in co.run_all(jobs):
+        for job, out in zip(jobs, co.run_all(jobs)):
+            for more in (2, 4):  # a single dedicated crew makes a first schedule harder to find: more budget
+                if out.status not in ("UNKNOWN", "ERROR"):
+                    break
+                out = co.result(co.submit(replace(job, time_limit=more * job.time_limit, deterministic_limit=(
+                    job.deterministic_limit and more * job.deterministic_limit))))
             if out.status not in ("OPTIMAL", "FEASIBLE"):
-                return {"weighted_finish": None, "valid": False, "wall_s": time.time() - t0}
+                return {"weighted_finish": None, "valid": False, "wall_s": time.time() - t0,
+                        "failed": f"{out.compound}: {out.status}"}
             done[out.compound] = out
             use = co.use(out)
             last_use[out.compound] = {p: max(use.get(p, {}), default=None) for p in prog.pools}
@@ -127,11 +134,12 @@ def lpt(times: list[float], workers: int) -> float:
 
 
 def projection(result: Result, workers: list[int]) -> dict[int, float]:
-    """Seconds the measured run would take on each worker count, from its sub-problems' wall times: the rounds of
-    independent solves (alone, polish) spread longest first; the commit and repair rounds counted one solve
-    after another (an upper bound: their speculative and donor solves do overlap)."""
-    return {w: round(sum(lpt(r.job_s, w) if r.phase in ("alone", "polish") else sum(r.job_s) for r in result.rounds), 1)
-            for w in workers}
+    """Seconds the measured run would take on each worker count: the rounds of independent solves (alone,
+    polish) as their sub-problems' measured times spread longest first over the workers; the commit and
+    repair rounds as measured (they are sequential at heart: more workers only run more speculation)."""
+    parallel = [r for r in result.rounds if r.phase in ("alone", "polish")]
+    rest = sum(r.wall_s for r in result.rounds if r not in parallel)
+    return {w: round(rest + sum(lpt(r.job_s, w) for r in parallel), 1) for w in workers}
 
 
 def quality(seed: int, settings: Settings, budget: float, echo: Echo) -> dict:
@@ -187,6 +195,9 @@ def scale(n: int, seed: int, settings: Settings, echo: Echo) -> dict:
             fs = fixed_share(prog, engine, Settings(**{**settings.__dict__, "time_limit": 10 ** 6}), alone)
         row["fixed_share"] = fs["weighted_finish"]
         row["fixed_share_valid"] = fs["valid"]
+        row["fixed_share_wall_s"] = round(fs["wall_s"], 1)
+        if "failed" in fs:
+            row["fixed_share_failed"] = fs["failed"]
         if row["weighted_finish"]:
             row["vs_one_after_another"] = round(row["weighted_finish"] / row["one_after_another"], 3)
             row["vs_fixed_share"] = round(row["weighted_finish"] / fs["weighted_finish"], 3) if fs["weighted_finish"] else None

@@ -51,7 +51,7 @@ class Settings:
     seed: int = 0
     max_rounds: int | None = None  # repair rounds (None: until nothing gains or time runs out)
     polish: bool = True
-    lookahead: int | None = None  # speculative re-solves in flight while committing (None: the workers)
+    lookahead: int | None = None  # speculative re-solves in flight while committing (None: workers − 1)
 
 
 @dataclass
@@ -230,7 +230,7 @@ class Coordinator:
         """Commit in order, each re-solved against exactly what is committed (so it fits); re-solves of the
         next ones run speculatively in parallel and are kept when they still fit."""
         latest: dict[str, Outcome | Pending] = {c: self.alone[c] for c in order}
-        ahead = self.s.lookahead or self.engine.workers
+        ahead = self.s.lookahead if self.s.lookahead is not None else self.engine.workers - 1  # a slot for the head
         for i, cid in enumerate(order):
             self.speculate(order[i + 1: i + 1 + ahead], latest)
             out = latest[cid] if isinstance(latest[cid], Outcome) else self.result(latest[cid])

@@ -17,6 +17,7 @@ from models.schedule import Schedule
 from scheduler.api import Task
 from scheduler.planning import rules
 from scheduler.planning.compile import Reserved
+from scheduler.text import t
 
 Pool = tuple[str, str]  # ("trade", id) | ("equipment", id)
 Usage = dict[Pool, dict[date, int]]  # pool → date → units in use
@@ -91,9 +92,12 @@ class PoolViolation:
     capacity: int
     compounds: tuple[str, ...]  # who uses it that day
 
+    def text(self, lang: str = "en") -> str:
+        return t("programme.check.pool", lang, pool=pool_name(self.pool), day=self.day, used=self.used,
+                 capacity=self.capacity, compounds=", ".join(self.compounds))
+
     def __str__(self) -> str:
-        return (f"R2 pool {pool_name(self.pool)} {self.day}: {self.used} in use, capacity {self.capacity} "
-                f"({', '.join(self.compounds)})")
+        return self.text()
 
 
 def check_pools(usages: dict[str, Usage], pools: dict[Pool, int]) -> list[PoolViolation]:
