@@ -64,9 +64,7 @@ class Engine:
     @property
     def workers(self) -> int:
         """Worker slots now (threads over every worker): how many sub-problems run at once."""
-        info = self.client.scheduler_info(n_workers=-1)["workers"] if _takes_n_workers() else \
-            self.client.scheduler_info()["workers"]
-        return max(1, sum(w.get("nthreads", 1) for w in info.values()))
+        return max(1, sum(self.client.nthreads().values()))
 
     def worker_pids(self) -> dict[str, int]:
         """Worker address → process id (tests kill one to show the run survives it)."""
@@ -93,8 +91,3 @@ class Engine:
         pending = [self.submit(j) for j in jobs]
         return [self.result(p) for p in pending]
 
-
-def _takes_n_workers() -> bool:
-    import inspect
-
-    return "n_workers" in inspect.signature(Client.scheduler_info).parameters
