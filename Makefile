@@ -6,7 +6,7 @@ SAMPLE ?= inputs/hepingli
 OUT ?= out
 LIMIT ?= 60
 
-.PHONY: demo test install install-test bench clean
+.PHONY: demo test install install-test bench mutation clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -43,6 +43,18 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/digonce bench psplib $(BENCH_SAMPLE) --time-limit $(BENCH_LIMIT) --workers 2 --peer pyjobshop
+
+# Mutation testing of the rule-bearing modules (tests/mutation.py; results in docs/benchmarks.md "Mutation
+# score"). Modules run one after another in copies under out/mutation/; MUTATE picks some of them, e.g.
+# `make mutation MUTATE="referee feeds"`. Tens of minutes on two cores: a benchmark, not a CI gate.
+MUTATE ?=
+
+$(VENV)/.installed-mutation: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test,mutation]'
+	touch $@ $(VENV)/.installed $(VENV)/.installed-test
+
+mutation: $(VENV)/.installed-mutation
+	$(BIN)/python tests/mutation.py $(MUTATE)
 
 clean:
 	rm -rf $(VENV) out

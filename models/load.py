@@ -11,45 +11,50 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from scheduler.text import PLAIN_LANG, Msg, catalogue
+
 from . import project as schema
-from .problems import InputError, Place, Problem, did_you_mean
+from .problems import InputError, Place, Problem, close_hint, did_you_mean
 from .project import Project
 from .source import SourceMap, path_str, read_project_source
+from .sanity import sanity_problems
 from .validate import cross_check
 
 WORK_TYPES = ("pipeline", "elevator", "surface", "building", "task")
 
-# What each part of the file is called in messages ("unknown field 'x' in a zone").
-NOUNS = {
-    "Project": "the project file", "ProjectInfo": "project", "Quiet": "a quiet period", "Season": "a season",
-    "Hours": "calendar.hours", "CalendarConfig": "calendar", "Trade": "a trade", "Gate": "a gate",
-    "Zone": "a zone", "Entrance": "an entrance", "Building": "a building", "Site": "site",
-    "After": "an 'after' entry", "Cutover": "a cutover", "PipelineWork": "a pipeline work",
-    "ElevatorDays": "elevator days", "ElevatorWork": "an elevator work", "SurfaceWork": "a surface work",
-    "BuildingWork": "a building work", "TaskWork": "a task work",
-}
-
-# An example for each required field, shown when it is missing.
+# What each part of the file is called in messages ("unknown field 'x' in a zone"): input.model.<class name>.
+# An example for each required field, shown when it is missing; <…> stands for words (input.example.<field>).
 EXAMPLES = {
     "version": "version: 1", "project": "project: {id: hepingli, name: 和平里小区, start: 2027-03-01}",
-    "id": "id: <a short unique id, e.g. R1>", "name": "name: <text>", "start": "start: 2027-03-01",
+    "id": "id: <>", "name": "name: <>", "start": "start: 2027-03-01",
     "from": "from: 2027-06-06", "to": "to: 2027-06-10", "forbid": "forbid: [paving]",
-    "trades": "trades: {civil: {crews: 2}}", "site": "site: with gates, zones and buildings",
+    "trades": "trades: {civil: {crews: 2}}", "site": "site: <>",
     "gates": "gates: [{id: N, zone: R1}]", "zones": "zones: [{id: R1, kind: road, length_m: 60}]",
     "buildings": "buildings: [{id: B1, households: 48, entrances: [{id: B1-1, zone: A1}]}]",
-    "kind": "kind: road (road | path | green | apron)", "zone": "zone: <zone id>",
+    "kind": "kind: road (road | path | green | apron)", "zone": "zone: <>",
     "households": "households: 48", "entrances": "entrances: [{id: B1-1, zone: A1}]",
     "type": "type: pipeline (pipeline | elevator | surface | building | task)",
-    "trade": "trade: <trade id from trades>", "runs": "runs: {R1: 60} (metres per zone)",
-    "rate": "rate: 40 (metres laid per crew-day)", "days": "days: 5 (working days)",
-    "building": "building: <building id>", "outage": "outage: water", "serves": "serves: [B1]",
+    "trade": "trade: <>", "runs": "runs: {R1: 60} <>",
+    "rate": "rate: 40 <>", "days": "days: 5 <>",
+    "building": "building: <>", "outage": "outage: water", "serves": "serves: [B1]",
 }
 
-_TYPE_WORDS = {
-    "int": "a whole number", "float": "a number", "bool": "true or false", "string": "text",
-    "dict": "a mapping (key: value, …)", "list": "a list ([a, b] or one '- item' per line)",
-    "model": "a mapping of fields", "model_attributes": "a mapping of fields", "date": "a date (YYYY-MM-DD)",
-}
+# pydantic's type names → input.type.<name> (what the value should be) and input.type_fix.<name>
+_TYPES = ("int", "float", "bool", "string", "dict", "list", "model", "model_attributes", "date")
+
+
+def _example(field: str) -> Msg | str:
+    """`add <example>`'s example: code, with its words (the <> part) in the reader's language."""
+    code = EXAMPLES.get(field, f"{field}: …")
+    if "<>" not in code:
+        return code
+    before, after = code.split("<>")
+    return Msg("input.example.with_words", before=before, after=after, words=Msg(f"input.example.{field}"))
+
+
+def _model_noun(model: type[BaseModel]) -> Msg | str:
+    key = f"input.model.{model.__name__}"
+    return Msg(key) if key in catalogue(PLAIN_LANG) else model.__name__
 
 
 def _unwrap(tp: Any) -> Any:
@@ -116,11 +121,11 @@ def _in_table(place: Place) -> bool:
 
 
 def _explain(err: dict[str, Any], raw_loc: tuple, place: Place) -> tuple[str, str]:
-    """Plain words and a fix for one pydantic error."""
+    """Plain words and a fix for one pydantic error (catalogue messages, input.schema.*)."""
     kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
     loc = _clean_loc(raw_loc)
     last = str(loc[-1]) if loc else ""
-    got = f" (got {value!r})" if not isinstance(value, (dict, list)) else ""
+    got = Msg("input.schema.got", value=repr(value)) if not isinstance(value, (dict, list)) else ""
     if kind == "digonce":  # our own validators carry their fix
         return ctx["what"], ctx["fix"]
     if kind == "missing":
@@ -133,96 +138,94 @@ def _explain(err: dict[str, Any], raw_loc: tuple, place: Place) -> tuple[str, st
                 "int_from_float"):
         return _number(kind, ctx, last, got)
     if kind.startswith(("date_", "datetime_")):
-        return f"'{value}' is not a date", "write dates as YYYY-MM-DD, e.g. 2027-03-01"
+        return Msg("input.schema.not_a_date", value=value), Msg("input.fix.date")
     if kind == "literal_error":
         allowed = _allowed(str(ctx.get("expected", "")))
         if last == "version":
-            return f"version {value!r} is not supported", "write version: 1"
+            return Msg("input.schema.version", value=repr(value)), Msg("input.schema.version_fix")
         hint = did_you_mean(str(value), allowed, "value")
-        if not hint.startswith("did you mean"):
-            hint = f"use one of {', '.join(allowed)}"
-        return f"'{value}' is not allowed for '{_field_of(loc)}'", hint
+        if not close_hint(hint):
+            hint = Msg("input.schema.use_one_of", values=allowed)
+        return Msg("input.schema.not_allowed", value=value, field=_field_of(loc)), hint
     if kind == "string_pattern_mismatch" and last == "id":
-        return f"'{value}' is not a valid project id", "use lower-case letters, digits and '-' only, e.g. hepingli"
+        return Msg("input.schema.project_id", value=value), Msg("input.schema.project_id_fix")
     if kind == "too_short":
-        return f"'{last}' is empty", "give at least one entry"
+        return Msg("input.schema.empty", field=last), Msg("input.schema.empty_fix")
     base = kind.removesuffix("_parsing").removesuffix("_type")
-    if base in _TYPE_WORDS and (kind.endswith(("_parsing", "_type")) or kind == "model_attributes_type"):
+    if base in _TYPES and (kind.endswith(("_parsing", "_type")) or kind == "model_attributes_type"):
         return _wrong_type(base, value, loc, last, got)
-    msg = err["msg"].removeprefix("Value error, ")
-    return msg + got, "correct the value (see docs/input-format.md)"
+    msg = err["msg"].removeprefix("Value error, ")  # a library's own words
+    return Msg("input.schema.other", what=msg, got=got), Msg("input.schema.other_fix")
 
 
 def _missing(raw_loc: tuple, last: str, place: Place) -> tuple[str, str]:
     model = _model_at(raw_loc[:-1])
-    where = f" in {NOUNS.get(model.__name__, model.__name__)}" if model else ""
+    what = (Msg("input.schema.missing_in", field=last, model=_model_noun(model)) if model
+            else Msg("input.schema.missing", field=last))
     if _in_table(place):
-        return (f"required field '{last}' is missing{where}",
-                f"fill the '{last}' cell of this row (add the column if the table has none)")
-    example = EXAMPLES.get(last, f"{last}: …")
-    return f"required field '{last}' is missing{where}", f"add {example}"
+        return what, Msg("input.schema.missing_cell", field=last)
+    return what, Msg("input.schema.add", example=_example(last))
 
 
 def _extra(raw_loc: tuple, last: str, place: Place) -> tuple[str, str]:
     model = _model_at(raw_loc[:-1])
     if model is None:
-        return f"unknown field '{last}'", did_you_mean(last, _all_field_names(), "field")
+        return Msg("input.schema.unknown_field", field=last), did_you_mean(last, _all_field_names(), "field")
     names = _field_names(model)
-    noun = NOUNS.get(model.__name__, model.__name__)
+    noun = _model_noun(model)
     hint = did_you_mean(last, names, "field")
-    if not hint.startswith("did you mean"):
-        hint = f"{noun} has the fields {', '.join(names)}"
+    if not close_hint(hint):
+        hint = Msg("input.schema.fields_are", model=noun, fields=names)
         if model is Project:
-            hint = f"the sections are {', '.join(names)}"
+            hint = Msg("input.schema.sections_are", fields=names)
     if model is Project:
-        return f"unknown section '{last}'", hint
-    what = "column" if _in_table(place) else "field"
-    return f"unknown {what} '{last}' in {noun}", hint
+        return Msg("input.schema.unknown_section", field=last), hint
+    what = "unknown_column_in" if _in_table(place) else "unknown_field_in"
+    return Msg(f"input.schema.{what}", field=last, model=noun), hint
 
 
 def _work_type(kind: str, value: Any, place: Place) -> tuple[str, str]:
     if kind == "union_tag_invalid":
         tag = value.get("type") if isinstance(value, dict) else value
-        hint = did_you_mean(str(tag), WORK_TYPES, "work type")
-        if not hint.startswith("did you mean"):
-            hint = f"use one of {', '.join(WORK_TYPES)}"
-        return f"'{tag}' is not a work type", hint
-    if _in_table(place):
-        return "this work has no 'type'", f"fill its 'type' cell with one of {', '.join(WORK_TYPES)}"
-    return "this work has no 'type'", f"add type: one of {', '.join(WORK_TYPES)}"
+        hint = did_you_mean(str(tag), WORK_TYPES, "work_type")
+        if not close_hint(hint):
+            hint = Msg("input.schema.use_one_of", values=list(WORK_TYPES))
+        return Msg("input.schema.not_a_work_type", value=tag), hint
+    fix = "no_type_cell" if _in_table(place) else "no_type_add"
+    return Msg("input.schema.no_type"), Msg(f"input.schema.{fix}", types=list(WORK_TYPES))
 
 
 def _number(kind: str, ctx: dict[str, Any], last: str, got: str) -> tuple[str, str]:
     if kind in ("greater_than", "greater_than_equal"):
         limit = ctx.get("gt", ctx.get("ge"))
         if kind == "greater_than" and limit == 0:
-            return f"'{last}' must be greater than 0{got}", "use a positive number"
+            return Msg("input.number.positive", field=last, got=got), Msg("input.number.positive_fix")
         if kind == "greater_than_equal" and limit == 0:
-            return f"'{last}' must not be negative{got}", "use 0 or a positive number"
-        return f"'{last}' must be {'>' if kind == 'greater_than' else '≥'} {limit}{got}", "use a larger number"
+            return Msg("input.number.negative", field=last, got=got), Msg("input.number.negative_fix")
+        return (Msg("input.number.at_least", field=last, op=">" if kind == "greater_than" else "≥", limit=limit,
+                    got=got), Msg("input.number.at_least_fix"))
     if kind in ("less_than_equal", "less_than"):
         limit = ctx.get("le", ctx.get("lt"))
-        return f"'{last}' is too large{got}: at most {limit} is accepted", "check for a typo (an extra digit?)"
+        return Msg("input.number.too_large", field=last, got=got, limit=limit), Msg("input.number.too_large_fix")
     if kind == "finite_number":
-        return f"'{last}' must be a finite number{got}", "write a plain number such as 40"
-    return f"'{last}' must be a whole number{got}", "drop the fraction, e.g. 3 instead of 3.5"
+        return Msg("input.number.finite", field=last, got=got), Msg("input.number.finite_fix")
+    return Msg("input.number.whole", field=last, got=got), Msg("input.number.whole_fix")
 
 
 def _wrong_type(base: str, value: Any, loc: tuple, last: str, got: str) -> tuple[str, str]:
-    want = _TYPE_WORDS[base]
+    want = Msg(f"input.type.{base}")
     if value is None:
-        return f"'{last}' has no value", f"give {want}, or remove the line"
+        return Msg("input.schema.no_value", field=last), Msg("input.schema.no_value_fix", want=want)
     if base == "list" and isinstance(value, str):
         if value.lower().endswith((".xls", ".ods", ".numbers", ".txt", ".tsv")):
-            return (f"'{value}' is not a table format digonce reads",
-                    "save the table as .xlsx or as UTF-8 .csv and name that file here")
-        return (f"'{value}' is neither a list nor a table file",
-                "write the entries inline, or name a .csv/.xlsx table next to project.yaml")
+            return Msg("input.schema.table_format", value=value), Msg("input.schema.table_format_fix")
+        return Msg("input.schema.not_list", value=value), Msg("input.schema.not_list_fix")
     if base == "string" and isinstance(value, bool):
-        return f"'{last}' should be text{got}", "write the text in quotes"
-    shown = "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else repr(value)
-    subject = f"'{last}'" if loc and isinstance(loc[-1], str) else "this entry"
-    return f"{subject} should be {want}, not {shown}", _type_fix(base, last)
+        return Msg("input.schema.should_be_text", field=last, got=got), Msg("input.schema.should_be_text_fix")
+    shown = (Msg("input.schema.a_list") if isinstance(value, list) else Msg("input.schema.a_mapping")
+             if isinstance(value, dict) else repr(value))
+    subject = Msg("input.schema.field", field=last) if loc and isinstance(loc[-1], str) else Msg("input.schema.entry")
+    return Msg("input.schema.should_be", subject=subject, want=want, shown=shown), _type_fix(base, last)
 
 
 def _field_of(loc: tuple) -> str:
@@ -242,18 +245,9 @@ _MAP_EXAMPLES = {
 
 def _type_fix(base: str, last: str) -> str:
     if base in ("dict", "model", "model_attributes") and last in _MAP_EXAMPLES:
-        return f"write key: value pairs, e.g. {_MAP_EXAMPLES[last]}"
-    return {
-        "int": "write a whole number such as 2",
-        "float": "write a plain number such as 40 (no units)",
-        "bool": "write true or false",
-        "string": "write the text, in quotes if it looks like a number or date",
-        "dict": "write key: value pairs, e.g. {key: value, other: value}",
-        "model": "write the fields as key: value lines (see docs/input-format.md)",
-        "model_attributes": "write the fields as key: value lines (see docs/input-format.md)",
-        "list": "write a list, e.g. [R1, R2]",
-        "date": "write dates as YYYY-MM-DD, e.g. 2027-03-01",
-    }.get(base, "correct the value")
+        return Msg("input.type_fix.pairs", example=_MAP_EXAMPLES[last])
+    return Msg(f"input.type_fix.{base}", example="{key: value, other: value}") if base in _TYPES \
+        else Msg("input.type_fix.other")
 
 
 def _clean_loc(loc: tuple) -> tuple:
@@ -291,7 +285,7 @@ def load_project(path: str | Path) -> tuple[Project, list[Problem]]:
     except ValidationError as exc:
         schema_problems = _schema_problems(exc, smap, broken)
         raise InputError(problems + schema_problems) from None
-    problems = problems + cross_check(project, smap)
+    problems = problems + cross_check(project, smap) + sanity_problems(project, data, smap)
     if any(not p.warning for p in problems):
         raise InputError(problems)
     project._source = smap

@@ -1,10 +1,16 @@
-"""Input problems: one line each, naming file, place, field path, what is wrong and how to fix it."""
+"""Input problems: one line each, naming file, place, field path, what is wrong and how to fix it.
+
+A problem's message and fix are catalogue messages (`scheduler.text.Msg`, or plain text from a library):
+`str(problem)` is its line in PLAIN_LANG, `problem.text(lang)` the line in the reader's language.
+"""
 
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
 from typing import Iterable
+
+from scheduler.text import PLAIN_LANG, Msg, catalogue, t, words
 
 
 @dataclass(frozen=True)
@@ -18,9 +24,13 @@ class Place:
     field: str | None = None
 
     def __str__(self) -> str:
+        return self.text(PLAIN_LANG)
+
+    def text(self, lang: str | None) -> str:
+        """`file:row 3, column kind` (第3行), `file:12:5`, or the file alone."""
         if self.row is not None:
-            where = f"{self.file}:row {self.row}"
-            return f"{where}, column {self.field}" if self.field else where
+            return t("input.place.cell" if self.field else "input.place.row", lang, file=self.file, row=self.row,
+                     field=self.field)
         if self.line is not None:
             return f"{self.file}:{self.line}:{self.column or 1}"
         return self.file
@@ -31,13 +41,19 @@ class Problem:
     """One thing wrong with the input: where (file, line or row/column, field), what, and how to fix it."""
     place: Place
     path: str
-    message: str
+    message: str  # a Msg, or a library's own words
     fix: str = ""
     warning: bool = False
 
     def __str__(self) -> str:
-        head = f"{self.place}: {'warning: ' if self.warning else ''}{self.path}: " if self.path else f"{self.place}: "
-        line = head + self.message + (f" — {self.fix}" if self.fix else "")
+        return self.text(PLAIN_LANG)
+
+    def text(self, lang: str | None) -> str:
+        """The problem's one line in `lang`."""
+        line = t("input.line.head", lang, place=self.place.text(lang))
+        if self.path:
+            line += (t("input.line.warning", lang) if self.warning else "") + t("input.line.path", lang, path=self.path)
+        line += words(self.message, lang) + (t("input.line.fix", lang, fix=words(self.fix, lang)) if self.fix else "")
         return " ".join(line.splitlines())  # one problem, one line, even when a library's message has several
 
 
@@ -62,17 +78,35 @@ def _close(name: str, choices: list[str]) -> list[str]:
     return (close + prefixed)[:2]
 
 
-def did_you_mean(name: str, choices: Iterable[str], what: str) -> str:
-    """A fix hint for an unknown id: the closest known ids, or the list of known ones."""
+def noun(what: str) -> str:
+    """The catalogue's word for a kind of thing (`input.noun.zone`), or `what` itself when it has none."""
+    key = f"input.noun.{what}"
+    return Msg(key) if key in catalogue(PLAIN_LANG) else what
+
+
+def did_you_mean(name: str, choices: Iterable[str], what: str) -> Msg:
+    """A fix hint for an unknown id: the closest known ids, or the list of known ones. `what` names the kind
+    of thing (`zone`, `task`, `work_or_task`: a key of input.noun)."""
     choices = sorted(set(map(str, choices)))
     same = [c for c in choices if c.casefold() == str(name).strip().casefold()]
     if same:  # ids are case-sensitive: 'a1' is not 'A1', but that is surely what was meant
-        return f"did you mean '{same[0]}'? (case matters)"
+        return Msg("input.hint.case", choice=same[0])
     by_fold = {c.casefold(): c for c in choices}
     close = [by_fold[c] for c in _close(str(name).strip().casefold(), list(by_fold))]
     if close:
-        return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+        return Msg("input.hint.close_two", a=close[0], b=close[1]) if len(close) > 1 else \
+            Msg("input.hint.close", choice=close[0])
     if not choices:
-        return f"no {what} is defined yet; define it first"
-    shown = ", ".join(choices[:12]) + (", …" if len(choices) > 12 else "")
-    return f"use one of the {what} ids: {shown}"
+        return Msg("input.hint.none_defined", what=noun(what))
+    return Msg("input.hint.one_of_ids", what=noun(what), ids=shown_ids(choices, 12))
+
+
+def close_hint(hint: str) -> bool:
+    """Whether a `did_you_mean` hint names a close choice (rather than listing every id)."""
+    return getattr(hint, "key", "").startswith(("input.hint.case", "input.hint.close"))
+
+
+def shown_ids(ids: Iterable[str], limit: int) -> list[str]:
+    """Up to `limit` ids, then `…` when there are more: a Msg value, joined with the language's list separator."""
+    ids = list(ids)
+    return ids[:limit] + (["…"] if len(ids) > limit else [])

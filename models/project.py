@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from scheduler.text import Msg
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ZONE_KINDS = ("road", "path", "green", "apron")
 TASK_KINDS = ("excavate", "backfill", "lay", "test", "commission", "inspect", "cutover", "relocate", "foundation",
@@ -24,7 +26,7 @@ ELEVATOR_STEPS = ("relocate", "foundation", "curing", "lift", "shaft", "install"
 DEFAULT_FOUNDATION_DEPTH_M = 2.0
 
 
-def bad(what: str, fix: str, field: str | None = None) -> PydanticCustomError:
+def bad(what: Msg, fix: Msg, field: str | None = None) -> PydanticCustomError:
     """A validation error that carries its own fix (and, for model checks, the field it is about).
 
     models.load turns it into one problem line: `<place>: <path>[.<field>]: <what> — <fix>`.
@@ -49,8 +51,8 @@ def _split_map(v: Any) -> Any:
                 continue
             key, sep, value = part.rpartition(":")
             if not sep or not key.strip():
-                raise bad(f"'{part.strip()}' in '{v.strip()}' is not of the form key:value",
-                          "write the map as key:value pairs separated by ';', e.g. R1:60;R2:80")
+                raise bad(Msg("validate.field.not_key_value", part=part.strip(), text=v.strip()),
+                          Msg("validate.field.not_key_value_fix"))
             out[key.strip()] = value.strip()
         return out
     return v
@@ -59,14 +61,13 @@ def _split_map(v: Any) -> Any:
 def _check_window(v: str) -> str:
     m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", str(v))
     if not m:
-        raise bad(f"'{v}' is not an hour window", "write it as HH:MM-HH:MM, e.g. 08:00-12:00")
+        raise bad(Msg("validate.field.not_window", value=v), Msg("validate.field.not_window_fix"))
     h1, m1, h2, m2 = map(int, m.groups())
     if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2 > 0):
-        raise bad(f"'{v}' has an impossible time of day", "hours go from 00:00 to 24:00, e.g. 08:00-12:00")
+        raise bad(Msg("validate.field.bad_time", value=v), Msg("validate.field.bad_time_fix"))
     if (h1, m1) >= (h2, m2):
-        what = "is empty" if (h1, m1) == (h2, m2) else "ends before it starts"
-        raise bad(f"hour window '{v}' {what}", "write the earlier time first, e.g. 08:00-12:00; "
-                  "a window cannot cross midnight")
+        what = "window_empty" if (h1, m1) == (h2, m2) else "window_reversed"
+        raise bad(Msg(f"validate.field.{what}", value=v), Msg("validate.field.window_fix"))
     return f"{h1:02d}:{m1:02d}-{h2:02d}:{m2:02d}"
 
 
@@ -108,8 +109,8 @@ class Period(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Period:
         if self.to < self.from_:
-            raise bad(f"'{self.name}' ends ({self.to}) before it starts ({self.from_})",
-                      f"swap them: from: {self.to}, to: {self.from_}", "to")
+            raise bad(Msg("validate.field.period_reversed", name=self.name, start=self.from_, end=self.to),
+                      Msg("validate.field.period_reversed_fix", start=self.from_, end=self.to), "to")
         return self
 
     def days(self) -> list[date]:
@@ -128,8 +129,8 @@ class Season(Period):
     @model_validator(mode="after")
     def _depth_needs_open(self) -> Season:
         if self.min_depth_m is not None and OPEN not in self.forbid:
-            raise bad(f"min_depth_m limits which open trenches '{self.name}' forbids, but its forbid has no 'open'",
-                      "add open to forbid, or remove min_depth_m", "min_depth_m")
+            raise bad(Msg("validate.field.depth_without_open", name=self.name),
+                      Msg("validate.field.depth_without_open_fix"), "min_depth_m")
         return self
 
     def forbids_open(self, depth: float | None) -> bool:
@@ -260,8 +261,8 @@ class WorkBase(Strict):
     @model_validator(mode="after")
     def _window(self) -> WorkBase:
         if self.earliest and self.deadline and self.deadline < self.earliest:
-            raise bad(f"deadline {self.deadline} is before earliest {self.earliest}",
-                      "move the deadline after 'earliest', or remove one of them", "deadline")
+            raise bad(Msg("validate.field.deadline_before_earliest", deadline=self.deadline, earliest=self.earliest),
+                      Msg("validate.field.deadline_before_earliest_fix"), "deadline")
         return self
 
 
@@ -325,8 +326,7 @@ class TaskWork(WorkBase):
     @model_validator(mode="after")
     def _zone_for_underground(self) -> TaskWork:
         if self.underground and not self.zone:
-            raise bad("underground: true needs a zone (the trench the task is dug in)",
-                      "add zone: <zone id>, or set underground: false", "underground")
+            raise bad(Msg("validate.field.underground_zone"), Msg("validate.field.underground_zone_fix"), "underground")
         return self
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from scheduler.text import Msg
+
 from .problems import InputError, Place, Problem
 from .tables import TABLE_SUFFIXES, Table, is_table_ref, read_table, split_sheet
 
@@ -56,11 +58,56 @@ def path_str(path: PathKey) -> str:
     return out
 
 
+MAX_DEPTH = 64            # lists and mappings inside each other
+MAX_VALUES = 100_000      # values once aliases are expanded (a real project.yaml has a few thousand)
+MAX_BYTES = 16 << 20      # project.yaml itself
+
+
+class _Refused(Exception):
+    """The YAML is shaped so that reading it would not end (or not soon): one problem says why."""
+
+    def __init__(self, mark: Any, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.mark, self.message, self.fix = mark, message, fix
+
+
 class _Loader(yaml.SafeLoader):
-    """The safe loader; we build containers ourselves (to keep positions) and let it build scalars."""
+    """The safe loader; we build containers ourselves (to keep positions) and let it build scalars.
+    Composing refuses nesting deeper than MAX_DEPTH before Python's own recursion limit is near."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _Refused(self.peek_event().start_mark, Msg("input.yaml.nested", depth=MAX_DEPTH),
+                               Msg("input.yaml.nested_fix"))
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 _SCALARS = _Loader("")
+
+
+class _Guard:
+    """The budget of one read: values built so far (aliases expanded), and the nodes being built (an alias
+    to one of them is recursive)."""
+
+    def __init__(self) -> None:
+        self.values = 0
+        self.open: set[int] = set()
+
+    def enter(self, node: yaml.Node) -> None:
+        self.values += 1
+        if id(node) in self.open:
+            raise _Refused(node.start_mark, Msg("input.yaml.recursive"), Msg("input.yaml.recursive_fix"))
+        if self.values > MAX_VALUES:
+            raise _Refused(node.start_mark, Msg("input.yaml.too_many", values=MAX_VALUES),
+                           Msg("input.yaml.too_many_fix"))
 
 
 _BOOL_TAG = "tag:yaml.org,2002:bool"
@@ -72,36 +119,52 @@ def _mark(node_or_mark: Any, file: str) -> Place:
     return Place(file, mark.line + 1, mark.column + 1)
 
 
-def _construct(node: yaml.Node, path: PathKey, smap: SourceMap, file: str, problems: list[Problem]) -> Any:
+def _construct(node: yaml.Node, path: PathKey, smap: SourceMap, file: str, problems: list[Problem],
+               guard: _Guard | None = None) -> Any:
+    guard = guard or _Guard()
+    guard.enter(node)
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        guard.open.add(id(node))
+        try:
+            return _container(node, path, smap, file, problems, guard)
+        finally:
+            guard.open.discard(id(node))
+    return _scalar(node, path, smap, file)
+
+
+def _container(node: yaml.Node, path: PathKey, smap: SourceMap, file: str, problems: list[Problem],
+               guard: _Guard) -> Any:
     smap.add(path, _mark(node, file))
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         first: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                problems.append(Problem(_mark(key_node, file), path_str(path), "a key here is a list or a mapping",
-                                        "keys are plain names such as id, zone or R1"))
+                problems.append(Problem(_mark(key_node, file), path_str(path), Msg("input.yaml.key_not_name"),
+                                        Msg("input.yaml.key_not_name_fix")))
                 continue
             key = str(key_node.value)
             if key == "<<":
                 problems.append(Problem(_mark(key_node, file), path_str(path + (key,)),
-                                        "YAML merge keys (<<: *anchor) are not supported",
-                                        "write the fields out in full"))
+                                        Msg("input.yaml.merge_key"), Msg("input.yaml.merge_key_fix")))
                 continue
             if key in out:
                 fm = first[key].start_mark
-                seen_at = f"line {fm.line + 1}" + (f", column {fm.column + 1}"
-                                                   if fm.line == key_node.start_mark.line else "")
+                seen_at = (Msg("input.at.line_column", line=fm.line + 1, column=fm.column + 1)
+                           if fm.line == key_node.start_mark.line else Msg("input.at.line", line=fm.line + 1))
                 problems.append(Problem(_mark(key_node, file), path_str(path + (key,)),
-                                        f"duplicate key '{key}' (first at {seen_at})",
-                                        "write each key once; the second one would silently replace the first"))
+                                        Msg("input.yaml.duplicate_key", key=key, first=seen_at),
+                                        Msg("input.yaml.duplicate_key_fix")))
                 continue
             first[key] = key_node
             smap.keys.setdefault(path + (key,), _mark(key_node, file))
-            out[key] = _construct(value_node, path + (key,), smap, file, problems)
+            out[key] = _construct(value_node, path + (key,), smap, file, problems, guard)
         return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_construct(v, path + (i,), smap, file, problems) for i, v in enumerate(node.value)]
+    return [_construct(v, path + (i,), smap, file, problems, guard) for i, v in enumerate(node.value)]
+
+
+def _scalar(node: yaml.Node, path: PathKey, smap: SourceMap, file: str) -> Any:
+    smap.add(path, _mark(node, file))
     # Closer to YAML 1.2 for plain scalars: only true/false are booleans (so a gate `NO`, a zone `on` or
     # `sensitive: no` keep their text, which the schema reads as it should); 1:30 is text, not 90; and
     # 010… is text, not an octal number (a phone number or an id; number fields still read "02" as 2).
@@ -121,8 +184,8 @@ def _table_rows(table: Table, path: PathKey, smap: SourceMap) -> list[dict[str, 
     Raises InputError when two columns have one name: one of them would silently be ignored."""
     twice = sorted({h for h in table.header if h and table.header.count(h) > 1})
     if twice:
-        raise InputError([Problem(Place(table.shown, row=1, field=h), "", f"has the column '{h}' twice",
-                                  "keep one column of each name") for h in twice])
+        raise InputError([Problem(Place(table.shown, row=1, field=h), "", Msg("input.table.column_twice", column=h),
+                                  Msg("input.table.column_twice_fix")) for h in twice])
     rows = []
     for i, (row_no, record) in enumerate(table.records()):
         row_path = path + (i,)
@@ -158,8 +221,15 @@ def _expand_tables(data: dict, base: Path, file: str, smap: SourceMap, problems:
             continue
         name, _ = split_sheet(ref)
         place = smap.place(path)
+        refused = _not_inside(base, name)
+        if refused:
+            problems.append(Problem(place, path_str(path), Msg("input.table.file_refused", name=name, why=refused),
+                                    Msg("input.table.file_refused_fix")))
+            broken.add(path)
+            continue
         if not (base / name).is_file():
-            problems.append(Problem(place, path_str(path), f"table file '{name}' not found next to {Path(file).name}",
+            problems.append(Problem(place, path_str(path),
+                                    Msg("input.table.file_missing", name=name, project=Path(file).name),
                                     _missing_table_fix(base, name)))
             broken.add(path)
             continue
@@ -167,17 +237,17 @@ def _expand_tables(data: dict, base: Path, file: str, smap: SourceMap, problems:
         try:
             rows = _table_rows(read_table(base / ref, shown), path, smap)
         except InputError as exc:
-            problems.extend(replace(p, path=path_str(path), message=f"table '{ref}' {p.message}")
+            problems.extend(replace(p, path=path_str(path), message=Msg("input.table.of", ref=ref, message=p.message))
                             for p in exc.problems)
             broken.add(path)
             continue
         wanted = "date" if path in DATE_LIST_SECTIONS else DICT_SECTIONS.get(path)
         if wanted and rows and not any(wanted in r for r in rows):
             columns = sorted({k for r in rows for k in r})
-            problems.append(Problem(Place(shown, row=1), path_str(path), f"the table has no '{wanted}' column "
-                                    f"(its filled columns: {', '.join(columns) or 'none'})",
-                                    f"name the column '{wanted}' in the header row"
-                                    + (", next to 'id'" if wanted != "date" else "")))
+            problems.append(Problem(Place(shown, row=1), path_str(path),
+                                    Msg("input.table.no_column", column=wanted, filled=columns or Msg("common.none")),
+                                    Msg("input.table.no_column_fix" if wanted == "date"
+                                        else "input.table.no_column_id_fix", column=wanted)))
             broken.add(path)
             continue
         if path in DATE_LIST_SECTIONS:
@@ -189,13 +259,34 @@ def _expand_tables(data: dict, base: Path, file: str, smap: SourceMap, problems:
     return broken
 
 
+def _not_inside(base: Path, name: str) -> str | None:
+    """Why a table file may not be read (a link, outside the project folder, not a regular file), or None.
+    Its content is never read, so no error can quote another file's lines."""
+    path = base / name
+    if not path.exists() and not path.is_symlink():
+        return None  # reported as missing, with a did-you-mean
+    try:
+        root = base.resolve()
+        real = path.resolve()
+        links = [p for p in [path, *path.parents] if p != root and root in p.parents and p.is_symlink()]
+    except (OSError, RuntimeError):
+        return Msg("input.table.link_loops")
+    if root not in real.parents:
+        return Msg("input.table.outside")
+    if links:
+        return Msg("input.table.link", link=str(links[0].relative_to(base)))
+    if not real.is_file():
+        return Msg("input.table.not_regular")
+    return None
+
+
 def _dates_of(rows: list[dict[str, Any]], path: PathKey, smap: SourceMap, problems: list[Problem]) -> list[str]:
     """A days_off / work_days table as its list of dates; each date keeps its row as its place."""
     dates = []
     for i, r in enumerate(rows):
         if r.get("date") is None:
-            problems.append(Problem(smap.place(path + (i,)), path_str(path + (i,)), "row has no 'date'",
-                                    "the table needs a 'date' column with one YYYY-MM-DD date per row"))
+            problems.append(Problem(smap.place(path + (i,)), path_str(path + (i,)), Msg("input.table.no_date"),
+                                    Msg("input.table.no_date_fix")))
             continue
         smap.places[path + (len(dates),)] = smap.place(path + (i, "date"))
         dates.append(r["date"])
@@ -209,18 +300,18 @@ def _keyed_by_id(rows: list[dict[str, Any]], path: PathKey, smap: SourceMap, pro
     for i, r in enumerate(rows):
         key = r.pop("id", None)
         if key is None:
-            problems.append(Problem(smap.place(path + (i,)), path_str(path + (i,)), "row has no 'id'",
-                                    "add an 'id' column and fill it in every row"))
+            problems.append(Problem(smap.place(path + (i,)), path_str(path + (i,)), Msg("input.table.no_id"),
+                                    Msg("input.table.no_id_fix")))
             continue
         if key in out:
             problems.append(Problem(smap.place(path + (i, "id")), path_str(path + (key,)),
-                                    f"duplicate id '{key}' (first at {_short(smap.place(path + (key,)))})",
-                                    "give each row its own id; the second row would replace the first"))
+                                    Msg("input.table.duplicate_id", key=key, first=_short(smap.place(path + (key,)))),
+                                    Msg("input.table.duplicate_id_fix")))
             continue
         if value_col and r.get(value_col) is None:
             problems.append(Problem(smap.place(path + (i,)), path_str(path + (key,)),
-                                    f"row '{key}' has no '{value_col}'",
-                                    f"the table needs columns id and {value_col}, e.g. excavator,2"))
+                                    Msg("input.table.no_value", key=key, column=value_col),
+                                    Msg("input.table.no_value_fix", column=value_col)))
             continue
         out[key] = r.get(value_col) if value_col else r
         for col in list(smap.places):
@@ -229,11 +320,11 @@ def _keyed_by_id(rows: list[dict[str, Any]], path: PathKey, smap: SourceMap, pro
     return out
 
 
-def _short(place: Place) -> str:
+def _short(place: Place) -> Msg | Place:
     """`row 3` / `line 8` for a reference to another place of the same file."""
     if place.row is not None:
-        return f"row {place.row}"
-    return f"line {place.line}" if place.line is not None else str(place)
+        return Msg("input.at.row", row=place.row)
+    return Msg("input.at.line", line=place.line) if place.line is not None else place
 
 
 def _missing_table_fix(base: Path, ref: str) -> str:
@@ -245,30 +336,48 @@ def _missing_table_fix(base: Path, ref: str) -> str:
         present = []
     close = difflib.get_close_matches(Path(ref).name, present, n=2, cutoff=0.5)
     if close:
-        return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
-    return "give the path relative to the project.yaml folder, or write the list inline"
+        return Msg("input.hint.close_two", a=close[0], b=close[1]) if len(close) > 1 else \
+            Msg("input.hint.close", choice=close[0])
+    return Msg("input.table.file_missing_fix")
 
 
-_YAML_HINTS = (
-    ("'\\t'", "indent with spaces, not tabs"),
-    ("mapping values are not allowed", "put a space after every ':' of a key, and quote text that contains ': '"),
-    ("could not find expected ':'", "every line of a mapping is 'key: value'; check the line above too"),
-    ("found undefined alias", "define the &anchor before using *anchor, or write the value out"),
-    ("found duplicate anchor", "give each &anchor its own name"),
-    ("expected <block end>", "check the indentation: items of one list or mapping start in the same column"),
-    ("did not find expected key", "check the indentation and that every '-' item lines up"),
-    ("found unexpected end of stream", "a quote or bracket is not closed"),
-    ("while scanning a quoted scalar", "a quote is not closed"),
-    ("expected ',' or ']'", "close the [ list ] on the same item, separating entries with ','"),
-    ("expected ',' or '}'", "close the { mapping } on the same item, separating entries with ','"),
+_YAML_HINTS = (  # a phrase of PyYAML's message → the fix, input.yaml.hint.<name>
+    ("'\\t'", "tab"),
+    ("mapping values are not allowed", "colon"),
+    ("could not find expected ':'", "no_colon"),
+    ("found undefined alias", "undefined_alias"),
+    ("found duplicate anchor", "duplicate_anchor"),
+    ("expected <block end>", "block_end"),
+    ("did not find expected key", "expected_key"),
+    ("found unexpected end of stream", "end_of_stream"),
+    ("while scanning a quoted scalar", "quote"),
+    ("expected ',' or ']'", "list"),
+    ("expected ',' or '}'", "mapping"),
 )
 
 
-def _yaml_fix(what: str) -> str:
+def _yaml_fix(what: str) -> Msg:
     for needle, hint in _YAML_HINTS:
         if needle in what:
-            return hint
-    return "check indentation, colons and quotes around text with ':' or '#'"
+            return Msg(f"input.yaml.hint.{hint}", open="{", close="}")
+    return Msg("input.yaml.hint.other")
+
+
+def _text_of(file: Path, shown: str) -> str:
+    """project.yaml as text, or one problem: unreadable, too large, not UTF-8."""
+    try:
+        size = file.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError([Problem(Place(shown), "", Msg("input.yaml.too_large", mb=size >> 20),
+                                      Msg("input.yaml.too_large_fix"))])
+        return file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(Place(shown), "", Msg("input.yaml.not_utf8", reason=exc.reason, byte=exc.start),
+                                  Msg("input.yaml.not_utf8_fix"))]) from None
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        raise InputError([Problem(Place(shown), "", Msg("input.yaml.unreadable", why=why),
+                                  Msg("input.yaml.unreadable_fix"))]) from None
 
 
 def read_project_data(project_path: str | Path) -> tuple[dict, SourceMap, Path]:
@@ -289,38 +398,38 @@ def read_project_source(project_path: str | Path) -> tuple[dict, SourceMap, Path
     file = p / "project.yaml" if p.is_dir() else p
     shown = str(file)
     if not file.is_file():
-        raise InputError([Problem(Place(shown), "", "project file not found",
-                                  "pass a folder that holds project.yaml, or the path of a project .yaml file")])
+        raise InputError([Problem(Place(shown), "", Msg("input.yaml.not_found"), Msg("input.yaml.not_found_fix"))])
     smap = SourceMap(Place(shown))
     problems: list[Problem] = []
-    try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError([Problem(Place(shown), "", f"not UTF-8 text ({exc.reason} at byte {exc.start})",
-                                  "save the file as UTF-8")]) from None
+    text = _text_of(file, shown)
     try:
         node = yaml.compose(text, Loader=_Loader)
+    except _Refused as exc:
+        raise InputError([Problem(_mark(exc.mark, shown), "", exc.message, exc.fix)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         place = Place(shown, mark.line + 1, mark.column + 1) if mark else Place(shown)
         what = getattr(exc, "problem", None) or str(exc)
         context = getattr(exc, "context", None)
-        raise InputError([Problem(place, "", f"YAML syntax error: {what}",
+        raise InputError([Problem(place, "", Msg("input.yaml.syntax", what=what),
                                   _yaml_fix(f"{what} {context or ''}"))]) from None
-    sections = "version, project, calendar, trades, equipment, site, works (see docs/input-format.md)"
+    sections = ["version", "project", "calendar", "trades", "equipment", "site", "works"]
     if node is None:
-        raise InputError([Problem(Place(shown, 1, 1), "", "the project file is empty",
-                                  f"write the project's sections: {sections}")])
+        raise InputError([Problem(Place(shown, 1, 1), "", Msg("input.yaml.empty"),
+                                  Msg("input.yaml.empty_fix", sections=sections))])
     if not isinstance(node, yaml.MappingNode):
-        kind = "a list" if isinstance(node, yaml.SequenceNode) else f"the single value '{node.value}'"
-        raise InputError([Problem(_mark(node, shown), "", f"the project file holds {kind}, not a mapping of sections",
-                                  f"write 'section: value' lines starting at the left margin: {sections}")])
+        kind = (Msg("input.schema.a_list") if isinstance(node, yaml.SequenceNode)
+                else Msg("input.yaml.single_value", value=node.value))
+        raise InputError([Problem(_mark(node, shown), "", Msg("input.yaml.not_mapping", kind=kind),
+                                  Msg("input.yaml.not_mapping_fix", sections=sections))])
     try:
         data = _construct(node, (), smap, shown, problems)
+    except _Refused as exc:
+        raise InputError([Problem(_mark(exc.mark, shown), "", exc.message, exc.fix)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError([Problem(_mark(mark, shown) if mark else Place(shown), "",
-                                  f"YAML error: {getattr(exc, 'problem', None) or exc}",
-                                  "remove YAML tags (!!…) and write plain values")]) from None
+                                  Msg("input.yaml.error", what=str(getattr(exc, 'problem', None) or exc)),
+                                  Msg("input.yaml.error_fix"))]) from None
     broken = _expand_tables(data, file.parent, shown, smap, problems)
     return data, smap, file, problems, broken

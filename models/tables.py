@@ -14,14 +14,18 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
+
+from scheduler.text import Msg
 
 from .problems import InputError, Place, Problem, did_you_mean
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 ENCODINGS = ("utf-8-sig", "gb18030")  # gb18030 is a superset of GBK, what Excel writes on a Chinese Windows
 _SHEET_REF = re.compile(r"(.+\.xls[xm])#(.+)", re.IGNORECASE)
-_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+MAX_TABLE_BYTES = 64 << 20  # a table of a compound is kilobytes; this refuses a wrong file before reading it
+_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+                   r"|(\d{4})年(\d{1,2})月(\d{1,2})日")  # 2027年3月8日, as a Chinese sheet may write it
 
 
 @dataclass(frozen=True)
@@ -65,21 +69,23 @@ def cell_text(value: Any) -> str:
 
 
 def parse_date(value: Any) -> date:
-    """A cell as a date: a date/datetime cell, or text 2027-03-08, 2027/3/8, 2027.3.8 (a time is ignored)."""
+    """A cell as a date: a date/datetime cell, or text 2027-03-08, 2027/3/8, 2027.3.8, 2027年3月8日 (a time is
+    ignored).
+    Raises ValueError whose argument is a Msg saying what the cell is instead ("is empty")."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
     text = cell_text(value)
     if not text:
-        raise ValueError("is empty")
+        raise ValueError(Msg("input.cell.empty"))
     m = _DATE.fullmatch(text)
     if not m:
-        raise ValueError(f"'{text}' is not a date")
+        raise ValueError(Msg("input.cell.not_a_date", text=text))
     try:
-        return date(*map(int, m.groups()))
+        return date(*(int(g) for g in m.groups() if g is not None))
     except ValueError:
-        raise ValueError(f"'{text}' is not a real date") from None
+        raise ValueError(Msg("input.cell.not_a_real_date", text=text)) from None
 
 
 def split_sheet(ref: str | Path) -> tuple[str, str | None]:
@@ -93,28 +99,33 @@ def is_table_ref(ref: str) -> bool:
     return split_sheet(ref)[0].lower().endswith(TABLE_SUFFIXES)
 
 
-def read_table(path: str | Path, shown: str | None = None, *, required: Iterable[str] = ()) -> Table:
+def read_table(path: str | Path, shown: str | None = None, *, required: Iterable[str] = (),
+               canonical: Callable[[str], str] = str.lower) -> Table:
     """Read a CSV or XLSX table; `path` may end in `#sheet` to choose a workbook's sheet.
 
     Without a sheet, a workbook's table is the first sheet whose header has every `required` column
-    (case-insensitive), else its first sheet. Raises InputError (one problem) when the file cannot be read.
+    (each header cell read through `canonical`: lower-cased, or a translated header's SPEC name), else its first
+    sheet. Raises InputError (one problem) when the file cannot be read.
     """
     name, sheet = split_sheet(path)
     file, shown = Path(name), shown or str(path)
     if not file.is_file():
-        raise InputError([Problem(Place(shown), "", "does not exist", "check the file name and its folder")])
+        raise InputError([Problem(Place(shown), "", Msg("input.file.missing"), Msg("input.file.missing_fix"))])
     suffix = file.suffix.lower()
     try:
+        if file.stat().st_size > MAX_TABLE_BYTES:
+            raise InputError([Problem(Place(shown), "", Msg("input.file.too_large", mb=file.stat().st_size >> 20),
+                                      Msg("input.file.too_large_fix"))])
         if suffix == ".csv":  # never with a sheet: split_sheet only splits workbook names
             grid = _csv_grid(file, shown)
         elif suffix in (".xlsx", ".xlsm"):
-            grid = _xlsx_grid(file, shown, sheet, [c.lower() for c in required])
+            grid = _xlsx_grid(file, shown, sheet, [c.lower() for c in required], canonical)
         else:
-            raise InputError([Problem(Place(shown), "", f"'{file.suffix or file.name}' is not a table file",
-                                      "give a .csv or .xlsx file")])
+            raise InputError([Problem(Place(shown), "", Msg("input.file.not_table", suffix=file.suffix or file.name),
+                                      Msg("input.file.not_table_fix"))])
     except OSError as exc:
-        raise InputError([Problem(Place(shown), "", f"cannot be read ({exc.__class__.__name__})",
-                                  "check the path and that no other program locks it")]) from None
+        raise InputError([Problem(Place(shown), "", Msg("input.file.unreadable", why=exc.__class__.__name__),
+                                  Msg("input.file.unreadable_fix"))]) from None
     return _table(grid, shown)
 
 
@@ -134,16 +145,17 @@ def _csv_grid(file: Path, shown: str) -> list[list[str]]:
         except UnicodeDecodeError as exc:
             error = exc
     else:
-        raise InputError([Problem(Place(shown), "", f"is neither UTF-8 nor GBK text (byte {error.start} cannot be "
-                                  "read)", "in Excel use Save As → 'CSV UTF-8 (逗号分隔)', or save it as .xlsx")])
+        raise InputError([Problem(Place(shown), "", Msg("input.file.encoding", byte=error.start),
+                                  Msg("input.file.encoding_fix"))])
     try:
         return list(csv.reader(io.StringIO(text, newline=""), skipinitialspace=True))
     except csv.Error as exc:
-        raise InputError([Problem(Place(shown), "", f"is not a readable CSV file ({exc})",
-                                  "save it again as CSV UTF-8")]) from None
+        raise InputError([Problem(Place(shown), "", Msg("input.file.bad_csv", why=str(exc)),
+                                  Msg("input.file.bad_csv_fix"))]) from None
 
 
-def _xlsx_grid(file: Path, shown: str, sheet: str | None, required: list[str]) -> list[list[Any]]:
+def _xlsx_grid(file: Path, shown: str, sheet: str | None, required: list[str],
+               canonical: Callable[[str], str]) -> list[list[Any]]:
     import zipfile
 
     from openpyxl import load_workbook
@@ -151,18 +163,18 @@ def _xlsx_grid(file: Path, shown: str, sheet: str | None, required: list[str]) -
     try:
         wb = load_workbook(file, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise InputError([Problem(Place(shown), "", f"is not a readable Excel workbook ({exc.__class__.__name__})",
-                                  "save it again as .xlsx from Excel/WPS")]) from None
+        raise InputError([Problem(Place(shown), "", Msg("input.file.bad_xlsx", why=exc.__class__.__name__),
+                                  Msg("input.file.bad_xlsx_fix"))]) from None
     try:
         if sheet is not None:
             if sheet not in wb.sheetnames:
-                raise InputError([Problem(Place(shown), "", f"has no sheet '{sheet}'",
+                raise InputError([Problem(Place(shown), "", Msg("input.file.no_sheet", sheet=sheet),
                                           did_you_mean(sheet, wb.sheetnames, "sheet"))])
             return [list(r) for r in wb[sheet].iter_rows(values_only=True)]
         grids = []
         for ws in wb.worksheets:
             grid = [list(r) for r in ws.iter_rows(values_only=True)]
-            if not required or (grid and set(required) <= {cell_text(c).lower() for c in grid[0]}):
+            if not required or (grid and set(required) <= {canonical(cell_text(c)) for c in grid[0]}):
                 return grid
             grids.append(grid)
         return grids[0] if grids else []

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from .problems import Problem, did_you_mean
+from scheduler.text import Msg
+
+from .problems import Problem, did_you_mean, shown_ids
 from .project import OPEN, TASK_KINDS, ElevatorWork, PipelineWork, Project, SurfaceWork, TaskWork
 from .site_graph import Access, fire_engine, reachable, walker
+from .problems import Place
 from .source import PathKey, SourceMap, path_str
 
 RESTORE_TRADE = {"road": "paving", "path": "paving", "apron": "paving", "green": "greening"}
@@ -20,26 +23,27 @@ class _Collector:
         self.smap = smap
         self.problems: list[Problem] = []
 
-    def add(self, path: PathKey, message: str, fix: str = "", warning: bool = False) -> None:
+    def add(self, path: PathKey, message: Msg, fix: Msg | str = "", warning: bool = False) -> None:
         self.problems.append(Problem(self.smap.place(path), path_str(path), message, fix, warning))
 
     def known(self, path: PathKey, value: str, choices: Iterable, what: str) -> bool:
-        """True when `value` is one of the ids; else report it, suggesting the id whose name it is, if any."""
+        """True when `value` is one of the ids; else report it, suggesting the id whose name it is, if any.
+        `what`: zone, building, trade or machine (input.noun)."""
         if value in choices:
             return True
+        noun = Msg(f"input.noun.{what}")
         if isinstance(choices, dict):
             named = [k for k, v in choices.items() if getattr(v, "name", None) and v.name == value]
             if named:
-                self.add(path, f"unknown {what} '{value}': that is the name of {what} '{named[0]}'",
-                         f"refer to a {what} by its id: write {named[0]}")
+                self.add(path, Msg("validate.unknown_named", what=noun, value=value, id=named[0]),
+                         Msg("validate.unknown_named_fix", what=noun, id=named[0]))
                 return False
-        self.add(path, f"unknown {what} '{value}'", did_you_mean(value, list(choices), what))
+        self.add(path, Msg("validate.unknown", what=noun, value=value), did_you_mean(value, list(choices), what))
         return False
 
 
-def _ids(ids: Iterable[str], limit: int = 8) -> str:
-    ids = sorted(ids)
-    return ", ".join(ids[:limit]) + (", …" if len(ids) > limit else "")
+def _ids(ids: Iterable[str], limit: int = 8) -> list[str]:
+    return shown_ids(sorted(ids), limit)
 
 
 def dug_zones(project: Project) -> list[str]:
@@ -83,28 +87,29 @@ class _CrossCheck:
             self.reachability()
         return self.c.problems
 
-    def where(self, path: PathKey) -> str:
+    def where(self, path: PathKey) -> Msg | Place:
         """A short reference to another place: `line 12` in the same file, else the full place."""
         place = self.smap.place(path)
         if place.line is not None and place.file == self.smap.default.file:
-            return f"line {place.line}"
-        return str(place)
+            return Msg("input.at.line", line=place.line)
+        return place
 
     def duplicates(self, items: list, path: PathKey, what: str) -> None:
         first: dict[str, int] = {}
         for i, x in enumerate(items):
             if x.id in first:
                 seen_at = self.where(path + (first[x.id], "id"))
-                self.c.add(path + (i, "id"), f"duplicate {what} id '{x.id}' (first at {seen_at})",
-                           f"give each {what} its own id")
+                noun = Msg(f"input.noun.{what}")
+                self.c.add(path + (i, "id"), Msg("validate.duplicate", what=noun, id=x.id, first=seen_at),
+                           Msg("validate.duplicate_fix", what=noun))
             else:
                 first[x.id] = i
 
     def ids(self) -> None:
         project, site, c = self.project, self.project.site, self.c
         if project.project.deadline and project.project.deadline < project.project.start:
-            c.add(("project", "deadline"), f"deadline {project.project.deadline} is before start {project.project.start}",
-                  "move the deadline after the start, or remove it")
+            c.add(("project", "deadline"), Msg("validate.deadline", deadline=project.project.deadline,
+                                                start=project.project.start), Msg("validate.deadline_fix"))
         self.duplicates(site.zones, ("site", "zones"), "zone")
         self.duplicates(site.gates, ("site", "gates"), "gate")
         self.duplicates(site.buildings, ("site", "buildings"), "building")
@@ -115,15 +120,14 @@ class _CrossCheck:
                 path = ("site", "buildings", bi, "entrances", ei, "id")
                 if e.id in first_door:
                     owner, fpath = first_door[e.id]
-                    c.add(path, f"duplicate entrance id '{e.id}' (already used by building '{owner}' at {self.where(fpath)})",
-                          "entrance ids are unique across the compound, e.g. B1-1, B1-2")
+                    c.add(path, Msg("validate.duplicate_entrance", id=e.id, owner=owner, first=self.where(fpath)),
+                          Msg("validate.duplicate_entrance_fix"))
                 else:
                     first_door[e.id] = (b.id, path)
         for name in (set(project.trades) & set(project.equipment)):
-            c.add(("equipment", name), f"'{name}' is both a trade and a machine", "rename one of them")
+            c.add(("equipment", name), Msg("validate.trade_and_machine", name=name), Msg("validate.rename"))
         if OPEN in project.trades:
-            c.add(("trades", OPEN), f"'{OPEN}' is reserved: in a season's forbid it means a trench left open",
-                  "give the trade another id, e.g. open-space")
+            c.add(("trades", OPEN), Msg("validate.open_reserved", open=OPEN), Msg("validate.open_reserved_fix"))
 
 
     def zones_and_gates(self) -> None:
@@ -131,17 +135,18 @@ class _CrossCheck:
         for zi, z in enumerate(site.zones):
             for li, other in enumerate(z.links):
                 if other == z.id:
-                    c.add(("site", "zones", zi, "links", li), f"zone '{z.id}' links to itself", "remove it from its own links")
+                    c.add(("site", "zones", zi, "links", li), Msg("validate.self_link", zone=z.id),
+                          Msg("validate.self_link_fix"))
                 else:
                     c.known(("site", "zones", zi, "links", li), other, zones, "zone")
         for zi, z in enumerate(site.zones):
             if z.kind == "green" and z.passable_when_open == "people":
-                c.add(("site", "zones", zi, "passable_when_open"), f"green zone '{z.id}' is never passable, plated or not",
-                      "remove passable_when_open, or change its kind if people do walk there", warning=True)
+                c.add(("site", "zones", zi, "passable_when_open"), Msg("validate.green_passable", zone=z.id),
+                      Msg("validate.green_passable_fix"), warning=True)
         for gi, g in enumerate(site.gates):
             if c.known(("site", "gates", gi, "zone"), g.zone, zones, "zone") and zones[g.zone].kind == "green":
-                c.add(("site", "gates", gi, "zone"), f"gate '{g.id}' is on green zone '{g.zone}', which nobody can cross",
-                      "put the gate on a road or path zone")
+                c.add(("site", "gates", gi, "zone"), Msg("validate.gate_on_green", gate=g.id, zone=g.zone),
+                      Msg("validate.gate_on_green_fix"))
 
     def site_buildings(self) -> None:
         c, zones = self.c, self.zones
@@ -151,36 +156,35 @@ class _CrossCheck:
                 c.known(bp + ("near", i), z, zones, "zone")
             for i, z in enumerate(b.fire_zones):
                 if c.known(bp + ("fire_zones", i), z, zones, "zone") and zones[z].kind != "road":
-                    article = "an" if zones[z].kind[0] in "aeiou" else "a"
                     roads = sorted(zid for zid, zz in zones.items() if zz.kind == "road")
-                    c.add(bp + ("fire_zones", i), f"fire zone '{z}' is {article} {zones[z].kind} zone, not a road",
-                          "fire engines drive on road zones only: list road zones next to the building"
-                          + (f" ({', '.join(roads[:8])}{', …' if len(roads) > 8 else ''})" if roads else ""))
+                    c.add(bp + ("fire_zones", i), Msg("validate.fire_not_road", zone=z,
+                                                     kind=Msg(f"validate.zone_kind.{zones[z].kind}")),
+                          Msg("validate.fire_not_road_fix_roads", roads=_ids(roads)) if roads
+                          else Msg("validate.fire_not_road_fix"))
             if not b.fire_zones:
-                c.add(bp + ("fire_zones",), f"building '{b.id}' lists no fire_zones, so its fire access is not checked",
-                      "list the road zones a fire engine can serve it from", warning=True)
+                c.add(bp + ("fire_zones",), Msg("validate.no_fire_zones", building=b.id),
+                      Msg("validate.no_fire_zones_fix"), warning=True)
             for ei, e in enumerate(b.entrances):
                 if c.known(bp + ("entrances", ei, "zone"), e.zone, zones, "zone") and zones[e.zone].kind == "green":
-                    c.add(bp + ("entrances", ei, "zone"), f"entrance '{e.id}' is on green zone '{e.zone}'",
-                          "put entrances on their apron, path or road zone")
+                    c.add(bp + ("entrances", ei, "zone"), Msg("validate.entrance_on_green", entrance=e.id, zone=e.zone),
+                          Msg("validate.entrance_on_green_fix"))
 
     def calendar(self) -> None:
         project, c = self.project, self.c
         kinds_or_trades = set(TASK_KINDS) | set(project.trades) | {OPEN}
         for qi, q in enumerate(project.calendar.quiet):
             if q.buildings == []:
-                c.add(("calendar", "quiet", qi, "buildings"), f"quiet period '{q.name}' lists no buildings, so it applies "
-                      "to none", "remove 'buildings:' to make it apply to the whole compound, or list the buildings",
-                      warning=True)
+                c.add(("calendar", "quiet", qi, "buildings"), Msg("validate.quiet_no_buildings", name=q.name),
+                      Msg("validate.quiet_no_buildings_fix"), warning=True)
             for i, b in enumerate(q.buildings or []):
                 c.known(("calendar", "quiet", qi, "buildings", i), b, self.buildings, "building")
         for si, s in enumerate(project.calendar.seasons):
             for i, f in enumerate(s.forbid):
                 if f not in kinds_or_trades:
-                    c.add(("calendar", "seasons", si, "forbid", i), f"'{f}' is not a trade, a task kind or open",
-                          did_you_mean(f, kinds_or_trades, "trade or task kind"))
+                    c.add(("calendar", "seasons", si, "forbid", i), Msg("validate.forbid_unknown", value=f),
+                          did_you_mean(f, kinds_or_trades, "trade_or_kind"))
         if len(set(project.objective)) != len(project.objective):
-            c.add(("objective",), "an objective is listed twice", "list each of finish, disruption, open_days at most once")
+            c.add(("objective",), Msg("validate.objective_twice"), Msg("validate.objective_twice_fix"))
 
 
     def works(self) -> None:
@@ -188,19 +192,19 @@ class _CrossCheck:
         for wi, w in enumerate(project.works):
             wp = ("works", wi)
             if w.deadline and w.deadline < project.project.start:
-                c.add(wp + ("deadline",), f"deadline {w.deadline} is before the project start {project.project.start}",
-                      "move it after project.start")
+                c.add(wp + ("deadline",), Msg("validate.work_deadline", deadline=w.deadline,
+                                              start=project.project.start), Msg("validate.work_deadline_fix"))
             if isinstance(w, ElevatorWork) and w.trade not in trades and ("works", wi, "trade") not in smap.places:
-                c.add(wp, f"elevator work '{w.id}' is done by trade '{w.trade}' (the default), which is not in trades",
-                      f"add trades: {{{w.trade}: {{crews: 1}}}}, or set trade: to the elevator installer's trade id")
+                c.add(wp, Msg("validate.elevator_trade", work=w.id, trade=w.trade),
+                      Msg("validate.elevator_trade_fix", example=f"trades: {{{w.trade}: {{crews: 1}}}}"))
             else:
                 c.known(wp + ("trade",), w.trade, trades, "trade")
             for ai, dep in enumerate(w.after):
                 if dep.id == w.id:
-                    c.add(wp + ("after", ai), f"work '{w.id}' lists itself in 'after'", "remove it from its own 'after'")
+                    c.add(wp + ("after", ai), Msg("validate.after_itself", work=w.id), Msg("validate.after_itself_fix"))
             if w.earliest and project.project.deadline and w.earliest > project.project.deadline:
-                c.add(wp + ("earliest",), f"earliest {w.earliest} is after the project deadline {project.project.deadline}",
-                      "move 'earliest' before the deadline, or move project.deadline")
+                c.add(wp + ("earliest",), Msg("validate.earliest", earliest=w.earliest,
+                                              deadline=project.project.deadline), Msg("validate.earliest_fix"))
             self.work_places(wp, w)
 
     def work_places(self, wp: PathKey, w) -> None:
@@ -225,16 +229,15 @@ class _CrossCheck:
                 doors = [e.id for e in buildings[w.building].entrances]
                 if w.entrance not in doors:
                     owner = next((b.id for b in project.site.buildings if any(e.id == w.entrance for e in b.entrances)), None)
-                    what = (f"entrance '{w.entrance}' belongs to building '{owner}', not to '{w.building}'" if owner
-                            else f"entrance '{w.entrance}' is not an entrance of building '{w.building}'")
+                    what = (Msg("validate.entrance_owner", entrance=w.entrance, owner=owner, building=w.building)
+                            if owner else Msg("validate.entrance_not_of", entrance=w.entrance, building=w.building))
                     hint = did_you_mean(w.entrance, doors, "entrance")
                     if owner:
-                        hint = (f"use an entrance of '{w.building}' ({', '.join(doors)}), "
-                                f"or set building: {owner}")
+                        hint = Msg("validate.entrance_owner_fix", building=w.building, doors=doors, owner=owner)
                     c.add(wp + ("entrance",), what, hint)
             if "crane" not in project.equipment:
-                c.add(wp + ("crane_zones",), "no 'crane' in equipment, so lifts are not limited by cranes",
-                      "add equipment: {crane: N}", warning=True)
+                c.add(wp + ("crane_zones",), Msg("validate.no_crane"),
+                      Msg("validate.no_crane_fix", example="equipment: {crane: N}"), warning=True)
         else:
             if getattr(w, "building", None):
                 c.known(wp + ("building",), w.building, buildings, "building")
@@ -248,20 +251,19 @@ class _CrossCheck:
         project, site, c, zones, trades = self.project, self.project.site, self.c, self.zones, self.project.trades
         dug = dug_zones(project)
         if dug and "civil" not in trades:
-            c.add(("trades",), f"zones {', '.join(dug)} are dug, and excavation and backfill are done by trade 'civil'",
-                  "add trades: {civil: {crews: 2, excavate_rate: 40, backfill_rate: 60}}")
+            c.add(("trades",), Msg("validate.no_civil", zones=dug),
+                  Msg("input.schema.add", example="trades: {civil: {crews: 2, excavate_rate: 40, backfill_rate: 60}}"))
         surfaced = surfaced_zones(project)
         for z in dug:
             zi = next(i for i, zz in enumerate(site.zones) if zz.id == z)
             if zones[z].length_m is None:
-                c.add(("site", "zones", zi, "length_m"), f"zone '{z}' is dug but has no length_m",
-                      "give its length in metres: excavate and backfill days come from it")
+                c.add(("site", "zones", zi, "length_m"), Msg("validate.no_length", zone=z),
+                      Msg("validate.no_length_fix"))
             restore = RESTORE_TRADE[zones[z].kind]
             if z not in surfaced and restore not in trades:
-                c.add(("site", "zones", zi), f"zone '{z}' is dug and, with no surface work listed for it, is restored "
-                      f"by trade '{restore}', which is not in trades",
-                      f"add trades: {{{restore}: {{crews: 1}}}}, or a surface work for it "
-                      f"(type: surface, zones: {{{z}: <days>}})")
+                c.add(("site", "zones", zi), Msg("validate.no_restore_trade", zone=z, trade=restore),
+                      Msg("validate.no_restore_trade_fix", trades=f"trades: {{{restore}: {{crews: 1}}}}",
+                          surface=f"type: surface, zones: {{{z}: <days>}}"))
 
     def reachability(self) -> None:
         site, c, zones = self.project.site, self.c, self.zones
@@ -271,13 +273,10 @@ class _CrossCheck:
                 if not access.entrance_ok(e):
                     seen = reachable(access.adj, [e.zone], lambda z: walker(zones[z], set()))
                     c.add(("site", "buildings", bi, "entrances", ei, "zone"),
-                          f"entrance '{e.id}' cannot reach any gate even with no trench open: from its zone "
-                          f"'{e.zone}' people can only walk to {_ids(seen)} (green zones cannot be crossed)",
-                          "link its zone to the road/path network (site.zones[].links) or add a gate")
+                          Msg("validate.entrance_unreachable", entrance=e.id, zone=e.zone, seen=_ids(seen)),
+                          Msg("validate.entrance_unreachable_fix"))
             if b.fire_zones and not access.fire_ok(b):
                 roads = reachable(access.adj, access.gate_zones, lambda z: fire_engine(zones[z], set()))
-                c.add(("site", "buildings", bi, "fire_zones"),
-                      f"no fire zone of '{b.id}' can be reached from a gate over road zones, even with no trench open",
-                      (f"list a road zone a fire engine reaches from a gate ({_ids(roads)}), or link "
-                       f"{_ids(b.fire_zones)} to them by road zones") if roads else
-                      "put a gate on a road zone (fire engines drive on road zones only)")
+                c.add(("site", "buildings", bi, "fire_zones"), Msg("validate.fire_unreachable", building=b.id),
+                      Msg("validate.fire_unreachable_fix", roads=_ids(roads), fire_zones=_ids(b.fire_zones)) if roads
+                      else Msg("validate.fire_unreachable_no_road_fix"))

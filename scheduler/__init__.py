@@ -2,8 +2,8 @@
 
 The public API (see scheduler/api.py and docs/architecture.md) is re-exported here:
 `load_project`, `expand`, `plan`, `replan`, `read_progress`, `read_schedule`, `check`, `explain`,
-`explain_task`, `diff`, `publish`, and the types they take and return. Names are resolved on first use,
-so `import scheduler.core` stays light and the layers below never import the ones above.
+`explain_task`, `diff`, `publish`, `export_mspdi`, and the types they take and return. Names are resolved
+on first use, so `import scheduler.core` stays light and the layers below never import the ones above.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
-    "Diff", "Explanation", "InputError", "Plan", "Problem", "Progress", "Project", "RULES", "Replan",
-    "Schedule", "Task", "TaskExplanation", "Violation", "check", "diff", "expand", "explain", "explain_task",
-    "load_project", "plan", "publish", "read_progress", "read_schedule", "replan",
+    "Diff", "Explanation", "InputError", "Plan", "Problem", "Progress", "Project", "Published", "RULES", "Release",
+    "ReleaseError", "Replan", "Schedule", "Task", "TaskExplanation", "Violation", "check", "check_out", "complete",
+    "diff", "expand", "explain", "explain_task", "export_mspdi", "load_project", "plan", "publish", "read_progress",
+    "read_schedule", "release_in_force", "replan", "schedule_in_force",
 ]
 
 

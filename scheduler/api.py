@@ -27,16 +27,20 @@ from scheduler.planning.planner import plan as _plan
 from scheduler.planning.progress import Progress, read_progress
 from scheduler.planning.replan import Replan
 from scheduler.planning.replan import replan as _replan
+from scheduler.planning.result import dated_schedule
 from scheduler.publishing import publish as _publish
+from scheduler.publishing.mspdi import export_mspdi as _export_mspdi
+from scheduler.publishing.release import KEEP, Published, Release, ReleaseError, check_out, in_force, schedule_in_force
 from scheduler.review.check import RULES, Violation, check_schedule, read_schedule_file
 from scheduler.review.diff import Diff, diff
 from scheduler.review.explain import Explanation, explain_conflict
 from scheduler.review.hold import TaskExplanation, explain_task
 
 __all__ = [
-    "Diff", "Explanation", "InputError", "Plan", "Problem", "Progress", "Project", "RULES", "Replan",
-    "Schedule", "Task", "TaskExplanation", "Violation", "check", "diff", "expand", "explain", "explain_task",
-    "load_project", "plan", "publish", "read_progress", "read_schedule", "replan",
+    "Diff", "Explanation", "InputError", "Plan", "Problem", "Progress", "Project", "Published", "RULES", "Release",
+    "ReleaseError", "Replan", "Schedule", "Task", "TaskExplanation", "Violation", "check", "check_out", "complete",
+    "diff", "expand", "explain", "explain_task", "export_mspdi", "load_project", "plan", "publish", "read_progress",
+    "read_schedule", "release_in_force", "replan", "schedule_in_force",
 ]
 
 # (stage, best value, bound, elapsed seconds), called whenever the search finds a better schedule
@@ -72,20 +76,46 @@ def read_schedule(path: str | Path, project: Project, tasks: list[Task]) -> Sche
     return read_schedule_file(path, project, tasks)
 
 
+def complete(project: Project, tasks: list[Task], schedule: Schedule) -> Schedule:
+    """An edited ledger's dated tasks completed with its openings, occupations, disruptions and objective
+    values, ready to check and publish."""
+    return dated_schedule(project, tasks, schedule)
+
+
 def check(project: Project, tasks: list[Task], schedule: Schedule) -> list[Violation]:
     """Every violation of SPEC §5 (rules R1–R10, and every task scheduled once); empty means valid."""
     return check_schedule(project, tasks, schedule)
 
 
 def explain(project: Project, tasks: list[Task], *, time_limit: float = 60.0, seed: int = 0,
-            deterministic_limit: float | None = None) -> Explanation:
-    """Why the project cannot be scheduled: a minimal set of rules in conflict, in words, with the ways out.
-    `deterministic_limit` as in `plan`."""
-    return explain_conflict(project, tasks, diagnose(project, tasks, time_limit, seed, deterministic_limit))
+            deterministic_limit: float | None = None, lang: str | None = None) -> Explanation:
+    """Why the project cannot be scheduled: a minimal set of rules in conflict, in words (in `lang`, default the
+    project's), with the ways out. `deterministic_limit` as in `plan`."""
+    return explain_conflict(project, tasks, diagnose(project, tasks, time_limit, seed, deterministic_limit), lang)
 
 
 def publish(schedule: Schedule, project: Project, out: str | Path, *, baseline: Schedule | None = None,
-            baseline_dir: str | Path | None = None) -> list[Path]:
-    """Write the ledger, Gantt, feeds and notices into `out`; returns the files written. The feeds in
-    `baseline_dir` (default: `out`) are the reference for SEQUENCE numbers; `baseline` draws ghost bars."""
-    return _publish(schedule, project, out, baseline_dir=baseline_dir, baseline=baseline)
+            baseline_dir: str | Path | None = None, keep: int = KEEP, public_url: str | None = None) -> Published:
+    """Make the ledger, Gantt, feeds and notices the next release of `out`, put in force in one step
+    (SPEC §7); returns the stable paths written, `.release` the release. The feeds in `baseline_dir`
+    (default: the release in force) are the reference for SEQUENCE numbers; `baseline` draws ghost bars and
+    late work in the Gantt and marks each change on the notices; `public_url` (where `digonce serve` is
+    reached) puts QR codes on the notices and is remembered in `out` (default: the one remembered);
+    releases beyond the `keep` newest keep only their schedule.json. Raises ReleaseError (one line; the
+    release in force stays) when the release cannot be made."""
+    return _publish(schedule, project, out, baseline_dir=baseline_dir, baseline=baseline, keep=keep,
+                    public_url=public_url)
+
+
+def release_in_force(out: str | Path) -> Release | None:
+    """The release of `out` in force (its version and folder), or None before the first."""
+    return in_force(out)
+
+
+def export_mspdi(schedule: Schedule, project: Project, tasks: list[Task], *, baseline: Schedule | None = None,
+                 outline: str = "zone") -> bytes:
+    """The schedule as Microsoft Project XML (MSPDI) for MS Project, Primavera P6 and GanttProject: tasks under
+    a summary per zone (`outline="trade"`: per trade), links with lags, the calendars with CN holidays and 调休,
+    trades and machines as resources, and `baseline`'s dates as each task's baseline. `tasks` is the project's
+    expansion; a scheduled task that is not one of them raises ValueError."""
+    return _export_mspdi(schedule, project, tasks, baseline=baseline, outline=outline)

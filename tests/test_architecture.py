@@ -17,7 +17,8 @@ DOMAIN = FOUNDATION | {"scheduler.core", "scheduler.planning"}
 # package -> the packages its modules may import (its own is always allowed)
 ALLOWED: dict[str, set[str]] = {
     "scheduler.text": set(),                                   # words only
-    "models": set(),                                           # input schema, tables, site graph, Schedule
+    "models": {"scheduler.text"},                              # input schema, tables, site graph, Schedule;
+                                                               # problems are catalogue messages
     "scheduler.core": set(),                                   # generic scheduling: knows nothing of compounds
     "scheduler.planning": FOUNDATION | {"scheduler.core"},         # a compound → core problem → Schedule
     "scheduler.review": DOMAIN,                                # check, explain, hold, diff

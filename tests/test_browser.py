@@ -9,13 +9,18 @@ tests/artifacts/ (git-ignored) for a person to look at.
 
 Chromium comes from Debian (`apt-get install chromium fonts-noto-cjk`, done by .ci/run), never from
 `playwright install`. Without /usr/bin/chromium the module is skipped on a developer's machine, but fails
-under CI (the CI environment variable set), so that CI cannot pass without really running it.
+under CI (the CI environment variable set), so that CI cannot pass without really running it. The printed
+notice is read back with pdfinfo and pdftotext (Debian's poppler-utils, also installed by .ci/run): without
+them that one test is skipped on a developer's machine and fails under CI.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -33,6 +38,15 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 ALLOWED_SCHEMES = {"file", "data", "blob"}
+PUBLIC_URL = "https://gaizao.example.org"
+MONDAY = date(2027, 3, 8)
+WEEK_PROGRESS = """task,status,actual_start,actual_finish,remaining_days
+R2:excavate,done,2027-03-01,2027-03-01,
+A1:excavate,done,2027-03-02,2027-03-02,
+water@R2:lay,done,2027-03-02,2027-03-04,
+water@A1:lay,done,2027-03-05,2027-03-05,
+facade-B1:building,started,2027-03-03,,8
+"""
 
 if not CHROMIUM.exists() and not IN_CI:
     pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium fonts-noto-cjk)", allow_module_level=True)
@@ -53,13 +67,35 @@ from scheduler.publishing import publish  # noqa: E402
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """inputs/tiny solved (1 worker, seed 0) and published: (project, schedule, output folder)."""
+    """inputs/tiny solved (1 worker, seed 0) and published with a public URL (QR codes on the notices):
+    (project, schedule, output folder)."""
     project, _warnings = load_project(TINY)
     result = plan(project, expand(project), time_limit=10, workers=1, seed=0)
     assert result.schedule is not None, result.solution.status
     out = tmp_path_factory.mktemp("site")
-    publish(result.schedule, project, out)
+    publish(result.schedule, project, out, public_url=PUBLIC_URL)
     return project, result.schedule, out
+
+
+@pytest.fixture(scope="module")
+def week(site, tmp_path_factory):
+    """Monday's re-plan of the published tiny: progress reported on Monday 8 March 2027 (the first digs and
+    lays done, one a day late; the facade work started, 8 days to go), re-planned and published as the next
+    release of a copy of the site: (project, baseline, re-plan, output folder)."""
+    from scheduler import api
+
+    project, schedule, out = site
+    folder = tmp_path_factory.mktemp("week")
+    issued = datetime(2027, 3, 1, 8, 0, tzinfo=timezone.utc)
+    publish(schedule, project, folder, public_url=PUBLIC_URL, now=issued)
+    progress = folder.parent / "progress.csv"
+    progress.write_text(WEEK_PROGRESS, encoding="utf-8")
+    tasks = expand(project)
+    reported = api.read_progress(progress, [t.id for t in tasks], MONDAY, project.project.start)
+    result = api.replan(project, tasks, schedule, reported, MONDAY, workers=1, seed=0, deterministic_limit=10)
+    assert result.schedule is not None, result.solution.status
+    publish(result.schedule, project, folder, baseline=schedule, now=issued.replace(day=MONDAY.day))
+    return project, schedule, result.schedule, folder
 
 
 @pytest.fixture(scope="module")
@@ -299,19 +335,174 @@ def test_crane_pages_on_a_phone(site, watched, tmp_path):
     assert page.locator("#digonce-gantt .barlayer .trace.bars .point path").count() >= len(s.tasks) + 1
     assert scroll_width(page) <= PHONE["width"]
     w.assert_clean()
+A4_PT = (595.0, 842.0)  # 210 × 297 mm in PostScript points (595.28 × 841.89), as the brief rounds them
+A4_SLACK = 1.0  # Chromium sizes the page in whole CSS pixels: 595.92 × 842.88
+
+
+def poppler(tool: str) -> str:
+    """pdftotext / pdfinfo from Debian's poppler-utils (.ci/run installs it): a skip on a developer's machine
+    without it, a failure in CI."""
+    path = shutil.which(tool)
+    if path is None:
+        if IN_CI:
+            pytest.fail(f"CI is set but {tool} is missing: .ci/run must apt-get install poppler-utils")
+        pytest.skip(f"{tool} not installed (apt-get install poppler-utils)")
+    return path
+
+
+def pdf_pages(pdf: Path) -> list[tuple[float, float, float, float]]:
+    """Every page's MediaBox (x0, y0, x1, y1), as poppler reads the file."""
+    info = subprocess.run([poppler("pdfinfo"), str(pdf)], check=True, capture_output=True, text=True).stdout
+    count = int(re.search(r"^Pages:\s+(\d+)$", info, re.M).group(1))
+    boxes = subprocess.run([poppler("pdfinfo"), "-f", "1", "-l", str(count), "-box", str(pdf)], check=True,
+                           capture_output=True, text=True).stdout
+    found = {int(m.group(1)): tuple(float(v) for v in m.group(2).split())
+             for m in re.finditer(r"^Page\s+(\d+) MediaBox:\s+(.+)$", boxes, re.M)}
+    assert sorted(found) == list(range(1, count + 1)), boxes
+    return [found[n] for n in sorted(found)]
+
+
+def pdf_text(pdf: Path) -> str:
+    """The PDF's text with all white space removed (table cells wrap anywhere)."""
+    text = subprocess.run([poppler("pdftotext"), "-enc", "UTF-8", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    return re.sub(r"\s+", "", text)
 
 
 def test_notice_prints_to_a4(site, watched, artifacts):
-    project, _schedule, out = site
+    """What a resident reads on the notice board: every page A4, and the words on them (pdftotext reads
+    the PDF back, so a page that printed blank or in tofu fails). The outage date is worked out here from
+    the input and the dated cutover task, not from the schedule's own disruption list: tiny's water main
+    serves both buildings (project.yaml `cutover.serves`), so 1号楼 has water off on every working day of
+    `water:cutover`, at the cutover's hours, with the storage advice (SPEC §7: date, hours, what)."""
+    project, schedule, out = site
     building = project.site.buildings[0]
     w = watched(PHONE)
     page = w.goto(out / "notices" / f"{building.id}.html")
     pdf = artifacts / f"notice-{building.id}.pdf"
     pdf.unlink(missing_ok=True)
     page.pdf(path=str(pdf), format="A4", print_background=True)
-    assert pdf.exists()
-    data = pdf.read_bytes()
-    assert data.startswith(b"%PDF-")
-    pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", data))
-    assert pages >= 1
+    w.assert_clean()
+    assert pdf.read_bytes().startswith(b"%PDF-")
+
+    pages = pdf_pages(pdf)
+    assert pages, "no page"
+    for n, (x0, y0, x1, y1) in enumerate(pages, 1):
+        width, height = x1 - x0, y1 - y0
+        assert abs(width - A4_PT[0]) <= A4_SLACK and abs(height - A4_PT[1]) <= A4_SLACK, (n, width, height)
+
+    text = pdf_text(pdf)
+    assert building.name in text and project.project.name in text and "居民告知书" in text
+    assert project.project.hotline in text  # 010-0000-0000
+    water = next(wk for wk in project.works if wk.id == "water")
+    assert building.id in water.cutover.serves and water.cutover.hours == "09:00-15:00"
+    cut = schedule.task("water:cutover")  # the dated task: its working days are the days without water
+    assert len(cut.days) == water.cutover.days == 1
+    day = cut.days[0]
+    weekday = "一二三四五六日"[day.weekday()]
+    assert f"{day.month}月{day.day}日（周{weekday}）09:00-15:00停水" in text, text
+    assert "请提前储水" in text
+    # and the posting date, notice_days (1) calendar days before
+    post = day - timedelta(days=water.cutover.notice_days)
+    assert f"最晚{post.month}月{post.day}日" in text or f"最晚{post.year}年{post.month}月{post.day}日" in text, text
+
+
+# ---------------------------------------------------------------------------------- the manager's week
+
+def qr_reader():
+    """zxing-cpp (a wheel, no system library) reads QR codes from an image; under CI its absence fails."""
+    try:
+        import zxingcpp
+        from PIL import Image
+    except ImportError:
+        if IN_CI:
+            raise
+        pytest.skip("zxing-cpp and pillow not installed (pip install -e '.[test]')")
+
+    def read(png: bytes) -> list[str]:
+        import io
+        image = Image.open(io.BytesIO(png)).convert("L")
+        return [r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode]
+    return read
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_the_notices_qr_codes_decode_to_their_links(site, watched, artifacts, viewport):
+    """The QR code on every notice, as Chromium draws it, decodes to the building's short link; the index's
+    to the site root. A screenshot of the whole first screen is decoded, as a phone camera would see it."""
+    read = qr_reader()
+    project, _schedule, out = site
+    w = watched(viewport)
+    pages = [(out / "notices" / f"{b.id}.html", f"{PUBLIC_URL}/b/{b.id}") for b in project.site.buildings]
+    for path, want in pages + [(out / "notices" / "index.html", f"{PUBLIC_URL}/")]:
+        page = w.goto(path)
+        code = page.locator("header figure.qr svg")
+        assert code.count() == 1 and code.is_visible(), path.name
+        box = code.bounding_box()
+        assert box["width"] >= 120 and abs(box["width"] - box["height"]) < 1, box  # square, big enough to scan
+        shot = page.screenshot()
+        assert read(shot) == [want], path.name
+        assert scroll_width(page) <= viewport["width"], path.name
+    (artifacts / f"notice-qr-{viewport['width']}.png").write_bytes(shot)
+    w.assert_clean()
+
+
+def test_the_qr_code_prints_on_a4(site, watched):
+    """Printed, the code keeps its size (32 mm) on the first A4 page, beside the letterhead."""
+    project, _schedule, out = site
+    w = watched(PHONE)
+    page = w.goto(out / "notices" / f"{project.site.buildings[0].id}.html")
+    page.emulate_media(media="print")
+    box = page.locator("header figure.qr svg").bounding_box()
+    mm = 96 / 25.4
+    assert abs(box["width"] - 32 * mm) < 2 and box["y"] < 297 * mm
+    w.assert_clean()
+
+
+def test_the_release_gantt_loads_plotly_from_beside_it_with_the_usage_panel(site, watched):
+    project, schedule, out = site
+    page_text = (out / "gantt.html").read_text(encoding="utf-8")
+    assert 'src="plotly.min.js"' in page_text and len(page_text.encode()) < 200_000
+    w = watched(DESKTOP)
+    page = w.goto(out / "gantt.html")
+    wait_for_gantt(page)
+    page.wait_for_selector("#digonce-usage .main-svg", state="attached", timeout=30_000)
+    usage = "document.getElementById('digonce-usage')"
+    gantt = "document.getElementById('digonce-gantt')"
+    trades = page.evaluate(f"{usage}.data.filter(t => t.meta.role === 'crews').map(t => t.meta.trade)")
+    assert sorted(trades) == sorted({t.trade for t in schedule.tasks if t.trade})
+    # the two charts put a day at the same place: same plot edges and dates, also after zooming
+    page.wait_for_function(f"{usage}._fullLayout._size.l === {gantt}._fullLayout._size.l")
+    for which in ("l", "r"):
+        assert page.evaluate(f"{usage}._fullLayout._size.{which}") == page.evaluate(f"{gantt}._fullLayout._size.{which}")
+    page.locator("#digonce-gantt .rangeselector .button").first.click()  # "2w"
+    page.wait_for_function(f"JSON.stringify({usage}.layout.xaxis.range) === JSON.stringify({gantt}.layout.xaxis.range)")
+    w.assert_clean()
+
+
+def test_mondays_replan_as_the_manager_and_the_residents_see_it(week, watched, artifacts):
+    """The notice of a building whose dates moved marks each change, and the Gantt shows the as-of line and
+    done / started / late work; screenshots for docs/your-week.md (tests/artifacts/week-*.png)."""
+    project, base, new, out = week
+    moved = {t.building for t in new.tasks if t.building and (t.start, t.finish) != (base.task(t.id).start,
+                                                                                       base.task(t.id).finish)}
+    w = watched(PHONE)
+    page = w.goto(out / "notices" / "B2.html")
+    assert "第2版" in page.locator("header .version").inner_text()
+    marks = page.locator("#summary li.changed .mark").all_inner_texts()
+    assert marks and all(m.startswith("原定") and " → 改为" in m for m in marks), marks
+    assert scroll_width(page) <= PHONE["width"]
+    page.screenshot(path=str(artifacts / "week-notice-390.png"))  # the first screen: letterhead, QR code
+    page.locator("#summary").screenshot(path=str(artifacts / "week-notice-summary.png"))
+    w.assert_clean()
+    w = watched(DESKTOP)
+    page = w.goto(out / "gantt.html")
+    wait_for_gantt(page)
+    gd = "document.getElementById('digonce-gantt')"
+    assert page.evaluate(f"{gd}.layout.shapes.filter(s => s.name === 'as_of')[0].x0") == MONDAY.isoformat()
+    states = page.evaluate(f"{gd}.data.filter(t => t.meta && t.meta.role === 'task').flatMap(t => t.meta.status)")
+    assert "done" in states and "started" in states
+    page.locator("#digonce-usage").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "week-gantt-1280.png"), full_page=True)
+    assert moved  # the re-plan moved something residents see
     w.assert_clean()

@@ -886,3 +886,181 @@ def test_cli_broken_file_exit_2(tmp_path, content, expected):
     assert res.exit_code == 2, res.output
     assert expected in res.output and "Traceback" not in res.output
     assert res.exception is None or isinstance(res.exception, SystemExit)
+
+
+# ------------------------------------------------------------------------------------------ from mutants
+# Cases the mutation benchmark (docs/benchmarks.md) found unjudged.
+
+def test_r1_a_lag_met_exactly_passes(basic):
+    """plant-trees works 03-22..03-23; with a lag of 2 working days (03-24, 03-25) the facade may start on
+    Fri 03-26, and not a day earlier."""
+    assert moved(basic, {"facade-B1:building": "2027-03-26"}) == []
+    v, = only(moved(basic, {"facade-B1:building": "2027-03-25"}), "R1")
+    assert "starts 1 working day after plant-trees:task" in v.message and "lag of 2" in v.message
+
+
+def on_day(schedule: Schedule, tid: str, day: str) -> Schedule:
+    """A copy with one task moved onto one day."""
+    s = schedule.model_copy(deep=True)
+    t = s.task(tid)
+    t.start = t.finish = D(day)
+    t.days = [D(day)]
+    return s
+
+
+def test_r1_every_predecessor_is_judged(hand):
+    """conftest's HAND: the paving (after A1's backfill, the lay and the cutover, all done by Mon 03-08) moved
+    onto 03-08 itself. Before the backfill is dig once (R5); before the cutover is R1 — reported although an
+    earlier predecessor was an R5 case, and although another predecessor is missing from the schedule."""
+    project, tasks, s = hand
+    early = on_day(s, "pave@A1:paving", "2027-03-08")
+    got = [(v.rule, v.task, v.day) for v in check_schedule(project, tasks, early)]
+    assert got == [("R1", "pave@A1:paving", D("2027-03-08")), ("R5", "pave@A1:paving", D("2027-03-08"))]
+    assert "water:cutover" in check_schedule(project, tasks, early)[0].message
+    no_lay = early.model_copy(update={"tasks": [t for t in early.tasks if t.id != "water@A1:lay"]})
+    got = [(v.rule, v.task) for v in check_schedule(project, tasks, no_lay)]
+    assert got == [("TASKS", "water@A1:lay"), ("R1", "pave@A1:paving"), ("R5", "pave@A1:paving")]
+
+
+def test_r3_boundaries_are_allowed(basic):
+    """Start on the earliest day, finish on the deadline: both allowed (SPEC §3 R3: start ≥ earliest,
+    finish ≤ deadline). demolish-shed (earliest 03-03) on 03-03..03-04; the facade (5 days, project deadline
+    05-31) from Wed 05-26 over Sunday 05-30 to Mon 05-31; a day later each is a violation."""
+    assert moved(basic, {"demolish-shed:task": "2027-03-03"}) == []
+    v, = only(moved(basic, {"demolish-shed:task": "2027-03-02"}), "R3")
+    assert (v.task, v.day) == ("demolish-shed:task", D("2027-03-02")) and "earliest date 2027-03-03" in v.message
+    assert moved(basic, {"facade-B1:building": "2027-05-26"}) == []
+    v, = only(moved(basic, {"facade-B1:building": "2027-05-27"}), "R3")
+    assert (v.task, v.day) == ("facade-B1:building", D("2027-06-01")) and "project deadline" in v.message
+
+
+def test_r4_names_the_quiet_period_on_its_last_day(basic):
+    v, = [v for v in moved(basic, {"demolish-shed:task": "2027-03-24"}) if v.rule == "R4"]  # 03-24 (高考's last)
+    assert (v.task, v.day, v.until) == ("demolish-shed:task", D("2027-03-24"), None) and "高考" in v.message
+
+
+def test_r5_backfill_on_the_day_the_excavation_finishes(hand):
+    """HAND's A1 is dug on Thu 03-04; a backfill on that same day does not come after the excavation (R5)."""
+    project, tasks, s = hand
+    same = on_day(s, "A1:backfill", "2027-03-04")
+    same.openings = [o.model_copy(update={"to": D("2027-03-04")}) for o in same.openings]
+    got = [(v.rule, v.task, v.day) for v in check_schedule(project, tasks, same)]
+    assert ("R5", "A1:backfill", D("2027-03-04")) in got
+
+
+def test_replan_history_is_judged_as_it_happened(hand_replan):
+    """conftest's re-plan of HAND at Fri 03-05: the excavation done 03-04, the lay started 03-05 for 6 days."""
+    project, tasks, _base, new = hand_replan
+    assert check_schedule(project, tasks, new) == []
+    # The excavation really ran Wed 03-03..Thu 03-04, before the project start: it happened, it is history
+    # before as-of, nobody can change it, so the referee does not hold it against the plan. Judged as a plan
+    # (no as-of), the same dates break R3.
+    early = new.model_copy(deep=True)
+    ex = early.task("A1:excavate")
+    ex.start, ex.days = D("2027-03-03"), [D("2027-03-03"), D("2027-03-04")]
+    early.openings = [o.model_copy(update={"from_": D("2027-03-03")}) for o in early.openings]
+    assert check_schedule(project, tasks, early) == []
+    plain_plan = [(v.rule, v.task, v.day) for v in check_schedule(project, tasks, early.model_copy(update={"as_of": None}))]
+    assert ("R3", "A1:excavate", D("2027-03-03")) in plain_plan  # before the project start
+    assert ("R3", "water@A1:lay", D("2027-03-05")) in plain_plan  # 6 working days, where the plan had 1
+    # unreported work before as-of: R3, on its first day
+    unreported = new.model_copy(deep=True)
+    unreported.task("A1:excavate").status = None
+    v, = check_schedule(project, tasks, unreported)
+    assert (v.rule, v.task, v.day) == ("R3", "A1:excavate", D("2027-03-04")) and "neither done nor started" in v.message
+    # reported done, but still working on or after as-of
+    done = new.model_copy(deep=True)
+    done.task("water@A1:lay").status = "done"
+    v, = check_schedule(project, tasks, done)
+    assert (v.rule, v.task, v.day) == ("R3", "water@A1:lay", D("2027-03-12")) and "reported done" in v.message
+    # planned work may start on the as-of day itself: as of Mon 03-15 the backfill and cutover start then
+    assert check_schedule(project, tasks, new.model_copy(update={"as_of": D("2027-03-15")})) == []
+
+
+def test_r5_underground_on_the_day_the_excavation_finishes(hand):
+    """Underground work starts after the excavation finishes: HAND's lay moved onto the excavation's day."""
+    project, tasks, s = hand
+    got = [(v.rule, v.task, v.day) for v in check_schedule(project, tasks, on_day(s, "water@A1:lay", "2027-03-04"))]
+    assert got == [("R5", "water@A1:lay", D("2027-03-04"))]
+
+
+def test_a_schedule_without_its_backfill_is_judged_not_crashed(hand):
+    project, tasks, s = hand
+    partial = s.model_copy(update={"tasks": [t for t in s.tasks if t.id != "A1:backfill"]})
+    got = {(v.rule, v.task) for v in check_schedule(project, tasks, partial)}
+    assert ("TASKS", "A1:backfill") in got
+
+
+def test_r7_an_opening_of_exactly_max_open_days_passes(basic):
+    """A1 (max_open_days 6) open Mon 03-01 .. Sat 03-06 is 6 calendar days: allowed; to Mon 03-08, 8: not."""
+    assert moved(basic, {"A1:backfill": "2027-03-06", "A1:restore": "2027-03-08"}) == []
+    v = next(v for v in moved(basic, {"A1:backfill": "2027-03-08", "A1:restore": "2027-03-09"}) if v.rule == "R7")
+    assert (v.task, v.day) == ("A1", D("2027-03-01")) and "8 calendar days" in v.message  # (and civil is busy)
+
+
+def test_r8_a_season_that_forbids_a_task_kind(hand):
+    """A one-day season (Thu 03-04) forbidding kind `excavate`: HAND's excavation is on that very day."""
+    from models.project import Season
+
+    project, tasks, s = hand
+    p = project.model_copy(deep=True)
+    p.calendar.seasons.append(Season(name="禁挖日", from_=D("2027-03-04"), to=D("2027-03-04"), forbid=["excavate"]))
+    v, = check_schedule(p, tasks, s)
+    assert (v.rule, v.task, v.day) == ("R8", "A1:excavate", D("2027-03-04"))
+    assert "禁挖日" in v.message and "forbids kind excavate" in v.message
+
+
+def test_r9_names_the_quiet_period_on_its_first_day(basic):
+    vs = [v for v in moved(basic, {"water-b2:cutover": "2027-03-22"}) if v.rule == "R9"]  # 高考's first day
+    quiet = next(v for v in vs if "quiet day" in v.message)
+    assert (quiet.task, quiet.day) == ("water-b2:cutover", D("2027-03-22")) and "高考" in quiet.message
+    assert any("3 days after" in v.message for v in vs)  # VALID's water-main cutover is on Fri 03-19
+
+
+def test_r9_gap_checked_past_an_outage_of_another_type(tmp_path):
+    """check_basic with a gas cutover for B2 listed between the two water works: the water outages 1 day
+    apart (03-19, 03-20) are still found (outages of different types never constrain each other)."""
+    gas = ("  - {id: gas-b2, type: pipeline, trade: water, runs: {P1: 20}, rate: 20,\n"
+           "     cutover: {outage: gas, serves: [B2], days: 1}}\n  - id: water-b2\n")
+    project, tasks = variant(tmp_path, "  - id: water-b2\n", gas)
+    order = [t.id for t in tasks if t.outage]
+    assert order == ["water-main:cutover", "gas-b2:cutover", "water-b2:cutover"]
+    starts = {**VALID, "gas-b2@P1:lay": "2027-03-15", "gas-b2:cutover": "2027-03-18", "water-b2:cutover": "2027-03-20"}
+    starts["water-main@P1:lay"] = "2027-03-13"  # P1 holds both lays (P1 dug 03-13..03-16; water crew: one a day)
+    vs = [v for v in check_schedule(project, tasks, build(project, tasks, starts)) if v.rule == "R9"]
+    assert [(v.task, v.day) for v in vs] == [("water-b2:cutover", D("2027-03-20"))]
+    assert "1 day after the water outage water-main:cutover" in vs[0].message
+
+
+def test_why_a_day_is_off(basic):
+    """Messages say why: the project's workweek, a trade's own workweek, the statutory holiday by name."""
+    v, = only(moved(basic, {"A1:restore": "2027-03-14"}), "R3")
+    assert v.message.endswith("a Sunday, not in the project workweek")
+    vs = only(moved(basic, {}, finish={"facade-B1:building": "2027-04-05"}), "R3")
+    assert any("a statutory holiday (" in v.message for v in vs)
+    v = Violation("TASKS", "x:task", None, "is missing from the schedule")
+    assert str(v) == "TASKS x:task: is missing from the schedule"
+
+
+def test_every_violation_names_its_task_and_day(basic):
+    """SPEC §8 check: each violation with rule, task and day. Openings listed wrongly (R5): a second opening of
+    R1 listed from 03-20, A2 never dug but listed from 03-01, A1 listed from 03-02 instead of 03-01, P1
+    missing from the list; a finish on Qingming (Mon 04-05); a finish before the start."""
+    project, tasks = basic
+    sched = build(project, tasks, VALID)
+    by_zone = {o.zone: o for o in sched.openings}
+    sched.openings = [by_zone["A1"].model_copy(update={"from_": D("2027-03-02")}), by_zone["R1"], by_zone["R2"],
+                      Opening(zone="R1", from_=D("2027-03-20"), to=D("2027-03-21")),
+                      Opening(zone="A2", from_=D("2027-03-01"), to=D("2027-03-02"))]
+    got = {(v.task, v.day, v.message.split(":")[0]) for v in only(check_schedule(project, tasks, sched), "R5")}
+    # VALID digs A1 from 03-01 (excavate) to 03-05 (backfill), P1 from 03-16 to 03-20
+    assert got == {("A1", D("2027-03-02"), "opening is listed as 2027-03-02..2027-03-05 but its excavation and "
+                                           "backfill make it 2027-03-01..2027-03-05"),
+                   ("R1", D("2027-03-20"), "R1 is listed with a second opening 2027-03-20..2027-03-21"),
+                   ("A2", D("2027-03-01"), "opening 2027-03-01..2027-03-02 is listed but no scheduled "
+                                           "excavation/backfill opens A2"),
+                   ("P1", D("2027-03-16"), "opening 2027-03-16..2027-03-20 is missing from the schedule's openings")}
+    holiday = {(v.task, v.day) for v in moved(basic, {}, finish={"facade-B1:building": "2027-04-05"})}
+    assert ("facade-B1:building", D("2027-04-05")) in holiday
+    v, = only(moved(basic, {}, finish={"R2:restore": "2027-03-24"}), "R3")
+    assert (v.task, v.day) == ("R2:restore", D("2027-03-31"))  # VALID starts it on 03-31

@@ -84,3 +84,30 @@ def test_diff_cli_json_round_trips(tmp_path):
     (tmp_path / "bad.json").write_text("{}", encoding="utf-8")
     res = cli("diff", tmp_path / "a.json", tmp_path / "bad.json")
     assert res.exit_code == 2 and "Traceback" not in res.output
+
+
+def test_hand_worked_diff_of_a_replan(hand_replan):
+    """What the re-plan of conftest's HAND changes, by hand: the lay keeps its start (shift 0) but runs to
+    03-12; backfill, cutover and paving move 7 days (03-08 → 03-15, 03-08 → 03-15, 03-09 → 03-16); the
+    excavation is unchanged. Residents: B1 was disrupted 03-04..03-09 and now 03-04..03-16 (door zone open to
+    03-15, paving noise 03-16): 7 new days 03-10..03-16. B2 hears the backfill and paving on 03-15 and 03-16
+    instead of 03-08 and 03-09. 7 + 2 + 2 = 11 announced building-days changed."""
+    from conftest import HAND_EXTRA
+
+    _project, _tasks, base, new = hand_replan
+    d = diff(base, new)
+    assert [(c.task, c.status, c.old_start, c.old_finish, c.new_start, c.new_finish, c.shift_days)
+            for c in d.changes if c.task not in HAND_EXTRA] == [
+        ("A1:backfill", "moved", D("2027-03-08"), D("2027-03-08"), D("2027-03-15"), D("2027-03-15"), 7),
+        ("water@A1:lay", "moved", D("2027-03-05"), D("2027-03-05"), D("2027-03-05"), D("2027-03-12"), 0),
+        ("water:cutover", "moved", D("2027-03-08"), D("2027-03-08"), D("2027-03-15"), D("2027-03-15"), 7),
+        ("pave@A1:paving", "moved", D("2027-03-09"), D("2027-03-09"), D("2027-03-16"), D("2027-03-16"), 7)]
+    assert d.unchanged == 1  # A1:excavate
+    by_b = {bc.building: bc for bc in d.by_building}
+    assert by_b["B1"].days_added == [D("2027-03-04") + timedelta(n) for n in range(6, 13)]
+    assert by_b["B1"].days_removed == []
+    assert [c.task for c in by_b["B1"].outages] == ["water:cutover"]
+    assert (by_b["B2"].days_added, by_b["B2"].days_removed) == ([D("2027-03-15"), D("2027-03-16")],
+                                                              [D("2027-03-08"), D("2027-03-09")])
+    assert by_b["B2"].outages == []
+    assert d.announced_days_changed == 11

@@ -259,7 +259,7 @@ def _write_tables(name: str, folder: Path) -> None:
 
 
 def _validate(folder: Path):
-    result = CliRunner().invoke(main, ["validate", str(folder)])
+    result = CliRunner().invoke(main, ["--lang", "en", "validate", str(folder)])  # Chinese: tests/test_lang.py
     # CliRunner swallows exceptions: an uncaught one is a traceback for a real user.
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert "Traceback" not in result.output

@@ -704,3 +704,49 @@ def test_expand_without_source_map_still_raises_input_error(tmp_path):
     with pytest.raises(InputError) as exc:
         expand(Project.model_validate(data))
     assert exc.value.problems[0].path == "works[0].after[0]"
+
+
+def test_building_and_task_works_by_hand(tmp_path):
+    """SPEC §4 ids and kinds: a `building` work gives `<id>:building` (kind building), a `task` work
+    `<id>:task` (kind task), both of the work's trade, named by the work's name or else its id; a task work's
+    machines are one unit each; a predecessor named twice keeps its larger lag."""
+    works = [
+        {"id": "facade", "type": "building", "trade": "civil", "building": "B1", "days": 4, "name": "外墙保温"},
+        {"id": "roof", "type": "building", "trade": "civil", "building": "B2", "days": 2},
+        {"id": "shed", "type": "task", "trade": "civil", "days": 3, "zone": "R2", "equipment": ["excavator"],
+         "after": [{"id": "roof", "lag": 3}, "roof:building"]},
+        {"id": "sign", "type": "task", "trade": "paving", "days": 1, "name": "标牌", "after": ["roof:building", "roof+2"]},
+    ]
+    ts = tasks(tmp_path, works)
+    got = {tid: (t.kind, t.trade, t.name, t.days, t.building, t.zone, t.equipment) for tid, t in ts.items()}
+    assert got == {
+        "facade:building": ("building", "civil", "外墙保温", 4, "B1", None, {}),
+        "roof:building": ("building", "civil", "roof", 2, "B2", None, {}),
+        "shed:task": ("task", "civil", "shed", 3, None, "R2", {"excavator": 1}),
+        "sign:task": ("task", "paving", "标牌", 1, None, None, {}),
+    }
+    assert ts["shed:task"].after == {"roof:building": 3} and ts["sign:task"].after == {"roof:building": 2}
+
+
+def test_generated_task_names(tmp_path):
+    """The names people read in feeds, notices and the ledger: zone name + step for digging, work name (or id)
+    + zone + step for a pipeline's lays and tests, work name + step for its cutover, elevator name + step,
+    surface work name + zone; without a work name its id stands in (catalogue: text/zh-CN/common.yaml kind)."""
+    works = [
+        {**WATER, "name": "给水", "test_days": 1, "cutover": {"outage": "water", "serves": ["B1"]}},
+        {"id": "gas", "type": "pipeline", "trade": "gas", "runs": {"R2": 120}, "rate": 40},
+        {"id": "E1", "type": "elevator", "building": "B1", "entrance": "B1-1", "zone": "A1"},
+        {"id": "pave", "type": "surface", "trade": "paving", "zones": {"A1": 1}},
+        {"id": "green", "type": "surface", "trade": "greening", "name": "补绿", "zones": {"R2": 1}},
+    ]
+    ts = tasks(tmp_path, works)
+    names = {tid: ts[tid].name for tid in ("R1:excavate", "R1:backfill", "water@R1:lay", "water@R1:test",
+                                          "water:cutover", "gas@R2:lay", "E1:foundation", "E1:lift", "E1:shaft",
+                                          "R1:inspect", "pave@A1:paving", "green@R2:greening", "R1:restore")}
+    assert names == {
+        "R1:excavate": "北门路开挖", "R1:backfill": "北门路回填", "water@R1:lay": "给水·北门路敷设",
+        "water@R1:test": "给水·北门路试压闭水试验", "water:cutover": "给水切改接驳", "gas@R2:lay": "gas·东路敷设",
+        "E1:foundation": "E1基础施工", "E1:lift": "E1井道吊装", "E1:shaft": "E1井道施工",
+        "R1:inspect": "北门路隐蔽工程验收", "pave@A1:paving": "pave·入户前区",
+        "green@R2:greening": "补绿·东路", "R1:restore": "北门路路面恢复",
+    }

@@ -172,7 +172,7 @@ def test_release_and_deadline(tmp_path):
 
 def test_explain_cli_feasible_and_json(tmp_path, deterministic_cli):
     ok = write(tmp_path, proj([task("a", "civil", 3)]))
-    res = cli("explain", ok)
+    res = cli("--lang", "zh-CN", "explain", ok)  # the project's language; the suite's default is --lang en
     assert res.exit_code == 0 and "没有冲突" in res.output, res.output
     data = proj([task("a", "civil", 3), task("b", "civil", 3)], trades={"civil": {"crews": 1}},
                 deadline="2027-03-05")
@@ -187,7 +187,8 @@ def test_explain_cli_feasible_and_json(tmp_path, deterministic_cli):
 
 def test_solve_exit_3_prints_the_explanation(tmp_path, deterministic_cli):
     data = proj([pipeline("w", {"R1": 40})], zones=[ROAD("R1")], buildings=[{**B1, "fire_zones": ["R1"]}])
-    res = cli("solve", write(tmp_path, data), "-o", tmp_path / "out", "--workers", 1, "--time-limit", 10)
+    res = cli("--lang", "zh-CN", "solve", write(tmp_path, data), "-o", tmp_path / "out", "--workers", 1,
+              "--time-limit", 10)
     assert res.exit_code == 3, res.output
     assert "只有一个消防区域 R1" in res.output and "Traceback" not in res.output
 

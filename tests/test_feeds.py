@@ -260,8 +260,8 @@ def test_tasks_without_a_trade_publish(tiny, tmp_path):
     ledger = pd.read_csv(tmp_path / "schedule.csv", encoding="utf-8-sig", keep_default_na=False).set_index("id")
     assert (ledger.loc["A1:inspect", "trade"], ledger.loc["A1:inspect", "contractor"]) == ("", "")
     assert ledger.loc["A1:inspect", "zone"] == "A1" and ledger.loc["A1:backfill", "predecessors"].count("A1:inspect") == 1
-    xlsx = pd.read_excel(tmp_path / "schedule.xlsx", keep_default_na=False).set_index("id")
-    assert xlsx.loc["R2:inspect", "trade"] == "" and xlsx.loc["R2:inspect", "underground"] == "yes"
+    xlsx = pd.read_excel(tmp_path / "schedule.xlsx", sheet_name="台账", keep_default_na=False).set_index("任务编号")
+    assert xlsx.loc["R2:inspect", "专业"] == "" and xlsx.loc["R2:inspect", "地下作业"] == "是"
     assert '"A1:inspect"' in (tmp_path / "gantt.html").read_text(encoding="utf-8")
 
 
@@ -515,3 +515,154 @@ def test_republishing_the_same_bytes_keeps_the_file_time(tmp_path):
     assert os.stat(target).st_mtime == 1_000_000
     write_atomic(target, "B")
     assert os.stat(target).st_mtime != 1_000_000 and target.read_text() == "B"
+
+
+# ---- hand-worked ------------------------------------------------------------------------------------------
+# The compound HAND of conftest.py, scheduled by hand there; its re-plan (hand_replan) too. Expected events
+# are written out from that working, not read from the schedule's disruption list.
+
+def summary_of(data: bytes) -> dict[str, tuple]:
+    """UID → (DTSTART, DTEND, SUMMARY), dates as ISO text, timed ones in UTC."""
+    out = {}
+    for e in events(data):
+        ends = []
+        for key in ("DTSTART", "DTEND"):
+            v = e.decoded(key)
+            ends.append(v.isoformat() if type(v) is date else v.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%MZ"))
+        out[str(e["UID"])] = (*ends, str(e["SUMMARY"]))
+    return out
+
+
+def test_hand_worked_feeds(hand):
+    """All-day events end the day after their last day (DTEND is exclusive); B1's water outage on Mon 03-08
+    09:00-15:00 in Asia/Shanghai (UTC+8) is 01:00-07:00 UTC; A1 (B1's door zone, on plates) is open
+    03-04..03-08; noise per task: excavation 03-04, backfill 03-08, paving 03-09, heard in B1 and B2 (A1 is
+    near both); B2 has no outage (the cutover serves B1 only) and no door on A1."""
+    from conftest import HAND_EXTRA
+
+    project, _tasks, s = hand
+    files = render_feeds(s, project, None, NOW1)
+    noise = "噪声施工 08:00-12:00, 14:00-18:00"
+    heard = {"A1:excavate": ("2027-03-04", "2027-03-05"), "A1:backfill": ("2027-03-08", "2027-03-09"),
+             "pave@A1:paving": ("2027-03-09", "2027-03-10")}
+    assert summary_of(files["feeds/building-B1.ics"]) == {
+        "B1-outage-water:cutover-1@hand": ("2027-03-08T01:00Z", "2027-03-08T07:00Z", "停水 09:00-15:00"),
+        "B1-entrance-A1-1@hand": ("2027-03-04", "2027-03-09", "单元门前开挖（铺钢板通行）"),
+        **{f"B1-noise-{tid}-1@hand": (*days, noise) for tid, days in heard.items()},
+    }
+    assert summary_of(files["feeds/building-B2.ics"]) == {
+        f"B2-noise-{tid}-1@hand": (*days, noise) for tid, days in heard.items()}
+    trades = {rel: {uid: v[:2] for uid, v in summary_of(data).items() if uid.split("@")[0] not in HAND_EXTRA}
+              for rel, data in files.items() if rel.startswith("feeds/trade-")}
+    assert trades == {
+        "feeds/trade-civil.ics": {"A1:excavate@hand": ("2027-03-04", "2027-03-05"),
+                                  "A1:backfill@hand": ("2027-03-08", "2027-03-09")},
+        "feeds/trade-water.ics": {"water@A1:lay@hand": ("2027-03-05", "2027-03-06"),
+                                  "water:cutover@hand": ("2027-03-08", "2027-03-09")},
+        "feeds/trade-paving.ics": {"pave@A1:paving@hand": ("2027-03-09", "2027-03-10")},
+    }
+    desc = str(by_uid(files["feeds/trade-water.ics"])["water:cutover@hand"]["DESCRIPTION"])
+    assert desc.startswith("工作日：2027-03-08（共1天）") and "自来水公司" in desc
+
+
+def test_hand_worked_sequence_after_a_replan(hand_replan, tmp_path):
+    """The re-plan (conftest: the lay runs to Fri 03-12) moves the backfill, the cutover and the paving a week
+    later and lengthens the lay; the excavation stays. SEQUENCE 1 exactly for the events that changed:
+    the lay (ends 03-12 instead of 03-05), backfill, cutover, paving; in B1's feed the outage (03-15), the
+    door zone's opening (now 03-04..03-15) and the backfill and paving noise; in B2's the backfill and paving
+    noise. The excavation and its noise keep SEQUENCE 0."""
+    from conftest import HAND_EXTRA
+
+    project, _tasks, base, new = hand_replan
+    first = write(render_feeds(base, project, None, NOW1), tmp_path / "run1")
+    files = render_feeds(new, project, first, NOW2)
+    seq = {rel: {str(e["UID"]): int(e["SEQUENCE"]) for e in events(data)
+                 if str(e["UID"]).split("@")[0] not in HAND_EXTRA} for rel, data in files.items()}
+    assert seq == {
+        "feeds/trade-civil.ics": {"A1:excavate@hand": 0, "A1:backfill@hand": 1},
+        "feeds/trade-water.ics": {"water@A1:lay@hand": 1, "water:cutover@hand": 1},
+        "feeds/trade-paving.ics": {"pave@A1:paving@hand": 1},
+        "feeds/building-B1.ics": {"B1-outage-water:cutover-1@hand": 1, "B1-entrance-A1-1@hand": 1,
+                                  "B1-noise-A1:excavate-1@hand": 0, "B1-noise-A1:backfill-1@hand": 1,
+                                  "B1-noise-pave@A1:paving-1@hand": 1},
+        "feeds/building-B2.ics": {"B2-noise-A1:excavate-1@hand": 0, "B2-noise-A1:backfill-1@hand": 1,
+                                  "B2-noise-pave@A1:paving-1@hand": 1},
+        "feeds/all.ics": {"A1:excavate@hand": 0, "A1:backfill@hand": 1, "water@A1:lay@hand": 1,
+                          "water:cutover@hand": 1, "pave@A1:paving@hand": 1},
+    }
+    b1 = summary_of(files["feeds/building-B1.ics"])
+    assert b1["B1-outage-water:cutover-1@hand"][:2] == ("2027-03-15T01:00Z", "2027-03-15T07:00Z")
+    assert b1["B1-entrance-A1-1@hand"][:2] == ("2027-03-04", "2027-03-16")
+
+
+def test_hand_worked_descriptions(hand):
+    """What the events of HAND say, line by line (catalogue text/zh-CN/feed.yaml), worked out from the input:
+    names are zone + step or work name + step, the contractor is the trade's, a cutover works in its outage
+    window and noisy tasks in the noisy hours, predecessors by id and name in id order, the outage and whom it affects,
+    days as ISO ranges with the year once; the building events end with the hotline."""
+    project, _tasks, s = hand
+    files = render_feeds(s, project, None, NOW1)
+    hotline = "咨询电话：010-1234-5678"
+    b1 = by_uid(files["feeds/building-B1.ics"])
+
+    def said(ev) -> tuple[str, str]:
+        return str(ev["DESCRIPTION"]), str(ev.get("LOCATION", ""))
+
+    assert said(b1["B1-outage-water:cutover-1@hand"]) == (
+        f"原因：给水管更换切改接驳\n施工单位：自来水公司\n{hotline}", "1号楼")
+    assert said(b1["B1-entrance-A1-1@hand"]) == (
+        f"楼前开挖，影响 1单元\n开挖期间铺设钢板，行人可通行；车辆请绕行。\n日期：2027-03-04–03-08（共5天）\n{hotline}", "楼前")
+    assert said(b1["B1-noise-A1:excavate-1@hand"]) == (
+        f"噪声施工：楼前开挖（楼前）\n日期：2027-03-04（共1天）\n时间：08:00-12:00, 14:00-18:00\n{hotline}", "楼前")
+    tasks = by_uid(files["feeds/all.ics"])
+    assert said(tasks["water:cutover@hand"]) == (
+        "工作日：2027-03-08（共1天）\n作业时间：09:00-15:00\n前置工序：water@A1:lay 给水管更换·楼前敷设\n"
+        "停水 09:00-15:00，影响 1号楼，提前 1 天通知居民\n施工单位：自来水公司\n工序编号：water:cutover", "")
+    assert said(tasks["pave@A1:paving@hand"]) == (
+        "工作日：2027-03-09（共1天）\n作业时间：08:00-12:00, 14:00-18:00（噪声作业）\n"
+        "前置工序：A1:backfill 楼前回填；water:cutover 给水管更换切改接驳；water@A1:lay 给水管更换·楼前敷设\n"
+        "工序编号：pave@A1:paving", "楼前")
+    assert str(Calendar.from_ical(files["feeds/all.ics"])["NAME"]) == "手算小院 · 全部工序"
+    # without a hotline, no empty hotline line
+    quiet = project.model_copy(deep=True)
+    quiet.project.hotline = ""
+    assert "咨询电话" not in render_feeds(s, quiet, None, NOW1)["feeds/building-B1.ics"].decode("utf-8")
+
+
+def test_outage_hours_to_midnight_and_days_across_the_new_year(hand):
+    """A night outage 20:30-24:00 ends at midnight, the start of the next day (Asia/Shanghai, UTC+8: 12:30 to
+    16:00 UTC); working days over the new year name each year where it changes."""
+    from models.schedule import Disruption, OutageInfo
+
+    project, _tasks, s = hand
+    d = date
+    days = [d(2027, 12, 30), d(2027, 12, 31), d(2028, 1, 1), d(2028, 1, 3)]
+    cut = ScheduledTask(id="water:cutover", name="夜间切换", kind="cutover", trade="water", start=days[0],
+                        finish=days[-1], days=days, outage=OutageInfo(type="water", serves=["B1"],
+                                                                      hours="20:30-24:00", notice_days=1))
+    sched = Schedule(project="hand", tasks=[cut], disruptions=[
+        Disruption(building="B1", date=day, kind="outage", hours=["20:30-24:00"], task="water:cutover")
+        for day in days])
+    files = render_feeds(sched, project, None, NOW1)
+    b1 = by_uid(files["feeds/building-B1.ics"])
+    assert sorted(b1) == [f"B1-outage-water:cutover-{n}@hand" for n in (1, 2, 3, 4)]  # one event per night
+    ev = b1["B1-outage-water:cutover-1@hand"]
+    assert ev.decoded("DTSTART").astimezone(timezone.utc) == datetime(2027, 12, 30, 12, 30, tzinfo=timezone.utc)
+    assert ev.decoded("DTEND").astimezone(timezone.utc) == datetime(2027, 12, 30, 16, 0, tzinfo=timezone.utc)
+    desc = str(by_uid(files["feeds/trade-water.ics"])["water:cutover@hand"]["DESCRIPTION"])
+    assert desc.startswith("工作日：2027-12-30–2028-01-01、01-03（共4天）")
+
+
+def test_a_previous_feed_without_sequence_or_change_times(tiny, feeds, tmp_path):
+    """Another tool's copy of the feeds without SEQUENCE, DTSTAMP or LAST-MODIFIED: events read as SEQUENCE 0;
+    an unchanged one keeps 0 (and takes `now` as its change time), a moved one becomes 1."""
+    project, schedule = tiny
+    first = write(feeds, tmp_path / "run1")
+    for path in (first / "feeds").glob("*.ics"):
+        kept = [ln for ln in path.read_bytes().split(b"\r\n")
+                if not ln.startswith((b"SEQUENCE", b"DTSTAMP", b"LAST-MODIFIED"))]
+        path.write_bytes(b"\r\n".join(kept))
+    evs = by_uid(render_feeds(moved(schedule, "water:cutover", 1), project, first, NOW2)["feeds/trade-water.ics"])
+    assert int(evs["water:cutover@tiny"]["SEQUENCE"]) == 1
+    unchanged = evs["water@R2:lay@tiny"]
+    assert int(unchanged["SEQUENCE"]) == 0 and unchanged["DTSTAMP"].to_ical().decode() == STAMP2

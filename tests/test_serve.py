@@ -197,8 +197,9 @@ def test_tokens_are_created_once_kept_private_and_new_trades_get_one(out, tmp_pa
     (folder / "feeds" / "trade-gas.ics").write_bytes((folder / "feeds" / "trade-water.ics").read_bytes())
     later = CliRunner().invoke(main, ["serve", str(folder), "--show-links"])
     assert "contractor gas" in later.output and tokens(folder).trades["gas"]
-    assert tokens(folder).opens("gas", tokens(folder).trades["gas"]) and not tokens(folder).opens("gas", "x")
-    assert not tokens(folder).opens("nosuch", "") and tokens(folder).opens(OFFICE, tokens(folder).office)
+    t = tokens(folder)
+    assert t.opens_trade("gas", t.trades["gas"]) and not t.opens_trade("gas", "x")
+    assert not t.opens_trade("nosuch", "") and t.opens_office(t.office) and not t.opens_trade(OFFICE, t.office)
 
 
 @pytest.mark.parametrize("args, message", [

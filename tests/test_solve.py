@@ -201,6 +201,19 @@ def test_r1_after_with_lag(tmp_path, lag, successor_trade, start):
     assert free.finish == D("2027-03-04") < s.finish
 
 
+def test_r1_lag_after_a_predecessor_the_crew_delays(tmp_path):
+    """A lag counts from when the predecessor really finishes, not from when it could have. One civil crew: x
+    (3 days, deadline Wed 03-03) must take Mon–Wed, so a (2 days) works Thu 03-04 .. Fri 03-05; b (paving)
+    then waits 2 working days of its calendar (Sat 03-06, Mon 03-08; Sunday is off) and works Tue 03-09 ..
+    Wed 03-10."""
+    b = task("b", "paving", 2, after=[{"id": "a", "lag": 2}])
+    s = solve_ok(write(tmp_path, proj([task("x", "civil", 3, deadline="2027-03-03"), task("a", "civil", 2), b],
+                                      trades={"civil": {"crews": 1}})))
+    assert [(t, s.t(t).start, s.t(t).finish) for t in ("x:task", "a:task", "b:task")] == [
+        ("x:task", D("2027-03-01"), D("2027-03-03")), ("a:task", D("2027-03-04"), D("2027-03-05")),
+        ("b:task", D("2027-03-09"), D("2027-03-10"))]
+
+
 # ------------------------------------------------------------------------------------------ R2
 
 def two_zone_pipeline(*, water_crews: int = 2, excavators: int = 2, max_open_zones: int | None = None) -> dict:
@@ -765,14 +778,17 @@ class SolveSpy:
 
 def test_time_limit_is_the_budget_of_the_whole_solve(tmp_path, monkeypatch):
     """No CP-SAT run of `digonce solve --time-limit 2` may end later than 2 s after planning began:
-    an ignored or multiplied limit shows in the parameters, whatever the machine's speed."""
+    an ignored or multiplied limit shows in the parameters, whatever the machine's speed. The slack is wide
+    (0.5 s) because the spy's clock and the planner's are read at slightly different moments: beside a
+    CPU-bound process a first stage was seen to start 0.19 s in with 1.98 s left (2.17 s), which a 0.05 s
+    slack turned into a red run; a limit ignored or multiplied by 100 still fails by seconds."""
     folder = write(tmp_path, budget_project())
     spy = SolveSpy(monkeypatch)
     res = cli("solve", folder, "-o", tmp_path / "out", "--time-limit", 2, "--workers", 1, "--quiet")
     assert res.exit_code in (0, 4), res.output
     assert spy.runs
     for run in spy.runs:
-        assert run["at"] + run["wall"] <= 2.0 + 0.05, spy.runs
+        assert run["at"] + run["wall"] <= 2.0 + 0.5, spy.runs
 
 
 def test_deterministic_limit_is_the_budget_of_the_whole_solve(tmp_path, monkeypatch):
@@ -780,7 +796,8 @@ def test_deterministic_limit_is_the_budget_of_the_whole_solve(tmp_path, monkeypa
     project, _ = load_project(write(tmp_path, rich_project()))
     spy = SolveSpy(monkeypatch)
     result = plan(project, expand(project), time_limit=WALL_BACKSTOP, workers=1, seed=0, deterministic_limit=2.0)
-    assert result.schedule is not None and len(spy.runs) == 3  # finish, disruption, open_days
+    # finish, disruption (its per-building bounds first), open_days: one search each at least
+    assert result.schedule is not None and len(spy.runs) >= 3
     used = 0.0
     for run in spy.runs:
         assert used + run["det"] <= 2.0 + 1e-9, spy.runs
@@ -790,9 +807,11 @@ def test_deterministic_limit_is_the_budget_of_the_whole_solve(tmp_path, monkeypa
 
 def test_nothing_found_within_the_time_limit_exit_4(tmp_path, monkeypatch):
     """A search that ends before its first schedule (a deterministic budget far too small for this
-    project) makes `solve` exit 4, say so, and write nothing."""
+    project, and no constructive schedule to fall back on) makes `solve` exit 4, say so, and write nothing."""
     import scheduler.api as api_module
+    import scheduler.planning.planner as planner_module
 
+    monkeypatch.setattr(planner_module, "construct", lambda *a, **kw: None)
     project, _ = load_project(write(tmp_path, budget_project()))
     tiny = plan(project, expand(project), time_limit=WALL_BACKSTOP, workers=1, seed=0, deterministic_limit=0.001)
     assert (tiny.solution.status, tiny.schedule) == ("UNKNOWN", None)

@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -85,6 +86,58 @@ def run(projects: list[str], time_limit: float, workers: int, seed: int,
     return rows
 
 
+class Burner:
+    """A CPU-bound process beside the solves (a busy laptop), started and stopped by its PID."""
+
+    def __enter__(self) -> Burner:
+        self.proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+def robustness(projects: list[str], seeds: int, time_limit: float, workers: int = 1,
+               echo: Callable[[str], None] = print) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Each project solved with solver seeds 0..seeds-1 (a child process each) while one CPU-bound process
+    runs beside them. Returns every run's figures and, per project, their spread (median and worst)."""
+    runs: list[dict[str, Any]] = []
+    with Burner():
+        for p in projects:
+            for seed in range(seeds):
+                row = run([p], time_limit, workers, seed, echo)[0]
+                runs.append(row | {"seed": seed, "load": round(os.getloadavg()[0], 1)})
+    return runs, [spread([r for r in runs if r["instance"] == Path(p).name]) for p in projects]
+
+
+def spread(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Median and worst over one project's runs: time to the first schedule, finish days above the best
+    finish bound any run proved, disruption gap, peak memory; and how many runs reached that bound."""
+    ok = [r for r in rows if r.get("finish")]
+    best = max((date.fromisoformat(r["finish_bound"]) for r in ok if r.get("finish_bound")), default=None)
+    above = [(date.fromisoformat(r["finish"]) - best).days for r in ok] if best else []
+    out: dict[str, Any] = {"instance": rows[0]["instance"], "runs": len(rows), "schedules": len(ok),
+                           "valid": sum(r.get("violations") == 0 for r in ok),
+                           "best_bound": best.isoformat() if best else None,
+                           "at_bound": sum(a == 0 for a in above)}
+    for key, values, worst in (("first_s", [r["first_s"] for r in ok if r.get("first_s") is not None], max),
+                               ("finish_above", above, max),
+                               ("disruption_gap", [r["disruption_gap"] for r in ok if r.get("disruption_gap") is not None], max),
+                               ("peak_mb", [r["peak_mb"] for r in rows if r.get("peak_mb")], max),
+                               ("load", [r["load"] for r in rows], max)):
+        out[f"{key}_median"] = statistics.median(values) if values else None
+        out[f"{key}_worst"] = worst(values) if values else None
+    return out
+
+
+SPREAD_COLUMNS = [("instance", "project"), ("runs", "seeds"), ("valid", "valid"), ("best_bound", "best finish bound"),
+                  ("at_bound", "finish = bound"), ("finish_above_median", "days above, median"),
+                  ("finish_above_worst", "worst"), ("first_s_median", "first s, median"), ("first_s_worst", "worst"),
+                  ("disruption_gap_median", "disruption gap, median"), ("disruption_gap_worst", "worst"),
+                  ("peak_mb_median", "peak MB, median"), ("peak_mb_worst", "worst"), ("load_median", "load, median")]
+
+
 def machine() -> dict[str, Any]:
     import ortools
 
@@ -109,7 +162,7 @@ def table(rows: list[dict[str, Any]], columns: list[tuple[str, str]] = COLUMNS) 
     def cell(key: str, v: Any) -> str:
         if v is None:
             return "—"
-        if key.endswith("_gap"):
+        if key.endswith("_gap") or "_gap_" in key:
             return f"{v:.1%}"
         if key.endswith("_ratio"):
             return f"{v:.2f}"

@@ -21,8 +21,10 @@ always feasible.
 Pipelines are laid per district (two building rows): the sewer runs from the east road along the middle
 road line, up the paths into the aprons (downstream first); water and power share the middle line, gas
 and telecom the north line, heating crosses the greens after the sheds there are demolished. One
-elevator per ~2 buildings, a facade and a roof per building, paving and greening on every dug zone.
-The same (N, seed) always gives the same files.
+elevator per ~2 buildings (its lift's crane on the road in front; the gas company relocates a riser in
+the pit), a facade and a roof per building, paving and greening on every dug zone, a supervisor per
+20 buildings for the hold points. As in the sample (site rules v2), a flood season keeps trenches of
+1.5 m and deeper shut. The same (N, seed) always gives the same files.
 """
 
 from __future__ import annotations
@@ -260,7 +262,7 @@ class _Generator:
 
     def elevators(self) -> None:
         rng, k = self.rng, 0
-        gas_in = {z: w["id"] for w in self.works if w.get("trade") == "gas" for z in w["runs"]}
+        gas_in = {z for w in self.works if w.get("trade") == "gas" for z in w["runs"]}
         for i, b in enumerate(self.buildings):
             if b.sensitive or i % 2 == 0:
                 continue
@@ -285,7 +287,7 @@ class _Generator:
                 work["days"] = {"relocate": 2, "foundation": 5, "curing": 7, "shaft": 8, "install": 15,
                                 "acceptance": 5}
             if zone in gas_in:
-                work["after"] = [f"{gas_in[zone]}@{zone}:lay"]  # the gas riser is moved before the pit is dug
+                work["relocate_trade"] = "gas"  # the gas company moves its riser out of the pit
             self.works.append(work)
 
     def surfaces(self) -> None:
@@ -359,6 +361,8 @@ class _Generator:
                             "forbid": ["paving"]})
         for yr in (y, y + 1, y + 2):
             seasons.append({"name": f"{yr}汛期", "from": f"{yr}-07-15", "to": f"{yr}-08-15", "forbid": ["excavate"]})
+            seasons.append({"name": f"{yr}主汛期深槽", "from": f"{yr}-07-15", "to": f"{yr}-08-15", "forbid": ["open"],
+                            "min_depth_m": 1.5})
         trades = {
             "civil": {"crews": crews(5), "contractor": "京华城建工程有限公司", "contact": "张工 138-0000-0101",
                       "excavate_rate": 35, "backfill_rate": 55},
@@ -374,6 +378,7 @@ class _Generator:
             "greening": {"crews": crews(12), "contractor": "绿苑园林绿化工程有限公司", "contact": "陈工 139-0000-1001"},
             "facade": {"crews": crews(5), "contractor": "恒温建筑节能工程有限公司", "contact": "褚工 139-0000-1101"},
             "roofing": {"crews": crews(12), "contractor": "固顶防水工程有限公司", "contact": "卫工 139-0000-1201"},
+            "supervision": {"crews": crews(20), "contractor": "京诚建设监理有限公司", "contact": "蒋工 139-0000-1301"},
         }
         buildings = []
         for b in self.buildings:

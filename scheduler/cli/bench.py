@@ -148,8 +148,11 @@ def bench_psplib(files: tuple[str, ...], time_limit: float, workers: int, seed: 
 @click.option("--workers", default=2, show_default=True, type=int, help="CP-SAT search workers.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Solver seed and generator seed.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Also write every figure as JSON here.")
+@click.option("--robust", type=click.IntRange(1, 100),
+              help="Robustness mode: solve each compound with this many solver seeds (0, 1, …) at --workers 1 "
+                   "while one CPU-bound process runs beside them; report the spread (median, worst).")
 def bench_compound(projects: tuple[str, ...], buildings: str, time_limit: float, workers: int, seed: int,
-                   json_out: str | None) -> None:
+                   json_out: str | None, robust: int | None) -> None:
     """Solve PROJECTS (default: the sample inputs/hepingli) and synthetic compounds, one child process each.
 
     \b
@@ -157,6 +160,10 @@ def bench_compound(projects: tuple[str, ...], buildings: str, time_limit: float,
     objective stage, wall time, peak memory, and whether `check` accepts the schedule; then, against the
     same compound, the trade-by-trade plan (every trade digs its own trenches) and a greedy levelling plan
     (crews and calendars only), as ratios. Markdown tables on stdout, ready for docs/benchmarks.md.
+    With --robust N: N seeds per compound on a busy machine (the bench starts a CPU-bound process and
+    stops it at the end), one row per run and one per compound with medians and worst cases of the time to
+    the first schedule, the finish's days above the best bound any run proved, the disruption gap and peak
+    memory.
     """
     import tempfile
 
@@ -170,6 +177,9 @@ def bench_compound(projects: tuple[str, ...], buildings: str, time_limit: float,
     with tempfile.TemporaryDirectory() as tmp:
         paths = list(projects) or ["inputs/hepingli"]
         paths += [str(write_project(Path(tmp) / f"synthetic-{n}", n, seed)) for n in counts]
+        if robust:
+            _robust(paths, robust, time_limit, json_out)
+            return
         rows = run(paths, time_limit, workers, seed, echo=lambda m: click.echo(m, err=True))
         against = [r for p, row in zip(paths, rows) if row.get("status") != "ERROR" for r in compare(p, row)]
     info = machine() | {"time_limit": time_limit, "workers": workers, "seed": seed}
@@ -179,6 +189,24 @@ def bench_compound(projects: tuple[str, ...], buildings: str, time_limit: float,
         Path(json_out).write_text(json.dumps({"machine": info, "solves": rows, "baselines": against},
                                              ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
+
+
+ROBUST_RUN_COLUMNS = [("instance", "project"), ("seed", "seed"), ("status", "status"), ("first_s", "first s"),
+                      ("finish", "finish"), ("finish_bound", "finish bound"), ("disruption_gap", "disruption gap"),
+                      ("peak_mb", "peak MB"), ("violations", "check"), ("load", "load")]
+
+
+def _robust(paths: list[str], seeds: int, time_limit: float, json_out: str | None) -> None:
+    """`bench compound --robust`: every seed at 1 worker beside a CPU-bound process, then the spread."""
+    from scheduler.bench.compound import SPREAD_COLUMNS, machine, robustness, table
+
+    runs, spreads = robustness(paths, seeds, time_limit, 1, echo=lambda m: click.echo(m, err=True))
+    info = machine() | {"time_limit": time_limit, "workers": 1, "seeds": seeds, "burner": "1 CPU-bound process"}
+    click.echo(" · ".join(f"{k} {v}" for k, v in info.items()) + "\n")
+    click.echo(table(runs, ROBUST_RUN_COLUMNS) + "\n\n" + table(spreads, SPREAD_COLUMNS))
+    if json_out:
+        Path(json_out).write_text(json.dumps({"machine": info, "runs": runs, "spread": spreads},
+                                             ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 @bench.command("programme")

@@ -8,12 +8,13 @@ from pathlib import Path
 import click
 
 from models import InputError
-from scheduler.cli.common import EXIT_INFEASIBLE, EXIT_TIMEOUT, EXIT_VIOLATIONS, Failure, LANG, input_failure
+from scheduler.cli.common import EXIT_INFEASIBLE, EXIT_TIMEOUT, EXIT_VIOLATIONS, Failure, in_lang, input_failure, lang
 from scheduler.text import t
 
 
 def say(key: str, **values) -> str:
-    return t(f"programme.cli.{key}", LANG, **values)
+    """A message of `digonce programme` (scheduler/text/<lang>/programme.yaml) in the run's language."""
+    return t(f"programme.cli.{key}", lang(), **values)
 
 
 def _load(folder: str):
@@ -28,7 +29,7 @@ def _load(folder: str):
 def _pools(prog) -> str:
     from scheduler.programme.gantt import pool_label
 
-    return ", ".join(f"{pool_label(p, LANG)} {cap}" for p, cap in sorted(prog.pools.items())) or say("no_pools")
+    return ", ".join(f"{pool_label(p, lang())} {cap}" for p, cap in sorted(prog.pools.items())) or say("no_pools")
 
 
 @click.group("programme")
@@ -51,7 +52,7 @@ def validate(folder: str) -> None:
 
     prog = _load(folder)
     for w in prog.warnings:
-        click.echo(str(w), err=True)
+        click.echo(in_lang(w), err=True)
     click.echo(say("loaded", programme=prog.info.id, compounds=len(prog.compounds), pools=_pools(prog)))
     for c in prog.compounds:
         info = c.project.project
@@ -100,7 +101,6 @@ def solve(folder: str, out: str, time_limit: float, sub_limit: float, sub_det: f
     """
     from scheduler.programme.coordinate import Settings, solve_programme
     from scheduler.programme.engine import Engine
-    from scheduler.programme.outputs import write
 
     prog = _load(folder)
     settings = Settings(time_limit, sub_limit, sub_det, seed, rounds, not no_polish)
@@ -120,9 +120,22 @@ def solve(folder: str, out: str, time_limit: float, sub_limit: float, sub_det: f
             raise Failure(*lines, say("infeasible"), code=EXIT_INFEASIBLE)
         raise Failure(*lines, say("timeout", limit=f"{time_limit:g}"), code=EXIT_TIMEOUT)
     schedules = {c: o.schedule for c, o in result.outcomes.items()}
-    written = write(prog, schedules, out, result)
+    written = _write(prog, schedules, out, result)
     _report(prog, result, schedules)
     click.echo(say("wrote", count=len(written), out=out))
+
+
+def _write(prog, schedules, out: str, result=None) -> list:
+    """Every compound's next release and the programme's files; a release that cannot be made is one line."""
+    from scheduler import api
+    from scheduler.programme.outputs import write
+
+    try:
+        return write(prog, schedules, out, result)
+    except api.ReleaseError as exc:
+        raise Failure(in_lang(exc.args[0] if exc.args else exc)) from None
+    except OSError as exc:
+        raise Failure(f"{exc.filename or out}: {exc.strerror or exc}") from None
 
 
 def _report(prog, result, schedules) -> None:
@@ -143,7 +156,7 @@ def _read(prog, source: str):
     from scheduler.programme.check import read_schedules
 
     try:
-        return read_schedules(prog, source, LANG)
+        return read_schedules(prog, source, lang())
     except InputError as exc:
         raise input_failure(exc, source) from None
 
@@ -183,12 +196,10 @@ def publish(folder: str, out: str, source: str | None) -> None:
 
     Exit 0 written, 1 violations (nothing written), 2 invalid input.
     """
-    from scheduler.programme.outputs import write
-
     prog = _load(folder)
     schedules = _read(prog, source or out)
     _referee(prog, schedules)
-    written = write(prog, schedules, out)
+    written = _write(prog, schedules, out)
     click.echo(say("wrote", count=len(written), out=out))
 
 

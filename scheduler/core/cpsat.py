@@ -381,18 +381,28 @@ class CpBuilder:
                                               f"open[{s},{group}]") for s in spans]
 
     def _not_all_open(self) -> None:
-        """Never all of these spans open on one day: two as a disjunction, more as a cumulative."""
         for g, spans in self.p.not_all_open:
-            if g in self.disabled:
-                continue
-            if len(spans) == 1:
-                if not self.assume:
-                    raise Infeasible([g], f"{spans[0]} may never be open, but it must be")
-                self.m.AddBoolOr([self.lit(g).Not()])
-            elif len(spans) == 2:
-                self._apart(self.span_days[spans[0]], self.span_days[spans[1]], f"apart[{spans}]", g)
-            else:
-                self.m.AddCumulative(self._span_ivs(spans, g), [1] * len(spans), len(spans) - 1)
+            self._never_all_open(g, spans)
+
+    def _never_all_open(self, g: Group, spans: tuple[str, ...]) -> None:
+        """Never all of these spans open on one day: two as a disjunction, more as a cumulative."""
+        if g in self.disabled:
+            return
+        if len(spans) == 1:
+            if not self.assume:
+                raise Infeasible([g], f"{spans[0]} may never be open, but it must be")
+            self.m.AddBoolOr([self.lit(g).Not()])
+        elif len(spans) == 2:
+            self._apart(self.span_days[spans[0]], self.span_days[spans[1]], f"apart[{spans}]", g)
+        else:
+            self.m.AddCumulative(self._span_ivs(spans, g), [1] * len(spans), len(spans) - 1)
+
+    def add_rows(self, rows: list[tuple[Group, tuple[str, ...]]]) -> None:
+        """More never-all-open rows, into the problem and the model (rules found to matter while solving)."""
+        for g, spans in rows:
+            if (g, spans) not in self.p.not_all_open:
+                self.p.not_all_open.append((g, spans))
+                self._never_all_open(g, spans)
 
     def _open_caps(self) -> None:
         for g, spans, cap in self.p.open_caps:
@@ -423,8 +433,12 @@ class CpBuilder:
         self.m.AddNoOverlap(ivs)
 
     # ---------- objectives ----------
-    def objective(self, obj: Objective, finish_bound: int | None) -> cp_model.LinearExprT:
+    def objective(self, obj: Objective, finish_bound: int | None,
+                  floors: list[int] | None = None) -> cp_model.LinearExprT:
+        """The objective's expression. `floors`: a proven lower bound on each union-of-days term (in order,
+        weight included), stated as a constraint: it lifts the relaxation CP-SAT bounds the sum with."""
         expr = obj.constant
+        unions = iter(floors or [])
         for term in obj.terms:
             if isinstance(term, Makespan):
                 expr += self.makespan()
@@ -433,7 +447,11 @@ class CpBuilder:
             elif isinstance(term, Moved):
                 expr += self._moved(term)
             elif isinstance(term, UnionDays):
-                expr += term.weight * self._union_days(term, finish_bound)
+                days = self._union_days(term, finish_bound)
+                floor = next(unions, 0)
+                if floor > 0 and not isinstance(days, int):
+                    self.m.Add(term.weight * days >= floor)
+                expr += term.weight * days
         self.objective_exprs[obj.name] = expr
         return expr
 

@@ -8,7 +8,8 @@ means on a later day than the predecessor's finish. PSPLIB RCPSP instances map o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from bisect import bisect_left
+from dataclasses import dataclass, field, replace
 from typing import Hashable
 
 # A rule group: any hashable value the domain layer chooses (the core only hashes, compares and prints it).
@@ -114,6 +115,15 @@ class Problem:
     # resource -> calendar day -> units of its capacity held elsewhere that day (another compound of a
     # district programme): the tasks here share only what is left
     reserved: dict[Group, dict[int, int]] = field(default_factory=dict)
+
+    def within(self, horizon: int) -> Problem:
+        """The same problem on a shorter horizon (calendars cut at day `horizon`): a model over years of
+        days is large, and a known schedule or a good guess says where the work can end."""
+        if horizon >= self.horizon:
+            return self
+        cals = {k: days[:bisect_left(days, horizon)] for k, days in self.calendars.items()}
+        outside = [x for x in self.span_outside if x[2] < horizon]
+        return replace(self, horizon=horizon, calendars=cals, span_outside=outside)
 
     def task(self, tid: str) -> Task:
         return self._by_id()[tid]

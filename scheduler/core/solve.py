@@ -1,26 +1,45 @@
-"""Lexicographic solve of a core `Problem`: one CP-SAT run per objective stage, one shared time budget.
+"""Lexicographic solve of a core `Problem`: one CP-SAT search per objective stage, one shared time budget.
 
 Each stage minimises its objective, then fixes it (`value <= best`) for the next stage, which starts
-from the previous schedule as a complete hint. Besides the wall-clock budget, an optional deterministic
-budget (CP-SAT's `max_deterministic_time`, split over the stages the same way) makes a 1-worker run with
-a fixed seed give the same result however busy the machine is: tests use it, people use seconds.
+from the previous schedule as a complete hint. A stage gets its weight's share of what is left; the
+first stage (the finish, by default) keeps searching past its share while its gap is large, since every
+later stage lives with what it settles — up to KEEP_SHARE of the budget. A known valid schedule
+(`incumbent`, e.g. from `construct`) is the first hint and what a stage keeps when CP-SAT finds nothing
+better in time.
+
+Besides the wall-clock budget, an optional deterministic budget (CP-SAT's `max_deterministic_time`,
+shared out the same way) makes a 1-worker run with a fixed seed give the same result however busy the
+machine is: tests use it, people use seconds.
 """
 
 from __future__ import annotations
 
+import math
+import random
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from ortools.sat.python import cp_model
 
+from scheduler.core import bounds, lns
 from scheduler.core.cpsat import CpBuilder, Infeasible
+from scheduler.core.evaluate import value
 from scheduler.core.heuristic import complete, hint_starts
-from scheduler.core.problem import Group, Makespan, Problem
+from scheduler.core.problem import Group, Makespan, Objective, Problem, UnionDays
 
 STAGE_WEIGHT = {"finish": 1.0, "disruption": 2.0, "open_days": 1.0}
+KEEP_GAP = 0.005  # the first stage searches past its share while its gap is larger than this…
+KEEP_SHARE = 0.7  # …up to this share of the budget left when it began
+MIN_RUN = 0.05  # seconds: with less left, no more CP-SAT runs
+PROBE_MAIN = 0.5  # of the first stage's share for CP-SAT's own search when the finish is bisected after it
+MAIN_SHARE = 0.5  # of a stage's time for CP-SAT's own search; the rest for neighbourhood search
+BOUND_DET = 0.1  # deterministic seconds per term for the per-term bounds of a disruption-like stage…
+BOUND_SHARE = 0.15  # …and at most this share of the stage's time for all of them
 Progress = Callable[[str, int, float, float], None]  # stage, best value, bound, elapsed seconds
+# a schedule (start indices) -> the never-all-open rows it breaks that the problem does not hold yet
+Lazy = Callable[[dict[str, int]], list[tuple[Group, tuple[str, ...]]]]
 
 
 @dataclass
@@ -30,6 +49,7 @@ class StageResult:
     value: int | None
     bound: float | None
     wall_s: float
+    bound_from: str = "search"  # "search": CP-SAT's own; "terms": the sum of per-term relaxation bounds
 
     @property
     def gap(self) -> float | None:
@@ -49,34 +69,76 @@ class CoreSolution:
     det_s: float = 0.0  # deterministic time spent (CP-SAT's machine-independent work measure)
 
 
+@dataclass
+class _Budget:
+    """The whole solve's wall-clock and (optional) deterministic budgets."""
+
+    t0: float
+    wall: float
+    det: float | None
+    det_used: float = 0.0
+
+    def left(self) -> float:
+        return self.wall - (time.time() - self.t0)
+
+    def det_left(self) -> float | None:
+        return None if self.det is None else self.det - self.det_used
+
+
 class _Callback(cp_model.CpSolverSolutionCallback):
-    def __init__(self, stage: str, progress: Progress | None, t0: float):
+    """Keeps each new schedule that passes the lazy check (and reports it), the best value and bound so far
+    for the stopping rule; a schedule that fails the check stops the search with the rows it needs."""
+
+    def __init__(self, stage: str, progress: Progress | None, t0: float, check: Lazy | None = None):
         super().__init__()
-        self.stage, self.progress, self.t0 = stage, progress, t0
+        self.stage, self.progress, self.t0, self.check = stage, progress, t0, check
         self.found = False
+        self.values: list[int] | None = None  # the last schedule that passed, every model variable
+        self.best: float | None = None
+        self.bound: float | None = None
+        self.rows: list = []  # what the schedule that failed the check needs
 
     def on_solution_callback(self) -> None:
+        values = list(self.response_proto.solution)
+        rows = self.check(values) if self.check else []
+        if rows:
+            self.rows = rows
+            self.StopSearch()
+            return
         self.found = True
+        self.values = values
+        self.best = self.ObjectiveValue()
+        self.bound = self.BestObjectiveBound()
         if self.progress:
-            self.progress(self.stage, int(self.ObjectiveValue()), self.BestObjectiveBound(), time.time() - self.t0)
+            self.progress(self.stage, int(self.best), self.bound, time.time() - self.t0)
+
+    def on_bound(self, bound: float) -> None:
+        self.bound = bound
+
+    def gap(self) -> float:
+        if self.best is None or self.bound is None:
+            return math.inf
+        return max(0.0, (self.best - self.bound) / max(1.0, abs(self.best)))
 
 
-def _run(solver: cp_model.CpSolver, model: cp_model.CpModel, cb: _Callback, share: float):
-    """Solve with the whole remaining budget as hard limit, but stop once `share` seconds have passed
-    and a schedule exists: a stage never ends empty-handed while time is left."""
+def _run(solver: cp_model.CpSolver, model: cp_model.CpModel, cb: _Callback, soft: float,
+         done_when: Callable[[], bool]):
+    """Solve with the hard limit set in `solver`, but stop once `soft` seconds have passed and
+    `done_when()` holds (checked every 0.1 s): a stage never ends empty-handed while time is left."""
     done = threading.Event()
 
     def watch() -> None:
-        if done.wait(share):
+        if done.wait(soft):
             return
         while not done.is_set():
-            if cb.found:
+            if done_when():
                 solver.stop_search()
                 return
             done.wait(0.1)
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
+    solver.best_bound_callback = cb.on_bound
     try:
         return solver.Solve(model, cb)
     finally:
@@ -89,23 +151,32 @@ def _params(solver: cp_model.CpSolver, limit: float, workers: int, seed: int, pl
     """`plain`: a pure RCPSP (see heuristic.complete). The overload checker and timetable edge finding
     make compound proofs come in (shared/notes/cpsat-modelling.md), but on RCPSP's wide cumulatives
     they cost more than they prune with 2 workers (PSPLIB: 5 of 17 hard instances proven at 10 s
-    without them, 1 with; docs/benchmarks.md)."""
+    without them, 1 with; docs/benchmarks.md). Presolve probing is off for compounds: on the sample it
+    took three rounds of a deterministic second each (most of a loaded minute) before the first schedule,
+    and the finish was proven in a third of the deterministic time without it."""
     p = solver.parameters
-    p.max_time_in_seconds = max(0.05, limit)
+    p.max_time_in_seconds = max(MIN_RUN, limit)
     if det_limit is not None:
         p.max_deterministic_time = max(0.001, det_limit)
     p.num_workers = workers
     p.random_seed = seed
     p.use_overload_checker_in_cumulative = not plain
     p.use_timetable_edge_finding_in_cumulative = not plain
+    if not plain:
+        p.cp_model_probing_level = 0
 
 
-def _first_hint(b: CpBuilder, problem: Problem) -> bool:
-    """Hint the problem's own start days, or else a priority-rule schedule (single-calendar problems), whose
-    finish then bounds every start window when the SGS models every rule. Returns that last condition:
-    whether the problem is a plain RCPSP (`heuristic.complete`)."""
-    b.hint_starts(problem.hint)
+def _first_hint(b: CpBuilder, problem: Problem, incumbent: dict[str, int] | None) -> bool:
+    """Hint a known schedule, or else the problem's own start days, or else a priority-rule schedule
+    (single-calendar problems), whose finish then bounds every start window when the SGS models every
+    rule. Returns that last condition: whether the problem is a plain RCPSP (`heuristic.complete`)."""
     plain = complete(problem)
+    if incumbent:
+        for tid, k in incumbent.items():
+            if tid in b.s:
+                b.m.AddHint(b.s[tid], k)
+        return plain
+    b.hint_starts(problem.hint)
     if not problem.hint:
         sgs = hint_starts(b)
         for tid, k in (sgs or {}).items():
@@ -115,9 +186,14 @@ def _first_hint(b: CpBuilder, problem: Problem) -> bool:
     return plain
 
 
-def _rehint(b: CpBuilder, last: list[int], starts: dict[str, int]) -> None:
-    """The previous stage's solution as a complete hint; variables added since are hinted from its starts."""
+def _rehint(b: CpBuilder, last: list[int] | None, starts: dict[str, int]) -> None:
+    """The previous stage's solution as a complete hint; variables added since are hinted from its starts.
+    Without one (the schedule came from outside CP-SAT), the start indices."""
     b.m.ClearHints()
+    if last is None:
+        for tid, k in starts.items():
+            b.m.AddHint(b.s[tid], k)
+        return
     for i, v in enumerate(last):
         b.m.AddHint(b.m.GetIntVarFromProtoIndex(i), v)
     for var, fn in b.hint_fns:
@@ -125,56 +201,247 @@ def _rehint(b: CpBuilder, last: list[int], starts: dict[str, int]) -> None:
             b.m.AddHint(var, fn(starts))
 
 
+@dataclass
+class _Found:
+    """What a stage's search found: status, the schedule (every model variable) and its value, the bound."""
+
+    status: str
+    values: list[int] | None = None
+    value: int | None = None
+    bound: float | None = None
+    bound_from: str = "search"  # or "terms": the sum of per-term relaxation bounds was higher
+
+    @staticmethod
+    def of(solver: cp_model.CpSolver, status, cb: _Callback) -> _Found:
+        """The search's result: its last schedule that passed the lazy check, the bound it proved."""
+        bound = solver.BestObjectiveBound() if status != cp_model.INFEASIBLE else None
+        if cb.values is None:
+            name = "UNKNOWN" if cb.rows else cp_model.CpSolverStatus(status).name
+            return _Found(name, bound=bound)
+        proven = status == cp_model.OPTIMAL and not cb.rows
+        return _Found("OPTIMAL" if proven else "FEASIBLE", cb.values, int(round(cb.best)), bound)
+
+    def gap(self) -> float:
+        if self.value is None or self.bound is None:
+            return math.inf
+        return max(0.0, (self.value - self.bound) / max(1, abs(self.value)))
+
+
+class _Search:
+    """The stages of one solve: the model, the budget, the schedule so far."""
+
+    def __init__(self, b: CpBuilder, budget: _Budget, workers: int, seed: int, plain: bool,
+                 progress: Progress | None, lazy: Lazy | None):
+        self.b, self.budget, self.workers, self.seed, self.plain = b, budget, workers, seed, plain
+        self.progress, self.lazy = progress, lazy
+        self.out = CoreSolution("OPTIMAL")
+        self.last: list[int] | None = None  # the previous stage's solution, every variable
+        self.finish_bound: int | None = None
+        self.rng = random.Random(seed)
+
+    def check(self, values: list[int]) -> list:
+        """The lazy rows a schedule (every model variable) breaks; none without a lazy rule."""
+        return self.lazy({tid: values[v.Index()] for tid, v in self.b.s.items()}) if self.lazy else []
+
+    def cpsat(self, name: str, soft: float, det: float | None, keep: float | None = None) -> _Found:
+        """CP-SAT's own search, stopped at `soft` seconds once there is a schedule. `keep`: search on until
+        `keep` seconds while the gap is larger than KEEP_GAP. When a schedule breaks a lazy rule, its rows
+        join the model and the search starts again from the last schedule that passed."""
+        ts, det0 = time.time(), self.budget.det_used
+        have = bool(self.out.starts) or self.last is not None
+        while True:
+            solver = cp_model.CpSolver()
+            _params(solver, self.budget.left(), self.workers, self.seed, self.plain,
+                    None if det is None else det - (self.budget.det_used - det0))
+            cb = _Callback(name, self.progress, self.budget.t0, self.check if self.lazy else None)
+            if keep is None:
+                done_when = lambda: cb.found or have  # noqa: E731
+            else:
+                done_when = lambda: (cb.found or have) and (cb.gap() <= KEEP_GAP or time.time() - ts >= keep)  # noqa: E731
+            status = _run(solver, self.b.m, cb, max(0.0, soft - (time.time() - ts)), done_when)
+            self.budget.det_used += solver.ResponseProto().deterministic_time
+            found = _Found.of(solver, status, cb)
+            if not cb.rows:
+                return found
+            self.b.add_rows(cb.rows)
+            if found.values is not None:
+                _rehint(self.b, found.values, {tid: found.values[v.Index()] for tid, v in self.b.s.items()})
+            out_of_time = time.time() - ts >= max(soft, keep or 0) or self.budget.left() < 1.0
+            if out_of_time or (det is not None and self.budget.det_used - det0 >= det):
+                return found
+
+    def stage(self, obj: Objective, share: float, first: bool) -> bool:
+        """Minimise one objective and fix it; False when the solve must stop (no schedule at all).
+
+        CP-SAT's own search comes first (it alone proves bounds); what is left of the stage's time goes to
+        neighbourhood search around its schedule. The first stage's time stretches while its gap is large."""
+        b, ts, det_start = self.b, time.time(), self.budget.det_used
+        floor, floors = self.term_bounds(obj, share)
+        expr = b.objective(obj, self.finish_bound, floors)
+        b.m.Minimize(expr)
+        if self.last is not None or (self.out.starts and self.out.stages):
+            _rehint(b, self.last, self.out.starts)
+        left, det_left = self.budget.left(), self.budget.det_left()
+        if left < MIN_RUN or (det_left is not None and det_left <= 0):  # out of time: keep what there is
+            return self._settle(obj, expr, _Found("UNKNOWN"), 0.0)
+        most = max(share, KEEP_SHARE) if first else share  # the most this stage may take
+        det = None if det_left is None else det_left * most
+        # neighbourhoods that fix most tasks cannot shorten a makespan: CP-SAT's own search gets it all
+        makespan = any(isinstance(t, Makespan) for t in obj.terms)
+        main = 1.0 if makespan else MAIN_SHARE
+        main_det = None if det is None else det * main
+        if first and makespan and not self.plain and isinstance(expr, cp_model.IntVar):
+            found = self.cpsat(obj.name, left * share * PROBE_MAIN, None if det is None else det * PROBE_MAIN)
+            spent = self.budget.det_used - det_start
+            found = self.probes(obj.name, expr, found, ts + left * most, None if det is None else det - spent)
+        elif first:
+            found = self.cpsat(obj.name, left * share * main, main_det, left * most * main)
+        else:
+            found = self.cpsat(obj.name, left * share * main, main_det)
+        if found.status == "UNKNOWN" and det is not None and not self.out.starts and self.last is None:
+            found = self.cpsat(obj.name, self.budget.left(), self.budget.det_left())
+        if main < 1.0 and found.values is not None and found.status != "OPTIMAL" and (
+                not first or found.gap() > KEEP_GAP):
+            spent = self.budget.det_used - det_start
+            found = self.neighbourhoods(obj.name, found, ts + left * most, None if det is None else det - spent)
+        if floor is not None and (found.bound is None or floor > found.bound):
+            found = replace(found, bound=float(floor), bound_from="terms")
+        return self._settle(obj, expr, found, time.time() - ts)
+
+    def probes(self, name: str, var: cp_model.IntVar, found: _Found, until: float, det: float | None) -> _Found:
+        """Bisect the finish between the bound and the best schedule: is there a schedule that ends by the
+        middle day? With the end fixed, propagation is strong — on the sample a schedule on the proven bound
+        came in half the deterministic time the optimising search took. A target that times out is not
+        tried again, a higher one is."""
+        if found.values is None or found.bound is None:
+            return found
+        low, high = math.ceil(found.bound - 1e-9), found.value  # the answer lies in [low, high]
+        floor = low  # targets below this timed out
+        while low < high and floor < high and (det is None or det > 0.01):
+            wall = until - time.time()
+            if wall < 1.0:
+                break
+            target = max(floor, (low + high - 1) // 2)
+            tries = max(1, math.ceil(math.log2(high - floor + 1)))
+            status, values, used = self._probe(var, target, wall / tries, None if det is None else det / tries)
+            det = None if det is None else det - used
+            if values is not None:
+                high = values[var.Index()]
+                found = replace(found, values=values, value=high)
+                if self.progress:
+                    self.progress(name, high, low, time.time() - self.budget.t0)
+            elif status == cp_model.INFEASIBLE:
+                low = floor = target + 1
+            else:
+                floor = target + 1
+        proven = low >= high
+        return replace(found, bound=float(low), status="OPTIMAL" if proven else "FEASIBLE")
+
+    def _probe(self, var: cp_model.IntVar, target: int, wall: float, det: float | None):
+        """A feasibility search with the finish at most `target`: (status, schedule or None, det time)."""
+        m = self.b.m.clone()
+        m.clear_objective()
+        m.Add(m.GetIntVarFromProtoIndex(var.Index()) <= target)
+        solver = cp_model.CpSolver()
+        _params(solver, min(wall, self.budget.left()), self.workers, self.seed, self.plain, det)
+        status = solver.Solve(m)
+        used = solver.ResponseProto().deterministic_time
+        self.budget.det_used += used
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return status, None, used
+        values = list(solver.ResponseProto().solution)
+        rows = self.check(values) if self.lazy else []
+        if rows:  # a schedule that breaks a lazy rule: its rows join the model, the target stays open
+            self.b.add_rows(rows)
+            return cp_model.UNKNOWN, None, used
+        return status, values, used
+
+    def term_bounds(self, obj: Objective, share: float) -> tuple[int | None, list[int] | None]:
+        """Per-term relaxation bounds of a sum of union-of-days terms (`bounds`), when it has several and
+        there is time: (their sum with the constant, each term's bound)."""
+        unions = [t for t in obj.terms if isinstance(t, UnionDays)]
+        left, det_left = self.budget.left(), self.budget.det_left()
+        if len(unions) < 2 or self.plain or left < 5.0:
+            return None, None
+        det = BOUND_DET * len(unions)
+        if det_left is not None:
+            det = min(det, BOUND_SHARE * share * det_left)
+        total, floors, used = bounds.objective_bound(self.b, obj, det, BOUND_SHARE * share * left, self.seed)
+        self.budget.det_used += used
+        return total, floors
+
+    def neighbourhoods(self, name: str, found: _Found, until: float, det: float | None) -> _Found:
+        """Large-neighbourhood search from CP-SAT's schedule until `until` (and within `det`)."""
+        def better(inc: lns.Incumbent) -> None:
+            if self.progress:
+                self.progress(name, inc.objective, found.bound, time.time() - self.budget.t0)
+
+        wall_left = lambda: min(until - time.time(), self.budget.left())  # noqa: E731
+        det_budget = math.inf if det is None else det
+        if wall_left() < 1.0 or det_budget <= 0.01:
+            return found
+        inc, used = lns.improve(self.b, lns.Incumbent(found.values, found.value), self.rng, det_budget, wall_left,
+                                self.seed, better, self.check if self.lazy else None)
+        self.budget.det_used += used
+        return replace(found, values=inc.values, value=inc.objective,
+                       status="OPTIMAL" if found.bound is not None and inc.objective <= found.bound else "FEASIBLE")
+
+    def _settle(self, obj: Objective, expr, found: _Found, wall: float) -> bool:
+        """Record the stage; keep the schedule found, else the one so far (if any)."""
+        out, b = self.out, self.b
+        if found.values is not None:
+            best = found.value
+            self.last = found.values
+            out.starts = {tid: found.values[v.Index()] for tid, v in b.s.items()}
+            out.stages.append(StageResult(obj.name, found.status, best, found.bound, wall, found.bound_from))
+        elif out.starts and found.status != "INFEASIBLE":  # nothing better in time: keep the schedule so far
+            best = value(b.p, obj, out.starts)
+            proven = found.bound is not None and found.bound >= best
+            out.stages.append(StageResult(obj.name, "OPTIMAL" if proven else "FEASIBLE", best, found.bound, wall,
+                                          found.bound_from))
+        else:
+            if not out.stages or not out.starts:
+                out.status = found.status if found.status == "INFEASIBLE" else "UNKNOWN"
+                out.stages.append(StageResult(obj.name, found.status, None, None, wall))
+                return False
+            out.stages.append(StageResult(obj.name, "UNKNOWN", None, None, wall))
+            out.status = "FEASIBLE"
+            return True
+        b.m.Add(expr <= best)
+        if any(isinstance(t, Makespan) for t in obj.terms):
+            self.finish_bound = best
+            b.tighten(best)
+        if out.stages[-1].status != "OPTIMAL":
+            out.status = "FEASIBLE"
+        return True
+
+
 def solve(problem: Problem, time_limit: float = 60.0, workers: int = 2, seed: int = 0,
           progress: Progress | None = None, disabled: frozenset[Group] = frozenset(),
-          deterministic_limit: float | None = None) -> CoreSolution:
-    """Every objective stage in turn within `time_limit` seconds (and `deterministic_limit`, when given)."""
+          deterministic_limit: float | None = None, incumbent: dict[str, int] | None = None,
+          lazy: Lazy | None = None) -> CoreSolution:
+    """Every objective stage in turn within `time_limit` seconds (and `deterministic_limit`, when given).
+    `incumbent`: start indices of a schedule known to keep every rule (the first hint and fall-back).
+    `lazy`: rules too many to state up front (a large compound's access cuts): every schedule kept is
+    checked, and the rows one breaks join the model."""
     t0 = time.time()
     try:
         b = CpBuilder(problem, disabled)
     except Infeasible as exc:
         return CoreSolution("INFEASIBLE", conflict=exc.groups, detail=exc.detail, wall_s=time.time() - t0)
-    plain = _first_hint(b, problem)
-    out = CoreSolution("OPTIMAL")
-    last: list[int] | None = None
-    finish_bound: int | None = None
+    plain = _first_hint(b, problem, incumbent)
+    search = _Search(b, _Budget(t0, time_limit, deterministic_limit), workers, seed, plain, progress, lazy)
+    if incumbent:
+        search.out.starts = dict(incumbent)
+        if progress and problem.objectives:  # the first schedule is there before any search
+            first = problem.objectives[0]
+            progress(first.name, value(problem, first, incumbent), 0.0, time.time() - t0)
     names = [o.name for o in problem.objectives]
     for k, obj in enumerate(problem.objectives):
-        expr = b.objective(obj, finish_bound)
-        b.m.Minimize(expr)
-        if last is not None:
-            _rehint(b, last, out.starts)
-        remaining = time_limit - (time.time() - t0)
         share = STAGE_WEIGHT.get(obj.name, 1.0) / sum(STAGE_WEIGHT.get(n, 1.0) for n in names[k:])
-        ts = time.time()
-        solver, status = None, cp_model.UNKNOWN
-        for part in (share, 1.0):  # a deterministic stage without any schedule yet may use the rest of the budget
-            det = None if deterministic_limit is None else (deterministic_limit - out.det_s) * part
-            solver = cp_model.CpSolver()
-            _params(solver, remaining - (time.time() - ts), workers, seed, plain, det)
-            status = _run(solver, b.m, _Callback(obj.name, progress, t0), remaining * share)
-            out.det_s += solver.ResponseProto().deterministic_time
-            if det is None or status != cp_model.UNKNOWN or last is not None or part == 1.0:
-                break
-        wall = time.time() - ts
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            value = int(round(solver.ObjectiveValue()))
-            bound = solver.BestObjectiveBound()
-            out.stages.append(StageResult(obj.name, solver.StatusName(status), value, bound, wall))
-            last = list(solver.ResponseProto().solution)
-            out.starts = {tid: solver.Value(v) for tid, v in b.s.items()}
-            b.m.Add(expr <= value)
-            if any(isinstance(t, Makespan) for t in obj.terms):
-                finish_bound = value
-                b.tighten(value)
-            if status != cp_model.OPTIMAL:
-                out.status = "FEASIBLE"
-        elif k == 0 or last is None:
-            out.status = "INFEASIBLE" if status == cp_model.INFEASIBLE else "UNKNOWN"
-            out.stages.append(StageResult(obj.name, solver.StatusName(status), None, None, wall))
+        if not search.stage(obj, share, first=k == 0):
             break
-        else:  # no improvement found in time: keep the previous stage's schedule
-            out.stages.append(StageResult(obj.name, "UNKNOWN", None, None, wall))
-            out.status = "FEASIBLE"
+    out = search.out
+    out.det_s = search.budget.det_used
     out.wall_s = time.time() - t0
     return out

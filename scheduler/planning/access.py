@@ -12,7 +12,7 @@ the solver to add and solve again (exact once no cut is violated).
 
 from __future__ import annotations
 
-from collections import deque
+from collections import defaultdict, deque
 from typing import Iterable
 
 from models.project import Project
@@ -20,7 +20,7 @@ from models.site_graph import Access, adjacency
 
 from scheduler.planning.rules import Rule, RuleGroup
 
-CUT_BUDGET = 20_000  # path searches for the full enumeration (about 3 s); beyond it, cuts go lazy
+CUT_BUDGET = 20_000  # path searches for the full enumeration (a few seconds); beyond it, cuts go lazy
 SMALL_CUT = 4  # cuts up to this many zones are always enumerated
 
 
@@ -72,15 +72,17 @@ def minimal_cuts(adj: dict[str, set[str]], nodes: set[str], sources: Iterable[st
     """Every inclusion-minimal set of removable nodes separating all sources from all targets.
 
     Cuts larger than `max_size` are skipped. `budget` ([searches left], shared between calls) raises
-    TooManyCuts when spent.
+    TooManyCuts when spent. A set is extended from one that still had a path, so a cut found earlier
+    can lie inside it only if it holds the zone added last: only those cuts are compared.
     """
     sources = list(sources)
     found: set[frozenset[str]] = set()
+    holding: dict[str, list[frozenset[str]]] = defaultdict(list)  # zone -> the cuts found that hold it
     seen: set[frozenset[str]] = set()
-    stack = [frozenset()]
+    stack: list[tuple[frozenset[str], str | None]] = [(frozenset(), None)]
     while stack:
-        removed = stack.pop()
-        if removed in seen or any(c <= removed for c in found):
+        removed, added = stack.pop()
+        if removed in seen or (added is not None and any(c <= removed for c in holding[added])):
             continue
         seen.add(removed)
         if budget is not None:
@@ -90,15 +92,28 @@ def minimal_cuts(adj: dict[str, set[str]], nodes: set[str], sources: Iterable[st
         path = _cheapest_path(adj, nodes, sources, targets, removable, removed)
         if path is None:
             found.add(removed)
+            for z in removed:
+                holding[z].append(removed)
             continue
         if max_size is not None and len(removed) >= max_size:
             continue
-        stack.extend(removed | {z} for z in path if z in removable)
-    minimal = sorted(found, key=lambda c: (len(c), sorted(c)))
+        stack.extend((removed | {z}, z) for z in path if z in removable)
+    return _minimal(found)
+
+
+def _minimal(cuts: set[frozenset[str]]) -> list[frozenset[str]]:
+    """The inclusion-minimal sets among `cuts`, smallest first. Each kept cut is filed under its zone that
+    the fewest cuts hold, so a candidate is compared only with the kept cuts filed under its own zones."""
+    freq: dict[str, int] = defaultdict(int)
+    for c in cuts:
+        for z in c:
+            freq[z] += 1
+    filed: dict[str, list[frozenset[str]]] = defaultdict(list)
     out: list[frozenset[str]] = []
-    for c in minimal:
-        if not any(o <= c for o in out):
+    for c in sorted(cuts, key=lambda c: (len(c), sorted(c))):
+        if not any(o <= c for z in c for o in filed.get(z, ())) and not (c and frozenset() in cuts):
             out.append(c)
+            filed[min(c, key=lambda z: (freq[z], z), default="")].append(c)
     return out
 
 

@@ -35,6 +35,8 @@ class Compiled:
     access_complete: bool = True  # False: only small access cuts are in the problem (see access.py)
     # zone → the spans that stop fire engines on it: its opening, the lifts standing there without a fire plan
     fire_blockers: dict[str, list[str]] = field(default_factory=dict)
+    # start indices → every task dated, when the problem does not hold them all (a re-plan's history)
+    dating: Callable[[dict[str, int]], list] | None = None
 
     def cut_rows(self, group: RuleGroup, zones: frozenset[str] | tuple[str, ...]) -> list[tuple[str, ...]]:
         """An access cut (zones that must not all be blocked on one day) as never-all-open rows of spans. A

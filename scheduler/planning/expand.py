@@ -17,7 +17,7 @@ from models.source import path_str
 from models.validate import RESTORE_TRADE, dug_zones, surfaced_zones
 
 from scheduler.planning.calendars import ALL_DAYS, PROJECT
-from scheduler.text import section
+from scheduler.text import Msg, section
 
 NOISY_KINDS = {"excavate", "backfill", "foundation", "lift", "shaft", "paving"}
 SURFACE_KINDS = {"paving", "greening", "surface", "restore"}
@@ -251,10 +251,9 @@ class _Expander:
             for ai, dep in enumerate(w.after):
                 if dep.id == w.id or dep.id in own:
                     path = ("works", wi, "after", ai)
-                    what = f"itself (its task '{dep.id}')" if dep.id != w.id else "itself"
-                    problems.append(Problem(self._place(path), path_str(path),
-                                            f"work '{w.id}' lists {what} in 'after'",
-                                            f"remove '{dep.id}' from its own 'after'"))
+                    what = "validate.after_own_task" if dep.id != w.id else "validate.after_itself"
+                    problems.append(Problem(self._place(path), path_str(path), Msg(what, work=w.id, task=dep.id),
+                                            Msg("validate.after_remove", task=dep.id)))
                     continue
                 if dep.id in self.by_work:
                     preds = self.by_work[dep.id]
@@ -262,9 +261,9 @@ class _Expander:
                     preds = [dep.id]
                 else:
                     path = ("works", wi, "after", ai)
+                    hint = did_you_mean(dep.id, list(self.by_work) + list(self.tasks), "work_or_task")
                     problems.append(Problem(self._place(path), path_str(path),
-                                            f"unknown work or task '{dep.id}'",
-                                            did_you_mean(dep.id, list(self.by_work) + list(self.tasks), "work/task")))
+                                            Msg("validate.unknown_after", value=dep.id), hint))
                     continue
                 for tid in self.by_work.get(w.id, []):
                     for pred in preds:
@@ -302,8 +301,7 @@ class _Expander:
         works = [w for w in self.p.works if w.after and any(self.tasks[t].work == w.id for t in cycle)]
         path = ("works", self.p.works.index(works[0]), "after") if works else ("works",)
         raise InputError([Problem(self._place(path), path_str(path),
-                                  "the dependencies form a cycle: " + " → ".join(cycle),
-                                  "remove one of these 'after' entries")])
+                                  Msg("validate.cycle", cycle=" → ".join(cycle)), Msg("validate.cycle_fix"))])
 
 
 def zone_depths(tasks: list[Task]) -> dict[str, float]:

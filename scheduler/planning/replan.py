@@ -27,9 +27,10 @@ from models.schedule import ScheduledTask, Schedule
 
 from scheduler.core import problem as core
 from scheduler.core.conflict import minimal_conflict
-from scheduler.core.solve import CoreSolution, solve
+from scheduler.core.solve import CoreSolution
 from scheduler.planning.compile import Compiled, compile_project
 from scheduler.planning.expand import Task
+from scheduler.planning.planner import search
 from scheduler.planning.progress import Progress
 from scheduler.planning.result import build_schedule, scheduled_tasks
 from scheduler.planning.rules import AS_OF, Rule, RuleGroup
@@ -212,7 +213,8 @@ def dated_tasks(c: Compiled, h: History, starts: dict[str, int]) -> list[Schedul
 def replan(project: Project, tasks: list[Task], baseline: Schedule, progress: dict[str, Progress], as_of: date,
            time_limit: float = 60.0, workers: int = 2, seed: int = 0, progress_cb=None,
            stages: list[str] | None = None, deterministic_limit: float | None = None) -> Replan:
-    """Solve the re-plan; the schedule records `as_of` and each reported task's status.
+    """Solve the re-plan with the same search as `plan` (a constructive start in the baseline's order, lazy
+    access cuts on a large compound); the schedule records `as_of` and each reported task's status.
 
     `stages` keeps only these objective stages (benchmarks: a plain re-solve is ["finish"]); without
     "moved" the baseline is no hint either, so the plan is made as if nothing had been announced.
@@ -226,8 +228,9 @@ def replan(project: Project, tasks: list[Task], baseline: Schedule, progress: di
     if stages is not None:
         p = replace(p, objectives=[o for o in p.objectives if o.name in stages],
                     hint=p.hint if "moved" in stages else {})
-    c = replace(c, problem=p)
-    sol = solve(c.problem, time_limit, workers, seed, progress_cb, deterministic_limit=deterministic_limit)
+    whole = c
+    c = replace(c, problem=p, dating=lambda starts: dated_tasks(whole, h, starts))
+    sol = search(c, time_limit, workers, seed, progress_cb, deterministic_limit)
     if sol.status == "INFEASIBLE":
         det = None if deterministic_limit is None else max(10.0, deterministic_limit - sol.det_s)
         groups = sol.conflict or minimal_conflict(c.problem, max(10.0, time_limit - sol.wall_s), seed,

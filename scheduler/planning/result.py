@@ -85,6 +85,20 @@ def objective_values(project: Project, sched_tasks: list[ScheduledTask], disr: l
             "open_days": sum((o.to - o.from_).days + 1 for o in opens)}
 
 
+def dated_schedule(project: Project, tasks: list[Task], schedule: Schedule) -> Schedule:
+    """A schedule whose tasks carry dates only (an edited ledger read back) completed with what follows from
+    them: openings, crane occupations, disruptions and the objective values (SPEC §6), no solver figures."""
+    by_id = {t.id: t for t in schedule.tasks}
+    opens = openings(project, by_id)
+    occupied = occupations(tasks, by_id)
+    disr = disruptions(project, tasks, by_id, opens, occupied)
+    values = objective_values(project, schedule.tasks, disr, opens)
+    solver = SolverInfo(status="EDITED", wall_s=0.0, objective={k: v.isoformat() if isinstance(v, date) else v
+                                                                 for k, v in values.items()})
+    return schedule.model_copy(update={"openings": opens, "occupations": occupied, "disruptions": disr,
+                                       "solver": solver})
+
+
 def build_schedule(c: Compiled, sol: CoreSolution, tasks: list[ScheduledTask] | None = None) -> Schedule:
     """`tasks`: the dated tasks when they are not all the solver's (a re-plan keeps reported history)."""
     st = tasks if tasks is not None else scheduled_tasks(c, sol.starts)
@@ -106,7 +120,7 @@ def build_schedule(c: Compiled, sol: CoreSolution, tasks: list[ScheduledTask] | 
         bound[name] = c.date(b).isoformat() if isinstance(value, date) else b
         gap[name] = round(max(0.0, (true - b) / max(1, abs(true))), 4)
     solver = SolverInfo(status=sol.status, wall_s=round(sol.wall_s, 2), objective=objective, bound=bound, gap=gap,
-                        stages=[{"name": s.name, "status": s.status, "value": s.value,
-                                 "bound": s.bound, "wall_s": round(s.wall_s, 2)} for s in sol.stages])
+                        stages=[{"name": s.name, "status": s.status, "value": s.value, "bound": s.bound,
+                                 "bound_from": s.bound_from, "wall_s": round(s.wall_s, 2)} for s in sol.stages])
     return Schedule(project=c.project.project.id, input_sha256=c.project.input_sha256, solver=solver, tasks=st,
                     openings=opens, occupations=occupied, disruptions=disr)

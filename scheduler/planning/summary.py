@@ -12,6 +12,7 @@ from models.validate import dug_zones
 
 from scheduler.planning.calendars import unpublished_years
 from scheduler.planning.expand import Task
+from scheduler.text import PLAIN_LANG, Msg, section, t, words
 
 
 def lower_bound_days(project: Project, tasks: list[Task]) -> int:
@@ -60,11 +61,8 @@ def holiday_warnings(project: Project, last: date) -> list[Problem]:
         return []
     src = project.source
     place = src.place(("calendar", "holidays")) if src else Place(project._file)
-    return [Problem(place, "calendar.holidays",
-                    f"the official CN holiday and 调休 list for {', '.join(map(str, years))} is not published yet "
-                    "(statutory holidays are estimated, make-up working days are unknown)",
-                    "check the State Council notice and add make-up days to calendar.work_days, "
-                    "extra days off to calendar.days_off", warning=True)]
+    return [Problem(place, "calendar.holidays", Msg("summary.holidays", years=[str(y) for y in years]),
+                    Msg("summary.holidays_fix"), warning=True)]
 
 
 def estimated_last_day(project: Project, tasks: list[Task]) -> date:
@@ -73,36 +71,38 @@ def estimated_last_day(project: Project, tasks: list[Task]) -> date:
     return project.project.start + timedelta(days=math.ceil(lower_bound_days(project, tasks) * 7 / 6))
 
 
-def summary(project: Project, tasks: list[Task], warnings: list[Problem]) -> str:
+def summary(project: Project, tasks: list[Task], warnings: list[Problem], lang: str = PLAIN_LANG) -> str:
+    """What `digonce validate` prints about a valid project, in `lang` (text/*/summary.yaml)."""
     site = project.site
-    households = sum(b.households for b in site.buildings)
-    kinds = Counter(z.kind for z in site.zones)
-    works = Counter(w.type for w in project.works)
-    trades = Counter(t.trade or "(no crew)" for t in tasks)
-    crew_days = Counter()
-    for t in tasks:
-        crew_days[t.trade or "(no crew)"] += t.days
+    say = (lambda key, **values: t(f"summary.{key}", lang, **values))
+    sep = t("common.list_sep", lang)
+    no_crew = say("no_crew")
+    trades = Counter(t.trade or no_crew for t in tasks)
+    crew_days: Counter = Counter()
+    for task in tasks:
+        crew_days[task.trade or no_crew] += task.days
     lb = lower_bound_days(project, tasks)
     warnings = warnings + holiday_warnings(project, estimated_last_day(project, tasks))
-    dug = dug_zones(project)
+    kinds, works = section("summary.zone_kind", lang), section("summary.work_type", lang)
     lines = [
-        f"{project.project.name} ({project.project.id}) — valid",
-        f"  buildings  {len(site.buildings)} with {households} households, "
-        f"{sum(len(b.entrances) for b in site.buildings)} entrances, "
-        f"{sum(b.sensitive for b in site.buildings)} sensitive",
-        f"  zones      {len(site.zones)} (" + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())) +
-        f"), {len(dug)} dug, {len(site.gates)} gates",
-        "  works      " + ", ".join(f"{k} {n}" for k, n in sorted(works.items())),
-        f"  tasks      {len(tasks)}; by trade (tasks / crew-days):",
+        say("valid", name=project.project.name, id=project.project.id),
+        say("buildings", buildings=len(site.buildings), households=sum(b.households for b in site.buildings),
+            entrances=sum(len(b.entrances) for b in site.buildings),
+            sensitive=sum(b.sensitive for b in site.buildings)),
+        say("zones", zones=len(site.zones), dug=len(dug_zones(project)), gates=len(site.gates),
+            kinds=sep.join(f"{kinds.get(k, k)} {n}" for k, n in sorted(Counter(z.kind for z in site.zones).items()))),
+        say("works", works=sep.join(f"{works.get(k, k)} {n}"
+                                    for k, n in sorted(Counter(w.type for w in project.works).items()))),
+        say("tasks", tasks=len(tasks)),
     ]
     for trade in sorted(trades):
         crews = project.trades[trade].crews if trade in project.trades else "-"
-        lines.append(f"    {trade:<12} {trades[trade]:>4} / {crew_days[trade]:>5}   crews {crews}")
-    deadline = project.project.deadline.isoformat() if project.project.deadline else "none"
-    earliest = project.project.start + timedelta(days=math.ceil(lb * 7 / 6))
-    lines.append(f"  horizon    start {project.project.start}, deadline {deadline}, "
-                 f"needs at least {lb} working days (finish ≈ {earliest} at the earliest)")
+        lines.append(say("trade", trade=f"{trade:<12}", tasks=f"{trades[trade]:>4}", days=f"{crew_days[trade]:>5}",
+                         crews=crews))
+    deadline = project.project.deadline.isoformat() if project.project.deadline else t("common.none", lang)
+    lines.append(say("horizon", start=project.project.start, deadline=deadline, days=lb,
+                     earliest=project.project.start + timedelta(days=math.ceil(lb * 7 / 6))))
     if warnings:
-        lines.append(f"  warnings   {len(warnings)}")
-        lines += [f"    {w}" for w in warnings]
+        lines.append(say("warnings", count=len(warnings)))
+        lines += [f"    {words(w, lang)}" for w in warnings]
     return "\n".join(lines)

@@ -26,7 +26,7 @@ from scheduler.programme import pools as P
 from scheduler.programme.coordinate import Result
 from scheduler.programme.gantt import pool_label, programme_html
 from scheduler.publishing.feeds import render_feeds
-from scheduler.publishing.files import safe_part, write_atomic
+from scheduler.publishing.files import file_part, write_atomic
 from scheduler.text import t
 
 FORMAT = "digonce-programme/1"
@@ -130,7 +130,7 @@ def trade_feeds(prog: LoadedProgramme, schedules: dict[str, Schedule], out: Path
     previous = _previous(out / "feeds")
     feeds: dict[str, bytes] = {}
     for trade in sorted(prog.programme.shared.trades):
-        rel = f"feeds/trade-{safe_part(trade)}.ics"
+        rel = f"feeds/trade-{file_part(trade)}.ics"
         cal = Calendar()
         name = t("programme.feed.name", lang, programme=prog.info.name, trade=pool_label(("trade", trade), lang))
         for key, value in (("prodid", "-//digonce//digonce programme feeds//EN"), ("version", "2.0"),

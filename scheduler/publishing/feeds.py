@@ -36,7 +36,7 @@ from icalendar import Calendar, Event, Timezone, vDuration
 
 from models.project import Project
 from models.schedule import Disruption, Schedule, ScheduledTask
-from scheduler.publishing.files import safe_part as _safe
+from scheduler.publishing.files import file_part as _safe
 from scheduler.publishing.words import Words, capfirst, trade_name
 
 PRODID = "-//digonce//digonce feeds//EN"
@@ -72,11 +72,13 @@ class _Previous:
 
 
 def render_feeds(schedule: Schedule, project: Project, previous_dir: Path | None,
-                 now: datetime) -> dict[str, bytes]:
+                 now: datetime, release: int | None = None) -> dict[str, bytes]:
     """Every feed for this schedule: `feeds/trade-<trade>.ics`, `feeds/building-<building>.ics`, `feeds/all.ics`.
 
     `previous_dir` is the previous run's output folder (its `feeds/*.ics` are the reference for SEQUENCE and
-    change times); `now` (timezone-aware) is the change time given to new and changed events.
+    change times); `now` (timezone-aware) is the change time given to new and changed events. `release`, the
+    number of the release these feeds belong to, is said in each calendar's description (第3版), never in an
+    event, so a new release changes no event's SEQUENCE.
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("render_feeds: `now` must be timezone-aware (UTC)")
@@ -102,8 +104,9 @@ def render_feeds(schedule: Schedule, project: Project, previous_dir: Path | None
         for spec in events:
             if spec.uid not in stamped:
                 stamped[spec.uid] = _stamp(spec, previous.get(spec.uid), now)
+    about = w("feed.release", n=release) if release is not None else ""
     return {path: _calendar(name, sorted(events, key=_Spec.sort_key), stamped, tz if with_tz else None,
-                            project.project.timezone)
+                            project.project.timezone, about)
             for path, (name, events, with_tz) in feeds.items()}
 
 
@@ -375,13 +378,16 @@ def _stamp(spec: _Spec, prev: _Previous | None, now: datetime) -> Event:
 # ---- calendars ------------------------------------------------------------------------------------------
 
 def _calendar(name: str, specs: list[_Spec], stamped: dict[str, Event], tz: ZoneInfo | None,
-              tzid: str) -> bytes:
+              tzid: str, about: str = "") -> bytes:
     cal = Calendar()  # not Calendar.new(): that invents a random UID
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("name", name)
     cal.add("x-wr-calname", name)
+    if about:  # RFC 7986 DESCRIPTION, and the older X-WR-CALDESC that Apple and Google read
+        cal.add("description", about)
+        cal.add("x-wr-caldesc", about)
     cal.add("x-wr-timezone", tzid)
     cal.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(REFRESH))

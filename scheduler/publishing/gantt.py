@@ -8,15 +8,21 @@ their own hatched rows, and in the zone grouping also a shaded span behind the z
 Outages and acceptances are milestone markers; the project finish, the deadline and today are vertical
 lines (layout shapes with annotations). The hover of a task shows every field of the ledger and more.
 With a baseline, tasks whose dates moved get a grey ghost bar at their baseline dates behind them.
+After a re-plan (`schedule.as_of`) an as-of line (状态日期) with the history before it shaded, and each
+task styled by its progress: done faded, started hatched, late outlined in red (not started though the
+baseline had it under way before the as-of date, or finishing after the baseline). Under the Gantt, a
+second chart (usage.py): crews in use per trade and trenches open per day against what the site has.
 
-`gantt_figure` builds the plotly figure (tests read it); `gantt_html` renders it to a page with plotly.js
-inline and no remote resource at all (no CDN, no MathJax).
+`gantt_figure` builds the plotly figure (tests read it); `gantt_html` renders it and the usage chart to a
+page with no remote resource at all (no CDN, no MathJax): plotly.js inline, or — in a release — loaded
+from `plotly.min.js` beside the page, written once per release.
 
 Each trace carries `meta={"role": …}`: "task" (one bar trace per trade; `ids`/`customdata` = task ids),
-"baseline", "opening", "occupation", "outage", "acceptance" or "axis" (the invisible anchor of the top date
-axis). Each shape carries a `name`: "finish", "today", "deadline", "opening <zone>", "occupation <zone>
-<lift task>" or "group <label>". The
-switch is `layout.updatemenus[0]`; its buttons are named "zone", "trade" and "building".
+"baseline", "opening", "occupation", "outage", "acceptance", "state" (a legend entry for done, started or
+late work) or "axis" (the invisible anchor of the top date axis); task traces also carry `status` (done,
+started, planned) and `late` per task. Each shape carries a `name`: "finish", "today", "deadline", "as_of",
+"history", "opening <zone>", "occupation <zone> <lift task>" or "group <label>". The switch is
+`layout.updatemenus[0]`; its buttons are named "zone", "trade" and "building".
 """
 
 from __future__ import annotations
@@ -26,11 +32,14 @@ import html
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
 import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
 
 from models.project import Project
 from models.schedule import Schedule, ScheduledTask
+from scheduler.publishing.usage import usage_figure
 from scheduler.publishing.words import outage_name, trade_name
 from scheduler.text import normal_lang, section, t as text
 
@@ -43,6 +52,7 @@ BOTTOM_PX = 110      # bottom date axis and range slider
 SLIDER_PX = 56
 PHONE_PX = 700       # below this page width the chart switches to its phone layout (see PHONE_SCRIPT)
 PHONE_LABEL = 14     # display columns of a y label on a phone
+PHONE_TICKS_PX = 36  # the dates under the chart stand upright on a phone: the slider and the legend move down
 FONT = "PingFang SC, Hiragino Sans GB, Microsoft YaHei, Noto Sans CJK SC, Source Han Sans SC, " \
        "WenQuanYi Micro Hei, Arial, sans-serif"
 
@@ -62,6 +72,11 @@ NO_TRADE_COLOUR = "#b0b0b0"
 OPENING_COLOUR = "#a6761d"
 OCCUPATION_COLOUR = "#6a3d9a"
 OPENING_MARK, OCCUPATION_MARK = "⛏", "🏗"
+AS_OF_COLOUR = "#222222"
+LATE_LINE = "#c00000"
+STATE_OPACITY = {"done": 0.35, "started": 1.0, "planned": 1.0}
+STATE_PATTERN = {"done": "", "started": "/", "planned": ""}
+PLOTLY_JS = "plotly.min.js"  # written once per release, beside gantt.html, which refers to it relatively
 GHOST_FILL = "rgba(128,128,128,0.30)"
 GHOST_LINE = "rgba(80,80,80,0.65)"
 
@@ -104,6 +119,29 @@ PHONE_SCRIPT = """
   var pending;
   window.addEventListener('resize', function () { clearTimeout(pending); pending = setTimeout(fit, 150); });
   fit();
+})();
+"""
+
+
+# The crews and trenches chart under the Gantt follows the Gantt's dates (zoom, range slider, range buttons)
+# and its plot area's left and right edges (y labels and legend width differ), so a day is at the same place
+# in both charts.
+LINK_SCRIPT = """
+(function () {
+  var gd = document.getElementById('{plot_id}'), shown = null;
+  function follow() {
+    var usage = document.getElementById('digonce-usage');
+    if (!usage || !usage.layout || !gd.layout.xaxis.range || !gd._fullLayout) return;
+    var size = gd._fullLayout._size, range = gd.layout.xaxis.range.slice();
+    var change = {'xaxis.range': range, 'margin.l': size.l, 'margin.r': size.r};
+    var key = JSON.stringify(change);
+    if (key === shown) return;
+    shown = key;
+    Plotly.relayout(usage, change);
+  }
+  gd.on('plotly_relayout', follow);
+  gd.on('plotly_afterplot', follow);
+  window.addEventListener('load', follow);
 })();
 """
 
@@ -174,6 +212,19 @@ class _Gantt:
                                          f"{self.tx['occupation']}" for o in self.occupations}
         self.moved = [t for t in self.tasks if t.id in self.base
                       and (self.base[t.id].start, self.base[t.id].finish) != (t.start, t.finish)]
+        self.as_of = schedule.as_of
+        self.state = {t.id: self._state(t) for t in self.tasks}
+
+    def _state(self, t: ScheduledTask) -> tuple[str, bool]:
+        """(done | started | planned, late): progress as `replan` recorded it; late is work not done that the
+        baseline had under way before the as-of date but has not started, or that finishes after the
+        baseline's finish."""
+        status = t.status or "planned"
+        b = self.base.get(t.id)
+        if b is None or status == "done":
+            return status, False
+        behind = status == "planned" and self.as_of is not None and b.start < self.as_of
+        return status, behind or t.finish > b.finish
 
     # ---------------------------------------------------------------------------------------- naming
     def zone_name(self, zid: str | None) -> str:
@@ -249,6 +300,10 @@ class _Gantt:
         preds = t.after or [NONE]
         chunks = [", ".join(preds[i:i + 3]) for i in range(0, len(preds), 3)]
         lines.append(f"{x['after']}: " + ",<br>    ".join(_esc(c) for c in chunks))
+        status, late = self.state[t.id]
+        if status != "planned" or late:
+            words = [x[f"state.{status}"]] if status != "planned" else []
+            lines.append(f"{x['state.label']}: <b>{' · '.join(words + ([x['state.late']] if late else []))}</b>")
         b = self.base.get(t.id)
         if b is not None and (b.start, b.finish) != (t.start, t.finish):
             ds, df = (t.start - b.start).days, (t.finish - b.finish).days
@@ -362,6 +417,12 @@ class _Gantt:
         near = finish is not None and abs((self.today - finish).days) < span * 0.2
         line("today", _iso(self.today), "#1a73e8", 2, "dot", f"<b>{x['today']} {self.today.isoformat()}</b>",
              "left", 2 if near else 0)
+        if self.as_of is not None:  # a re-plan: what lies before the as-of date is history, reported progress
+            line("as_of", _iso(self.as_of), AS_OF_COLOUR, 2, "dashdot", f"<b>{x['as_of']} {self.as_of.isoformat()}</b>",
+                 "left", 1 if not near else 3)
+            if lo < _iso(self.as_of):
+                shapes.append(dict(type="rect", name="history", xref="x", yref="paper", x0=lo, x1=_iso(self.as_of),
+                                   y0=0, y1=1, layer="below", line=dict(width=0), fillcolor="rgba(0,0,0,0.045)"))
         return shapes, notes
 
     def grouping_shapes(self, rows: _Rows) -> list[dict]:
@@ -403,16 +464,11 @@ class _Gantt:
                 hovertemplate="%{hovertext}<extra></extra>", legendrank=900))
         if self.s.openings:
             ops = sorted(self.s.openings, key=lambda o: o.from_)
-            out.append(go.Bar(
-                name=x["openings"], orientation="h", meta={"role": "opening"},
-                y=[self.opening_label[o.zone] for o in ops], base=[_iso(o.from_) for o in ops],
-                x=[((o.to - o.from_).days + 1) * DAY_MS for o in ops],
-                ids=[f"opening:{o.zone}" for o in ops], customdata=[o.zone for o in ops], width=0.7,
-                marker=dict(color="rgba(166,118,29,0.25)", line=dict(color=OPENING_COLOUR, width=1),
-                            pattern=dict(shape="/", fgcolor=OPENING_COLOUR, size=6, solidity=0.3)),
-                hovertext=[f"<b>{_esc(self.zone_name(o.zone))}</b><br>{x['opening']}: {o.from_} → {o.to}"
-                           f"<br>{(o.to - o.from_).days + 1} {x['cal_days']}" for o in ops],
-                hovertemplate="%{hovertext}<extra></extra>", legendrank=800))
+            out.append(_hatched(
+                x["openings"], "opening", ops, [self.opening_label[o.zone] for o in ops],
+                [f"opening:{o.zone}" for o in ops], [o.zone for o in ops], "rgba(166,118,29,0.25)", OPENING_COLOUR,
+                "/", [f"<b>{_esc(self.zone_name(o.zone))}</b><br>{x['opening']}: {o.from_} → {o.to}"
+                      f"<br>{(o.to - o.from_).days + 1} {x['cal_days']}" for o in ops], 800))
         if self.occupations:
             out.append(self._occupation_trace())
         by_trade: dict[str | None, list[ScheduledTask]] = {}
@@ -430,9 +486,38 @@ class _Gantt:
                 y=[self.label[t.id] for t in tasks], base=[_iso(t.start) for t in tasks],
                 x=[((t.finish - t.start).days + 1) * DAY_MS for t in tasks],
                 ids=[t.id for t in tasks], customdata=[t.id for t in tasks], width=0.62,
-                marker=dict(color=trade_colour(trade), line=dict(color="rgba(0,0,0,0.35)", width=0.5)),
+                marker=self._marker(trade, tasks),
                 hovertext=[self.hover(t) for t in tasks], hovertemplate="%{hovertext}<extra></extra>"))
-        out += self._milestones()
+            out[-1].meta = {**out[-1].meta, "status": [self.state[t.id][0] for t in tasks],
+                            "late": [self.state[t.id][1] for t in tasks]}
+        out += self._milestones() + self._state_legend()
+        return out
+
+    def _marker(self, trade: str | None, tasks: list[ScheduledTask]) -> dict:
+        """The bars of one trade: done work faded, started work hatched, late work outlined in red."""
+        states = [self.state[t.id] for t in tasks]
+        return dict(color=trade_colour(trade),
+                    opacity=[STATE_OPACITY[s] for s, _ in states],
+                    line=dict(color=[LATE_LINE if late else "rgba(0,0,0,0.35)" for _, late in states],
+                              width=[2.5 if late else 0.5 for _, late in states]),
+                    pattern=dict(shape=[STATE_PATTERN[s] for s, _ in states], fgcolor="rgba(255,255,255,0.75)",
+                                 size=6, solidity=0.35))
+
+    def _state_legend(self) -> list[go.Bar]:
+        """Legend entries (no bars) saying how done, started and late work look, when there is any."""
+        x, out = self.tx, []
+        present = {s for s, _ in self.state.values()} | ({"late"} if any(v for _, v in self.state.values()) else set())
+        for rank, status in enumerate(("done", "started", "late")):
+            if status not in present:
+                continue
+            late = status == "late"
+            out.append(go.Bar(
+                name=x[f"state.{status}"], orientation="h", y=[None], x=[None], meta={"role": "state", "state": status},
+                legendrank=600 + rank, showlegend=True, hoverinfo="skip",
+                marker=dict(color="#9e9e9e", opacity=STATE_OPACITY["planned" if late else status],
+                            line=dict(color=LATE_LINE if late else "rgba(0,0,0,0.35)", width=2.5 if late else 0.5),
+                            pattern=dict(shape="" if late else STATE_PATTERN[status],
+                                         fgcolor="rgba(255,255,255,0.75)", size=6, solidity=0.35))))
         return out
 
     def _occupation_trace(self) -> go.Bar:
@@ -447,14 +532,9 @@ class _Gantt:
             return (f"<b>{_esc(self.zone_name(o.zone))}</b><br>{x['occupation']}: {o.from_} → {o.to}"
                     f"<br>{(o.to - o.from_).days + 1} {x['cal_days']}<br>{x['lift']}: {lift}"
                     f"<br>{x['fire_plan']}: {fire}")
-        return go.Bar(
-            name=x["occupations"], orientation="h", meta={"role": "occupation"},
-            y=[self.occupation_label[o.zone] for o in ops], base=[_iso(o.from_) for o in ops],
-            x=[((o.to - o.from_).days + 1) * DAY_MS for o in ops],
-            ids=[f"occupation:{o.zone}:{o.task}" for o in ops], customdata=[o.task for o in ops], width=0.7,
-            marker=dict(color="rgba(106,61,154,0.25)", line=dict(color=OCCUPATION_COLOUR, width=1),
-                        pattern=dict(shape="x", fgcolor=OCCUPATION_COLOUR, size=6, solidity=0.3)),
-            hovertext=[hover(o) for o in ops], hovertemplate="%{hovertext}<extra></extra>", legendrank=810)
+        return _hatched(x["occupations"], "occupation", ops, [self.occupation_label[o.zone] for o in ops],
+                        [f"occupation:{o.zone}:{o.task}" for o in ops], [o.task for o in ops],
+                        "rgba(106,61,154,0.25)", OCCUPATION_COLOUR, "x", [hover(o) for o in ops], 810)
 
     def _milestones(self) -> list[go.Scatter]:
         x = self.tx
@@ -505,6 +585,10 @@ class _Gantt:
                  f"{x['finish']} {finish.isoformat() if finish else NONE} · {len(self.tasks)} {x['tasks']}")
         if self.base:
             title += f" · {len(self.moved)} {x['moved']}"
+        counts = [(x[f"state.{s}"], sum(1 for v, _ in self.state.values() if v == s)) for s in ("done", "started")]
+        counts.append((x["state.late"], sum(1 for _, late in self.state.values() if late)))
+        if self.as_of is not None or any(n for _, n in counts):
+            title += "".join(f" · {word} {n}" for word, n in counts)
         phone_title = (f"<b>{_esc(clip(self.p.project.name, 22))}</b><br>{x['finish']} "
                        f"{finish.isoformat() if finish else NONE} · {len(self.tasks)} {x['tasks']}")
         return title, phone_title
@@ -570,6 +654,12 @@ class _Gantt:
                            yanchor="bottom", yshift=4, showarrow=False, text=f"<b>{x['group_by']}</b>")
         return fig
 
+    def usage(self) -> go.Figure:
+        """The crews and trenches chart (usage.py) on this chart's dates, trades named and coloured alike."""
+        trades = {t.trade for t in self.tasks if t.trade}
+        return usage_figure(self.s, self.p, self.tx, {t: _esc(self.trade_name(t)) for t in trades},
+                            {t: trade_colour(t) for t in trades}, self.x_window(), FONT)
+
 
 def _phone(short: dict[str, str], titles: tuple[str, str], height: int, plot_px: int, legend_px: int,
            ticks: str) -> dict:
@@ -577,10 +667,10 @@ def _phone(short: dict[str, str], titles: tuple[str, str], height: int, plot_px:
     title, phone_title = titles
     return {
         "width": PHONE_PX, "short": short,
-        "on": {"title.text": phone_title, "title.font.size": 14, "height": height + legend_px,
-               "margin.b": BOTTOM_PX + legend_px, "yaxis.tickfont.size": 10, "xaxis.tickformat": "%m-%d",
-               "xaxis2.tickformat": "%m-%d", "xaxis.rangeselector.visible": False,
-               "legend.x": 0, "legend.y": -(BOTTOM_PX + 12) / plot_px, "legend.yanchor": "top"},
+        "on": {"title.text": phone_title, "title.font.size": 14, "height": height + legend_px + PHONE_TICKS_PX,
+               "margin.b": BOTTOM_PX + legend_px + PHONE_TICKS_PX, "yaxis.tickfont.size": 10,
+               "xaxis.tickformat": "%m-%d", "xaxis2.tickformat": "%m-%d", "xaxis.rangeselector.visible": False,
+               "legend.x": 0, "legend.y": -(BOTTOM_PX + PHONE_TICKS_PX + 12) / plot_px, "legend.yanchor": "top"},
         "off": {"title.text": title, "title.font.size": 17, "height": height, "margin.b": BOTTOM_PX,
                 "yaxis.tickfont.size": 11, "xaxis.tickformat": ticks, "xaxis2.tickformat": ticks,
                 "xaxis.rangeselector.visible": True, "legend.x": 1.01, "legend.y": 1, "legend.yanchor": "top"}}
@@ -592,16 +682,50 @@ def gantt_figure(schedule: Schedule, project: Project, baseline: Schedule | None
     return _Gantt(schedule, project, baseline, today).figure()
 
 
+def gantt_usage(schedule: Schedule, project: Project, baseline: Schedule | None = None,
+                today: date | None = None) -> go.Figure:
+    """The page's second chart: crews in use per trade and trenches open per day, on the Gantt's dates."""
+    return _Gantt(schedule, project, baseline, today).usage()
+
+
+@cache
+def plotly_js() -> bytes:
+    """plotly.js (minified, the version plotly.py ships): the release's `plotly.min.js`."""
+    return get_plotlyjs().encode("utf-8")
+
+
 def gantt_html(schedule: Schedule, project: Project, baseline: Schedule | None = None,
-               today: date | None = None) -> str:
-    """A complete, self-contained HTML page (plotly.js inline, no network request) for the project manager."""
-    fig = gantt_figure(schedule, project, baseline, today)
-    page = fig.to_html(full_html=True, include_plotlyjs=True, include_mathjax=False, config=CONFIG,
-                       div_id="digonce-gantt", default_width="100%", default_height=f"{fig.layout.height}px",
-                       validate=False, post_script=PHONE_SCRIPT)
+               today: date | None = None, plotlyjs: str | None = None) -> str:
+    """The Gantt page for the project manager: the Gantt and, under it, the crews and trenches chart; no
+    network request. `plotlyjs` None: plotly.js inline (one self-contained page of about 5 MB); a relative path
+    (PLOTLY_JS): the page loads it from there (a release writes it once beside the page)."""
+    g = _Gantt(schedule, project, baseline, today)
+    fig = g.figure()
+    page = fig.to_html(full_html=True, include_plotlyjs=True if plotlyjs is None else plotlyjs,
+                       include_mathjax=False, config=CONFIG, div_id="digonce-gantt", default_width="100%",
+                       default_height=f"{fig.layout.height}px", validate=False,
+                       post_script=PHONE_SCRIPT + LINK_SCRIPT)
+    usage = g.usage()
+    panel = usage.to_html(full_html=False, include_plotlyjs=False, config=CONFIG, div_id="digonce-usage",
+                          default_width="100%", default_height=f"{usage.layout.height}px", validate=False)
+    head, body_end, tail = page.rpartition("</body>")
+    page = head + panel + body_end + tail
     title = f"{_esc(project.project.name)} — {text('gantt.title', project.project.lang)}"
     lang = project.project.lang
-    head = (f'<meta charset="utf-8" />\n<meta name="viewport" content="width=device-width, initial-scale=1" />\n'
-            f"<title>{title}</title>")
-    page = page.replace('<meta charset="utf-8" />', head, 1)
+    # plotly wraps each chart in a box as high as the window; the Gantt (and its legend on a phone) is taller,
+    # so the boxes take their charts' heights and the usage chart comes after the whole Gantt
+    meta = (f'<meta charset="utf-8" />\n<meta name="viewport" content="width=device-width, initial-scale=1" />\n'
+            f"<title>{title}</title>\n<style>body > div {{height: auto !important;}}</style>")
+    page = page.replace('<meta charset="utf-8" />', meta, 1)
     return page.replace("<html>", f'<html lang="{lang}">', 1)
+
+
+def _hatched(name: str, role: str, spans: list, rows: list[str], ids: list[str], customdata: list[str],
+             fill: str, line: str, shape: str, hover: list[str], rank: int) -> go.Bar:
+    """A band of hatched bars over calendar days (`from_`..`to` inclusive): trench openings, crane occupations."""
+    return go.Bar(
+        name=name, orientation="h", meta={"role": role}, y=rows, base=[_iso(o.from_) for o in spans],
+        x=[((o.to - o.from_).days + 1) * DAY_MS for o in spans], ids=ids, customdata=customdata, width=0.7,
+        marker=dict(color=fill, line=dict(color=line, width=1),
+                    pattern=dict(shape=shape, fgcolor=line, size=6, solidity=0.3)),
+        hovertext=hover, hovertemplate="%{hovertext}<extra></extra>", legendrank=rank)

@@ -1,13 +1,33 @@
-"""The ledger (台账): one row per task, as CSV (UTF-8 with BOM, so Excel opens Chinese text) and XLSX."""
+"""The ledger (台账): one row per task with the columns of SPEC §7, as CSV (UTF-8 with BOM, so Excel opens
+Chinese text); the workbook (workbook.py) holds the same rows on its first sheet.
+
+No text from the input ever becomes a formula (SPEC §7). In the CSV a cell that starts with `=`, `+`, `-`,
+`@`, a tab, a carriage return or `'` gets a leading `'` (what Excel and WPS show as "text"; `check`
+removes it again when it reads the ledger back), so `=HYPERLINK(…)` stays text and `-1层车库防水` is no
+`#NAME?`. In the XLSX every text cell is stored as a string (never a formula) and such cells also carry
+Excel's quote-prefix style, so that editing one in Excel or WPS keeps it text.
+"""
 
 from __future__ import annotations
-
-import io
 
 import pandas as pd
 
 from models.project import Project
 from models.schedule import LEDGER_COLUMNS, Schedule
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+TEXT_PREFIX = "'"
+
+
+def as_text(value: str) -> str:
+    """A CSV cell that no spreadsheet reads as a formula: `'` before a formula-like start (and before `'`,
+    so that reading back is exact: `from_text(as_text(v)) == v`)."""
+    return TEXT_PREFIX + value if value.startswith(FORMULA_START) else value
+
+
+def from_text(cell: str) -> str:
+    """The value `as_text` wrote."""
+    return cell[1:] if cell.startswith(TEXT_PREFIX) else cell
 
 
 def ledger_frame(schedule: Schedule, project: Project) -> pd.DataFrame:
@@ -25,17 +45,7 @@ def ledger_frame(schedule: Schedule, project: Project) -> pd.DataFrame:
 
 
 def ledger_csv(schedule: Schedule, project: Project) -> bytes:
-    return ledger_frame(schedule, project).to_csv(index=False).encode("utf-8-sig")
-
-
-def ledger_xlsx(schedule: Schedule, project: Project) -> bytes:
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        df = ledger_frame(schedule, project)
-        df.to_excel(xl, index=False, sheet_name="台账")
-        sheet = xl.sheets["台账"]
-        for i, col in enumerate(LEDGER_COLUMNS):
-            width = max([len(col)] + [len(str(v)) for v in df[col].head(200)])
-            sheet.column_dimensions[sheet.cell(1, i + 1).column_letter].width = min(60, width + 2)
-        sheet.freeze_panes = "B2"
-    return buf.getvalue()
+    df = ledger_frame(schedule, project)
+    for col in LEDGER_COLUMNS:
+        df[col] = [as_text(v) if isinstance(v, str) else v for v in df[col]]
+    return df.to_csv(index=False).encode("utf-8-sig")

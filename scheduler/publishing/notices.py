@@ -8,6 +8,13 @@ the door or nearby with the detour and any temporary fire-safety plan, outages w
 their notice must be posted), the hotline, and a link to the building's calendar feed. Large type, phone
 layout (tables become stacked rows), A4 print stylesheet.
 
+Residents must be able to trust a notice that is reprinted every week: each says its release and issue
+date (第3版 · 2027年3月8日发布); with a public URL it carries a QR code of the building's short link (the
+index one of the site root, see `public.py`); and against a baseline — the schedule the previous notice
+was made from — every entry that changed is marked (原定3月8日 → 改为3月10日, details changed, new,
+cancelled), found by working out the baseline's entries the same way and pairing them per kind and
+subject (an outage's task, a zone, a lift).
+
 This module works out what happens to each building and when, as plain data; the words are in the
 catalogue (`scheduler/text/<lang>/notice.yaml`) and the markup in `templates/` (notice.html, index.html,
 base.html with the inline CSS). Every file is self-contained (inline CSS, no script, no external
@@ -22,11 +29,14 @@ from datetime import date, timedelta
 from typing import Callable, Iterable
 from urllib.parse import quote
 
+from markupsafe import Markup
+
 from models.project import Building, ElevatorWork, Project, Zone
 from models.schedule import Disruption, Occupation, Schedule, ScheduledTask
 from models.site_graph import Access
-from scheduler.publishing.files import safe_part as _safe
+from scheduler.publishing.files import file_part as _safe
 from scheduler.publishing.pages import render_page
+from scheduler.publishing.public import normal_url, qr_svg, short_link, site_link
 from scheduler.publishing.words import Words, runs
 
 # order of rows inside a week and of summary lines starting on the same day
@@ -115,12 +125,14 @@ class _Routes:
 
 @dataclass
 class _Row:
-    """One line of the week timeline (clipped to the week when rendered)."""
+    """One line of the week timeline (clipped to the week when rendered). `subject` says what it is about (the
+    outage's task, the zone, the lift) so that a re-plan's rows can be told from the baseline's."""
     kind: str
     days: list[date]
     chip: str
     hours: str
     note: str
+    subject: str = ""
 
 
 @dataclass
@@ -131,6 +143,8 @@ class _Line:
     first: date
     last: date
     text: str
+    subject: str = ""
+    mark: str = ""
 
 
 @dataclass
@@ -142,10 +156,10 @@ class _Events:
     craned: bool = False  # a crane's cordon at the door or nearby: a note on keeping out of it
 
     def add(self, kind: str, chip: str, rows: Iterable[tuple[list[date], str, str]], first: date, last: date,
-            line: str) -> None:
-        """Timeline rows (days, hours, note) and one summary line of one kind."""
-        self.rows += [_Row(kind, days, chip, hours, note) for days, hours, note in rows]
-        self.lines.append(_Line(kind, chip, first, last, line))
+            line: str, subject: str = "") -> None:
+        """Timeline rows (days, hours, note) and one summary line of one kind, about `subject`."""
+        self.rows += [_Row(kind, days, chip, hours, note, subject) for days, hours, note in rows]
+        self.lines.append(_Line(kind, chip, first, last, line, subject))
 
 
 @dataclass
@@ -200,7 +214,7 @@ def _route_clauses(x: _Building, days: list[date], starts: list[str],
 
 def _with_route(x: _Building, ev: _Events, kind: str, chip: str, head: str, days: list[date],
                 starts: list[str], detour: _Detour = _Detour(),
-                extra: Callable[[list[date]], list[str]] = lambda days: []) -> None:
+                extra: Callable[[list[date]], list[str]] = lambda days: [], subject: str = "") -> None:
     """A zone closed that may change the way out: one timeline row per stretch of one route (none when no
     start is given), one summary line. `extra(days)` adds clauses about those days (checks, fire plan)."""
     w = x.w
@@ -212,7 +226,7 @@ def _with_route(x: _Building, ev: _Events, kind: str, chip: str, head: str, days
             for sdays, route in stretches]
     ev.add(kind, chip, rows, days[0], days[-1],
            w("notice.summary.line", when=w.when(days[0], days[-1]),
-             text=w.clauses(p for p in [head, *extra(days), summary] if p)))
+             text=w.clauses(p for p in [head, *extra(days), summary] if p)), subject)
 
 
 def _outages(x: _Building, ev: _Events) -> None:
@@ -238,7 +252,7 @@ def _outages(x: _Building, ev: _Events) -> None:
             if advice:
                 text = w("notice.outage.with_advice", text=text, advice=advice)
             ev.add("outage", what, [(run, hours, w.clauses(p for p in (t.name if t else "", post) if p))],
-                   run[0], run[-1], text)
+                   run[0], run[-1], text, tid)
 
 
 def _checks(x: _Building, zone: str) -> Callable[[list[date]], list[str]]:
@@ -275,7 +289,8 @@ def _entrances(x: _Building, ev: _Events) -> None:
         head = w("notice.entrance.plated" if plated else "notice.entrance.closed", where=where,
                  zone=routes.name(zone))
         for run in runs(by_zone[zone]):
-            _with_route(x, ev, "entrance", w("notice.entrance.chip"), head, run, [zone], extra=_checks(x, zone))
+            _with_route(x, ev, "entrance", w("notice.entrance.chip"), head, run, [zone], extra=_checks(x, zone),
+                        subject=zone)
 
 
 def _cranes(x: _Building, ev: _Events) -> None:
@@ -293,7 +308,8 @@ def _cranes(x: _Building, ev: _Events) -> None:
         fire = [w("notice.crane.fire_plan")] if o.fire_plan else []
         ev.craned = True
         _with_route(x, ev, "crane", w("notice.crane.chip"), w("notice.crane.cordon", zone=routes.name(o.zone)),
-                    days, starts, _Detour(frozenset({o.zone}), "notice.crane.escort"), lambda _days, fire=fire: fire)
+                    days, starts, _Detour(frozenset({o.zone}), "notice.crane.escort"), lambda _days, fire=fire: fire,
+                    f"{o.zone} {o.task}")
 
 
 def _closures(x: _Building, ev: _Events) -> None:
@@ -307,11 +323,11 @@ def _closures(x: _Building, ev: _Events) -> None:
         name = routes.name(o.zone)
         if zone.kind == "green":
             ev.rows.append(_Row("green", days, w("notice.green.chip"), w("notice.timeline.all_day"),
-                                w("notice.green.text", zone=name)))
+                                w("notice.green.text", zone=name), o.zone))
             continue
         head = w("notice.closure.plated" if zone.passable_when_open == "people" else "notice.closure.road",
                  zone=name)
-        _with_route(x, ev, "closure", w("notice.closure.chip"), head, days, x.entrance_zones)
+        _with_route(x, ev, "closure", w("notice.closure.chip"), head, days, x.entrance_zones, subject=o.zone)
 
 
 def _elevators(x: _Building, ev: _Events) -> None:
@@ -327,7 +343,8 @@ def _elevators(x: _Building, ev: _Events) -> None:
         where = (entrance.name or entrance.id) if entrance else (work.name or work.id)
         hours = w.join(x.project.calendar.hours.work)
         ev.add("elevator", w("notice.elevator.chip"), [(wdays, hours, w("notice.elevator.note", where=where))],
-               wdays[0], wdays[-1], w("notice.elevator.summary", when=w.when(wdays[0], wdays[-1]), where=where))
+               wdays[0], wdays[-1], w("notice.elevator.summary", when=w.when(wdays[0], wdays[-1]), where=where),
+               work.id)
 
 
 def _noise(x: _Building, ev: _Events) -> None:
@@ -377,39 +394,113 @@ def _building_events(x: _Building) -> _Events:
 # --------------------------------------------------------------------------------------------- pages
 
 
-def _header(w: Words, project: Project, heading: str, version: str) -> dict:
-    """The letterhead's facts; notice.html and index.html lay them out through base.html."""
-    hotline = project.project.hotline.strip()
-    return {"compound": project.project.name, "heading": heading, "hotline": hotline,
-            "tel": re.sub(r"[^0-9+]", "", hotline), "issued": w.date(w.issued, year=True), "version": version}
+@dataclass
+class _Issue:
+    """What every page of one issue shares: the words, the version, the public URL (None: no QR codes) and the
+    baseline — the schedule residents were told before this one (None: nothing to compare with)."""
+    w: Words
+    project: Project
+    version: str
+    url: str | None
+    schedule: Schedule
+    baseline: Schedule | None
+    routes: _Routes
+    old_routes: _Routes | None
 
 
-def _timeline(w: Words, rows: list[_Row]) -> list[dict]:
-    """Per week with something in it: its heading date and its rows (days clipped to the week)."""
+def _header(x: _Issue, heading: str, qr: str | None, caption: str) -> dict:
+    """The letterhead's facts; notice.html and index.html lay them out through base.html. `qr`: the address the
+    page's QR code leads to (None: no QR code), `caption` the catalogue key of the words beside it."""
+    w, hotline = x.w, x.project.project.hotline.strip()
+    code = {"svg": Markup(qr_svg(qr)), "url": qr, "caption": w(caption), "alt": w("notice.qr.alt")} if qr else None
+    return {"compound": x.project.project.name, "heading": heading, "hotline": hotline,
+            "tel": re.sub(r"[^0-9+]", "", hotline), "issued": w.date(w.issued, year=True), "version": x.version,
+            "qr": code}
+
+
+def _week(rows: list[_Row], monday: date) -> list[tuple[list[date], _Row]]:
+    """The rows with days in the week of `monday`, their days clipped to it, in the order a week shows them."""
+    sunday = monday + timedelta(6)
+    clipped = [([d for d in r.days if monday <= d <= sunday], r) for r in rows]
+    return sorted(((days, r) for days, r in clipped if days), key=lambda x: (x[0][0], _PRIORITY[x[1].kind], x[1].note))
+
+
+def _timeline(w: Words, rows: list[_Row], old: list[_Row] | None = None) -> list[dict]:
+    """Per week with something in it: its heading date and its rows (days clipped to the week). With the
+    baseline's rows (`old`), a row not shown as it was in the baseline's same week is marked: changed, or new
+    when the baseline had nothing of its kind and subject."""
     weeks = []
+    subjects = {(r.kind, r.subject) for r in old or []}
     for monday in sorted({_monday(d) for r in rows for d in r.days}):
-        sunday = monday + timedelta(6)
-        clipped = [([d for d in r.days if monday <= d <= sunday], r) for r in rows]
-        clipped = sorted(((days, r) for days, r in clipped if days),
-                         key=lambda x: (x[0][0], _PRIORITY[x[1].kind], x[1].note))
-        weeks.append({"monday": w.date(monday, wd=True),
-                      "rows": [{"when": w.days(days), "kind": r.kind, "chip": r.chip, "hours": r.hours,
-                                "note": r.note} for days, r in clipped]})
+        before = {(tuple(days), r.kind, r.subject, r.hours, r.note) for days, r in _week(old or [], monday)}
+        shown = []
+        for days, r in _week(rows, monday):
+            mark = ""
+            if old is not None and (tuple(days), r.kind, r.subject, r.hours, r.note) not in before:
+                mark = w("notice.change.row" if (r.kind, r.subject) in subjects else "notice.change.added")
+            shown.append({"when": w.days(days), "kind": r.kind, "chip": r.chip, "hours": r.hours, "note": r.note,
+                          "mark": mark})
+        weeks.append({"monday": w.date(monday, wd=True), "rows": shown})
     return weeks
 
 
-def _notice(w: Words, schedule: Schedule, project: Project, b: Building, routes: _Routes, version: str) -> str:
-    x = _Building(w, schedule, project, b, routes, {t.id: t for t in schedule.tasks},
-                  [d for d in schedule.disruptions if d.building == b.id])
-    ev = _building_events(x)
+def _events(x: _Issue, schedule: Schedule, routes: _Routes, b: Building) -> _Events:
+    return _building_events(_Building(x.w, schedule, x.project, b, routes, {t.id: t for t in schedule.tasks},
+                                      [d for d in schedule.disruptions if d.building == b.id]))
+
+
+def _line_order(line: _Line) -> tuple:
+    return line.first, _PRIORITY[line.kind], line.last, line.text
+
+
+def _mark_changes(w: Words, old: _Events, new: _Events) -> list[_Line]:
+    """Mark what a re-plan changed on one building's notice, comparing its entries with the baseline's: each
+    summary line moved (原定3月8日 → 改为3月10日), changed in its details, or added. Lines are paired per kind
+    and subject (an outage's task, a zone, a lift): equal dates first, then the rest in date order. Returns the
+    baseline's lines that are gone. (Timeline rows are compared week by week in `_timeline`.)"""
+    removed: list[_Line] = []
+    groups: dict[tuple[str, str], tuple[list[_Line], list[_Line]]] = {}
+    for side, lines in enumerate((old.lines, new.lines)):
+        for line in sorted(lines, key=_line_order):
+            groups.setdefault((line.kind, line.subject), ([], []))[side].append(line)
+    for was, now in groups.values():
+        for line in list(now):
+            same = next((o for o in was if (o.first, o.last) == (line.first, line.last)), None)
+            if same is not None:
+                was.remove(same)
+                now.remove(line)
+                line.mark = "" if same.text == line.text else w("notice.change.changed")
+        for o, line in zip(was, now):
+            line.mark = w("notice.change.moved", old=w.span(o.first, o.last), new=w.span(line.first, line.last))
+        for line in now[len(was):]:
+            line.mark = w("notice.change.added")
+        removed += was[len(now):]
+    return sorted(removed, key=_line_order)
+
+
+def _notice(x: _Issue, b: Building) -> tuple[str, bool]:
+    """One building's notice, and whether it marks a change from the baseline."""
+    w = x.w
+    ev = _events(x, x.schedule, x.routes, b)
+    old = _events(x, x.baseline, x.old_routes, b) if x.baseline is not None and x.old_routes is not None else None
+    removed = _mark_changes(w, old, ev) if old is not None else []
     name = b.name or b.id
-    lines = sorted(ev.lines, key=lambda x: (x.first, _PRIORITY[x.kind], x.last, x.text))
-    return render_page(
-        _PACKAGE, "notice.html", w.lang, building=name, header=_header(w, project, w("notice.heading.notice", building=name), version),
+    lines = sorted(ev.lines, key=_line_order)
+    shown = [line for line in lines if line.last >= w.issued]
+    gone = [line for line in removed if line.last >= w.issued]
+    weeks = _timeline(w, ev.rows, old.rows if old is not None else None)
+    changed = bool(gone) or any(line.mark for line in shown) or any(r["mark"] for k in weeks for r in k["rows"])
+    qr = short_link(x.url, b.id) if x.url else None
+    page = render_page(
+        _PACKAGE, "notice.html", w.lang, building=name,
+        header=_header(x, w("notice.heading.notice", building=name), qr, "notice.qr.notice"),
         any_lines=bool(lines), issued_day=w.date(w.issued),
-        summary=[{"kind": x.kind, "chip": x.chip, "text": x.text} for x in lines if x.last >= w.issued],
-        weeks=_timeline(w, ev.rows), feed_href=_feed_href(b.id), plated=ev.plated, craned=ev.craned,
-        noisy_hours=w.join(project.calendar.hours.noisy))
+        summary=[{"kind": line.kind, "chip": line.chip, "text": line.text, "mark": line.mark} for line in shown],
+        removed=[{"kind": line.kind, "chip": line.chip, "text": line.text} for line in gone],
+        compared=x.baseline is not None, changed=changed,
+        weeks=weeks, feed_href=_feed_href(b.id), plated=ev.plated, craned=ev.craned,
+        noisy_hours=w.join(x.project.calendar.hours.noisy))
+    return page, changed
 
 
 @dataclass
@@ -520,22 +611,46 @@ def _month(c: _Compound, y: int, m: int, per_day: dict[date, dict[str, set[str]]
     return {"title": w.month(y, m), "weeks": [cells[i:i + 7] for i in range(0, len(cells), 7)]}
 
 
-def _index(w: Words, schedule: Schedule, project: Project, version: str) -> str:
+def _index(x: _Issue, changed: set[str]) -> str:
+    """The compound's overview; `changed`: the buildings whose notice marks a change from the baseline."""
+    w, project = x.w, x.project
     known = {b.id for b in project.site.buildings}
-    c = _Compound(w, project, {t.id: t for t in schedule.tasks},
-                  [d for d in schedule.disruptions if d.building in known])
-    return render_page(_PACKAGE, "index.html", w.lang, header=_header(w, project, w("notice.heading.index"), version),
-                       buildings=_index_buildings(c), outages=_index_outages(c), months=_index_calendar(c))
+    c = _Compound(w, project, {t.id: t for t in x.schedule.tasks},
+                  [d for d in x.schedule.disruptions if d.building in known])
+    buildings = _index_buildings(c)
+    for row, b in zip(buildings, project.site.buildings):
+        row["changed"] = b.id in changed
+    return render_page(_PACKAGE, "index.html", w.lang,
+                       header=_header(x, w("notice.heading.index"), site_link(x.url) if x.url else None,
+                                      "notice.qr.index"),
+                       buildings=buildings, outages=_index_outages(c), months=_index_calendar(c))
 
 
 # --------------------------------------------------------------------------------------------- API
 
 
-def render_notices(schedule: Schedule, project: Project, issued: date, version: str) -> dict[str, str]:
-    """Relative path → HTML text: `notices/<building id>.html` for every building, and `notices/index.html`."""
+def building_names(project: Project) -> dict[str, str]:
+    """Building file part → what residents call the building, in site order: kept in each release's
+    release.json for pages that know only file names (`serve`'s landing page)."""
+    return {_safe(b.id): b.name or b.id for b in project.site.buildings}
+
+
+def render_notices(schedule: Schedule, project: Project, issued: date, version: str | int,
+                   public_url: str | None = None, baseline: Schedule | None = None) -> dict[str, str]:
+    """Relative path → HTML text: `notices/<building file part>.html` for every building, and `notices/index.html`.
+
+    `version` is the release number (shown as 第3版) or a text shown as it is. With `public_url` every notice
+    carries a QR code of its building's short link `<public_url>/b/<part>`, the index one of `<public_url>/`.
+    With a `baseline` (the schedule residents were told before), every entry that changed is marked."""
     w = Words(project.project.lang, issued)
-    routes = _Routes(project, schedule)
-    out = {f"notices/{_safe(b.id)}.html": _notice(w, schedule, project, b, routes, version)
-           for b in project.site.buildings}
-    out["notices/index.html"] = _index(w, schedule, project, version)
+    if isinstance(version, int):
+        version = w("notice.release", n=version)
+    x = _Issue(w, project, version, normal_url(public_url), schedule, baseline, _Routes(project, schedule),
+               _Routes(project, baseline) if baseline is not None else None)
+    out, changed = {}, set()
+    for b in project.site.buildings:
+        out[f"notices/{_safe(b.id)}.html"], moved = _notice(x, b)
+        if moved:
+            changed.add(b.id)
+    out["notices/index.html"] = _index(x, changed)
     return out

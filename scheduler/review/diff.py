@@ -16,6 +16,8 @@ from pydantic import BaseModel
 
 from models.schedule import Schedule, ScheduledTask
 
+from scheduler.text import PLAIN_LANG, section, t
+
 
 class Change(BaseModel):
     task: str
@@ -112,32 +114,39 @@ def _when(start: date | None, finish: date | None) -> str:
     return f"{start}" if start == finish else f"{start}..{finish}"
 
 
-def _line(c: Change) -> str:
-    shift = f" ({c.shift_days:+d} d)" if c.shift_days else ""
-    what = {"moved": "", "added": "  [new]", "removed": "  [removed]"}[c.status]
-    return f"    {c.task}: {_when(c.old_start, c.old_finish)} → {_when(c.new_start, c.new_finish)}{shift}{what}"
+def _line(c: Change, lang: str) -> str:
+    shift = t("diff.shift", lang, days=f"{c.shift_days:+d}") if c.shift_days else ""
+    what = t(f"diff.{c.status}", lang) if c.status != "moved" else ""
+    return t("diff.task", lang, task=c.task, old=_when(c.old_start, c.old_finish), new=_when(c.new_start, c.new_finish),
+             shift=shift, what=what)
 
 
-def render(d: Diff) -> str:
-    """The diff as text: contractors to tell (per trade), then residents to tell (per building)."""
+def _outage(c: Change, lang: str) -> str:
+    name = section("common.outage", lang).get(c.outage) or t("common.outage_other", lang, type=c.outage)
+    label = t("diff.outage_label", lang, type=c.outage, name=name)
+    return t("diff.outage", lang, outage=label, task=c.task, old=_when(c.old_start, c.old_finish),
+             new=_when(c.new_start, c.new_finish))
+
+
+def render(d: Diff, lang: str = PLAIN_LANG) -> str:
+    """The diff as text in `lang`: contractors to tell (per trade), then residents to tell (per building)."""
     if not d.changes:
-        return f"no changes: all {d.unchanged} tasks keep their dates"
-    lines = [f"{len(d.changes)} task(s) changed, {d.unchanged} unchanged", "", "Contractors to tell (by trade):"]
+        return t("diff.none", lang, unchanged=d.unchanged)
+    lines = [t("diff.head", lang, changed=len(d.changes), unchanged=d.unchanged), "", t("diff.contractors", lang)]
     for tc in d.by_trade:
-        lines.append(f"  {tc.trade}: {len(tc.changes)} task(s)")
-        lines += [_line(c) for c in tc.changes]
-    lines += ["", "Residents to tell (by building):"]
+        lines.append(t("diff.trade", lang, trade=tc.trade, count=len(tc.changes)))
+        lines += [_line(c, lang) for c in tc.changes]
+    lines += ["", t("diff.residents", lang)]
     if not d.by_building:
-        lines.append("  none: no building's disruption days changed")
+        lines.append(t("diff.no_building", lang))
     for bc in d.by_building:
         days = []
         if bc.days_added:
-            days.append(f"{len(bc.days_added)} new disrupted day(s) from {bc.days_added[0]}")
+            days.append(t("diff.days_added", lang, count=len(bc.days_added), first=bc.days_added[0]))
         if bc.days_removed:
-            days.append(f"{len(bc.days_removed)} day(s) no longer disrupted from {bc.days_removed[0]}")
-        lines.append(f"  {bc.building}: " + ("; ".join(days) or "same days, different works"))
-        for c in bc.outages:
-            lines.append(f"    outage {c.outage} {c.task}: {_when(c.old_start, c.old_finish)} → "
-                         f"{_when(c.new_start, c.new_finish)}")
-        lines += [_line(c) for c in bc.changes if c.outage is None]
+            days.append(t("diff.days_removed", lang, count=len(bc.days_removed), first=bc.days_removed[0]))
+        lines.append(t("diff.building", lang, building=bc.building,
+                       days=t("common.clause_sep", lang).join(days) or t("diff.same_days", lang)))
+        lines += [_outage(c, lang) for c in bc.outages]
+        lines += [_line(c, lang) for c in bc.changes if c.outage is None]
     return "\n".join(lines)

@@ -58,11 +58,11 @@ class Explanation:
         return "\n".join(lines)
 
 
-def explain_conflict(project: Project, tasks: list[Task], conflict: Conflict) -> Explanation:
-    words = _Words(project, tasks)
+def explain_conflict(project: Project, tasks: list[Task], conflict: Conflict, lang: str | None = None) -> Explanation:
+    """A conflict in words, in `lang` (default: the project's language)."""
+    words = _Words(project, tasks, lang)
     reasons = [words.reason(g) for g in conflict.groups]
-    return Explanation(conflict.status, reasons, conflict.minimal, conflict.wall_s, conflict.solves,
-                       project.project.lang)
+    return Explanation(conflict.status, reasons, conflict.minimal, conflict.wall_s, conflict.solves, words.lang)
 
 
 Words = tuple[str, list[str]]  # a reason's text and its ways out
@@ -71,9 +71,9 @@ Words = tuple[str, list[str]]  # a reason's text and its ways out
 class _Words:
     """The sentences of one project's rule groups, in its language."""
 
-    def __init__(self, project: Project, tasks: list[Task]):
+    def __init__(self, project: Project, tasks: list[Task], lang: str | None = None):
         self.p, self.tasks = project, tasks
-        self.lang = project.project.lang
+        self.lang = lang or project.project.lang
         self.zones = {z.id: z for z in project.site.zones}
         self.works = {w.id: w for w in project.works}
         self._cuts: list[tuple[RuleGroup, frozenset[str]]] | None = None

@@ -20,6 +20,7 @@ from scheduler.planning.expand import Task
 from scheduler.planning.rules import Rule
 from scheduler.review.check import Violation, check_schedule
 from scheduler.text import t as text
+from scheduler.text import words
 
 # What the referee reports that the mover's own reasons already cover: R1/R5 orderings are the predecessors,
 # R3 dates the earliest date and the project start; TASKS is about the schedule file, not a rule.
@@ -90,7 +91,8 @@ class _Mover:
         for v in check_schedule(self.p, self.task_list, trial):
             if str(v) not in self.before and v.rule not in _COVERED:
                 rule = Rule(v.rule)
-                out.append(Hold(rule, f"{v.task}: {v.message}", self._user(t, v, new[0]) if rule == Rule.R2 else None))
+                out.append(Hold(rule, f"{v.task}: {words(v.message, self.lang)}",
+                                self._user(t, v, new[0]) if rule == Rule.R2 else None))
         return out
 
     def _predecessors(self, t: Task, days: list[date], first: date) -> list[Hold]:

@@ -9,18 +9,30 @@ What is served (nothing else; every other path is 404, like a missing file):
     /t/<token>/trade-<trade>.ics    a contractor's feed, only with that trade's token
     /t/<token>/all.ics              every contractor's work and contacts, only with the office token
     /t/<token>/gantt.html           the same, as a chart, only with the office token
+    /t/<token>/plotly.min.js        the chart's library (the page loads it from beside itself), the same way
 
 Calendar clients poll with conditional requests: a strong ETag (SHA-256 of the bytes) and Last-Modified
 (the file's mtime) turn most polls into 304s. Each file is opened and read once per request; `publish`
 replaces files by rename, so a reader gets the old bytes or the new ones, and the ETag is always the
 hash of the bytes sent. Nothing is compressed (gzip on .ics breaks some Outlook versions).
 
+Releases: OUT's files are those of the release in force (scheduler/publishing/release.py). Each request
+reads the pointer once and takes every file it needs from that release's folder, so a response is a whole
+file of the old release or of the new one, and a file the new release no longer has is gone (404) the
+moment it is in force — also on file systems without symlinks, where the pointer is a small file.
+
 Hostile clients: the path is percent-decoded exactly once and any segment that is empty, starts with a
-dot, or holds a backslash, NUL or control character is refused; a file must resolve (symlinks followed)
-inside OUT and outside OUT/.serve and be a regular file. A request line over 8 KiB gets 414, a request
-head over 32 KiB 431, a malformed one 400; a request must arrive within 10 s (keep-alive idle time
-included) and a response be taken within 30 s, so a slow client holds a thread for a bounded time, and
-at most 256 connections are served at once (503 beyond).
+dot, or holds a backslash, NUL or control character is refused; an absolute-form target
+(`GET http://host/feeds/x.ics`, which HTTP/1.1 servers must accept) is served by its path. A file must
+resolve (symlinks followed) inside OUT and outside OUT/.serve and be a regular file. A request line over
+8 KiB gets 414, a request head over 32 KiB 431, a malformed one 400; a request must arrive within 10 s
+(keep-alive idle time included) and a response be taken within 30 s, so a slow client holds a thread
+for a bounded time; at most 256 connections are served at once, and at most 32 from one address, so
+one client holding idle connections cannot lock the others out (503 beyond either).
+
+The log never holds a token: a secret path is logged as /t/***/<file>, a path that is not a plain route
+only by its first segment, a malformed request line by its length, and any token of the store that
+still appears is replaced by *** before the line is written.
 """
 
 from __future__ import annotations
@@ -42,14 +54,19 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import quote, unquote
 
+from scheduler.publishing.files import id_of_part
+from scheduler.publishing.gantt import PLOTLY_JS
 from scheduler.publishing.pages import render_page
-from scheduler.serve.tokens import OFFICE, Tokens, TokenStore, trades_in
+from scheduler.publishing.release import folder_in_force, read_manifest
+from scheduler.serve.tokens import Tokens, TokenStore, trades_in
+from scheduler.text import Msg
 
 MAX_LINE = 8192            # request line, bytes
 MAX_HEAD = 32768           # request line + headers, bytes
 REQUEST_TIMEOUT = 10.0     # s from the end of the previous response to the end of the request head
 WRITE_TIMEOUT = 30.0       # s for the client to take a whole response
 MAX_CONNECTIONS = 256
+MAX_PER_CLIENT = 32        # connections from one address
 MAX_FILE = 64 << 20        # a file larger than this is not served (OUT holds nothing near it)
 HTML_CACHE = "no-cache"    # notices change with every re-plan: revalidate (a cheap 304) on every view
 ICS_MAX_AGE = 3600         # s; never longer than the feed's own REFRESH-INTERVAL
@@ -76,10 +93,24 @@ class Index:
     pass
 
 
+_ABSOLUTE = re.compile(r"https?://[^/?#\s]*", re.IGNORECASE)
+PUBLIC = ("feeds", "notices", "b")
+
+
+def origin_form(raw: str) -> str:
+    """The path part of a request target: absolute-form `http://host/x?y` → `/x?y` (RFC 9112 §3.2.2)."""
+    m = _ABSOLUTE.match(raw)
+    if m:
+        rest = raw[m.end():]
+        return rest if rest.startswith("/") else "/" + rest
+    return raw
+
+
 def segments(raw: str) -> list[str] | None:
     """The decoded path segments of a request target, or None for anything that is not a plain path."""
+    raw = origin_form(raw)
     if not raw.startswith("/"):
-        return None  # absolute-form (http://…), authority-form or '*': not served
+        return None  # authority-form or '*': not served
     path = raw.split("?", 1)[0].split("#", 1)[0]
     try:
         text = unquote(path, errors="strict")
@@ -103,30 +134,35 @@ class Site:
         self.hidden = os.path.join(self.root, ".serve")
         self.tokens = TokenStore(out)
 
+    def release(self) -> Path:
+        """The folder of the release in force, read once per request (OUT itself for a plain folder)."""
+        return folder_in_force(self.out)
+
     def route(self, raw: str) -> File | Redirect | Index | None:
         parts = segments(raw)
         if parts is None:
             return None
+        root = self.release()
         match parts:
             case []:
                 return Index()
             case ["feeds", name] if name.startswith("building-") and name.endswith(".ics"):
-                return File(self.out / "feeds" / name)
+                return File(root / "feeds" / name)
             case ["notices", name] if name.endswith(".html"):
-                return File(self.out / "notices" / name)
-            case ["b", building] if self._inside(self.out / "notices" / f"{building}.html"):
+                return File(root / "notices" / name)
+            case ["b", building] if self._inside(root / "notices" / f"{building}.html"):
                 return Redirect(f"/notices/{quote(building, safe='')}.html")
             case ["t", token, name]:
-                return self._private(token, name, self.tokens.current())
+                return self._private(root, token, name, self.tokens.current())
         return None
 
-    def _private(self, token: str, name: str, tokens: Tokens) -> File | None:
-        if name in ("all.ics", "gantt.html"):
-            ok = tokens.opens(OFFICE, token)
-            path = self.out / ("feeds/all.ics" if name == "all.ics" else "gantt.html")
+    def _private(self, root: Path, token: str, name: str, tokens: Tokens) -> File | None:
+        if name in ("all.ics", "gantt.html", PLOTLY_JS):
+            ok = tokens.opens_office(token)
+            path = root / ("feeds/all.ics" if name == "all.ics" else name)
         elif name.startswith("trade-") and name.endswith(".ics"):
-            ok = tokens.opens(name[len("trade-"):-len(".ics")], token)
-            path = self.out / "feeds" / name
+            ok = tokens.opens_trade(name[len("trade-"):-len(".ics")], token)
+            path = root / "feeds" / name
         else:
             return None
         return File(path, private=True) if ok else None
@@ -152,11 +188,17 @@ class Site:
         inside = real.startswith(self.root + os.sep) and not real.startswith(self.hidden + os.sep)
         return real if inside and os.path.isfile(real) else None
 
-    def buildings(self) -> list[str]:
-        """Buildings with a public feed, in file-name order."""
-        feeds = self.out / "feeds"
+    def buildings(self, root: Path | None = None) -> list[str]:
+        """Buildings with a public feed in the release in force (or `root`), by file-name part, in order."""
+        feeds = (root or self.release()) / "feeds"
         return sorted(p.name[len("building-"):-len(".ics")] for p in feeds.glob("building-*.ics")) \
             if feeds.is_dir() else []
+
+    def names(self, root: Path) -> dict[str, str]:
+        """The buildings' names by file-name part, in site order, as the release lists them for residents."""
+        data = (read_manifest(root) or {}).get("buildings")
+        return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)} \
+            if isinstance(data, dict) else {}
 
     def index(self, base: str) -> bytes:
         """The public landing page: what a resident or the neighbourhood committee may subscribe to."""
@@ -164,13 +206,16 @@ class Site:
             url = base + path
             return {"kind": kind, "building": building, "url": url, "webcal": as_webcal(url) if webcal else ""}
 
+        root = self.release()
         rows = []
-        for b in self.buildings():
-            q = quote(b, safe="")
-            rows.append(row("calendar", b, f"/feeds/building-{q}.ics", True))
-            if (self.out / "notices" / f"{b}.html").is_file():
-                rows.append(row("notice", b, f"/b/{q}", False))
-        if (self.out / "notices" / "index.html").is_file():
+        names = self.names(root)
+        order = {part: i for i, part in enumerate(names)}
+        for b in sorted(self.buildings(root), key=lambda b: (order.get(b, len(order)), b)):
+            q, label = quote(b, safe=""), names.get(b) or id_of_part(b) or b
+            rows.append(row("calendar", label, f"/feeds/building-{q}.ics", True))
+            if (root / "notices" / f"{b}.html").is_file():
+                rows.append(row("notice", label, f"/b/{q}", False))
+        if (root / "notices" / "index.html").is_file():
             rows.append(row("all_notices", "", "/notices/index.html", False))
         return render_page("scheduler.serve", "index.html", "zh-CN", rows=rows).encode("utf-8")
 
@@ -214,6 +259,32 @@ def not_modified(headers, etag: str, mtime: int | None) -> bool:
     except (TypeError, ValueError, IndexError):
         return False  # an unreadable date is ignored, as the RFC says
     return since.tzinfo is not None and mtime <= since.timestamp()
+
+
+def loggable(requestline: str, tokens: Tokens) -> str:
+    """A request line as the log may show it: never a token, in whatever spelling or malformed line it came.
+
+    A secret path becomes /t/***/<file>; a public route is logged as decoded and re-quoted; any other target
+    only by its first segment (a token pasted elsewhere must not land in the log either), and a target that
+    is no plain path only by its length. Method and version are kept only when they look like them."""
+    words = requestline.strip("\r\n").split()
+    method = words[0] if words and re.fullmatch(r"[A-Z]{1,12}", words[0]) else "?"
+    version = words[2] if len(words) > 2 and re.fullmatch(r"HTTP/\d\.\d", words[2]) else "?"
+    target = words[1] if len(words) > 1 else ""
+    parts = segments(target)
+    if parts is None:
+        shown = f"<{len(target.encode('latin-1', 'replace'))}-byte target>"
+    elif not parts or parts[0] in PUBLIC:
+        shown = "/" + "/".join(quote(p) for p in parts)
+    elif parts[0] == "t":
+        shown = "/t/***" + (f"/{quote(parts[2])}" if len(parts) == 3 else "/…" if len(parts) > 1 else "")
+    else:
+        shown = "/" + (quote(parts[0][:24]) if len(parts[0]) <= 24 else "…") + ("/…" if len(parts) > 1 else "")
+    line = f"{method} {shown[:300]} {version}" if words else ""
+    for secret in [tokens.office, *tokens.trades.values()]:
+        if secret:
+            line = line.replace(secret, "***")
+    return line.encode("unicode_escape").decode("ascii")
 
 
 class _HeadTooLarge(Exception):
@@ -263,7 +334,7 @@ class Handler(BaseHTTPRequestHandler):
         self.deadline = time.monotonic() + self.server.request_timeout
         self.budget = MAX_HEAD
         self.started, self.status, self.sent = 0.0, 0, 0
-        self.requestline, self.command, self.request_version = "", "", ""
+        self.requestline, self.command, self.request_version, self.raw_requestline = "", "", "", b""
         try:
             line = self.rfile.readline(MAX_LINE + 1)
             self.started = time.monotonic()
@@ -271,6 +342,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 return
             if len(line) > MAX_LINE:
+                self.raw_requestline = line[:MAX_LINE]
                 self._refuse(414, "Request line too long")
                 return
             self.raw_requestline = line
@@ -325,7 +397,8 @@ class Handler(BaseHTTPRequestHandler):
             if target.private:
                 cache = "private, " + cache
                 extra = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
-            kind = "text/calendar; charset=utf-8" if ics else "text/html; charset=utf-8"
+            kind = "text/calendar; charset=utf-8" if ics else \
+                "text/javascript; charset=utf-8" if target.path.suffix == ".js" else "text/html; charset=utf-8"
             self._send_cached(data, kind, int(st.st_mtime), cache, extra)
         else:
             self._send(404, NOT_FOUND, {"Cache-Control": "no-cache"})
@@ -397,11 +470,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _log(self) -> None:
         took = (time.monotonic() - self.started) * 1000 if self.started else 0.0
-        line = self.requestline[:300]
-        parts = segments(self.path) if self.command else None
-        if parts and parts[0] == "t":  # tokens never reach the log, in whatever spelling they came
-            line = f"{self.command} /t/***/{'/'.join(quote(p) for p in parts[2:])} {self.request_version}"
-        line = line.encode("unicode_escape").decode("ascii")
+        raw = getattr(self, "raw_requestline", b"") or b""
+        line = loggable(raw.decode("latin-1"), self.server.site.tokens.current())
         stamp = datetime.now().astimezone().isoformat(timespec="seconds")
         self.server.log(f'{stamp} {self.client_address[0]} "{line}" {self.status or "-"} {self.sent} {took:.1f}ms')
 
@@ -415,16 +485,39 @@ class FeedServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], site: Site, log: Log, public_url: str | None = None,
                  request_timeout: float = REQUEST_TIMEOUT, write_timeout: float = WRITE_TIMEOUT,
-                 max_connections: int = MAX_CONNECTIONS) -> None:
+                 max_connections: int = MAX_CONNECTIONS, max_per_client: int = MAX_PER_CLIENT) -> None:
         self.site, self.log, self.public_url = site, log, public_url.rstrip("/") if public_url else None
         self.request_timeout, self.write_timeout = request_timeout, write_timeout
         self._slots = threading.BoundedSemaphore(max_connections)
+        self.max_per_client = max_per_client
+        self._clients: dict[str, int] = {}
+        self._clients_lock = threading.Lock()
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, Handler)
 
+    def _take(self, client: str) -> bool:
+        """A connection slot for `client`: one of its own (at most max_per_client) and one of the server's."""
+        with self._clients_lock:
+            if self._clients.get(client, 0) >= self.max_per_client:
+                return False
+            if not self._slots.acquire(blocking=False):
+                return False
+            self._clients[client] = self._clients.get(client, 0) + 1
+            return True
+
+    def _give_back(self, client: str) -> None:
+        with self._clients_lock:
+            left = self._clients.get(client, 1) - 1
+            if left > 0:
+                self._clients[client] = left
+            else:
+                self._clients.pop(client, None)
+            self._slots.release()
+
     def process_request(self, request, client_address) -> None:
-        if not self._slots.acquire(blocking=False):
+        client = client_address[0]
+        if not self._take(client):
             try:
                 request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Length: 0\r\n"
                                 b"Connection: close\r\n\r\n")
@@ -432,19 +525,19 @@ class FeedServer(ThreadingHTTPServer):
                 pass
             self.shutdown_request(request)
             stamp = datetime.now().astimezone().isoformat(timespec="seconds")
-            self.log(f"{stamp} {client_address[0]} - 503 0 (connection refused: server full)")
+            self.log(f"{stamp} {client} - 503 0 (connection refused: server or client limit reached)")
             return
         try:
             super().process_request(request, client_address)
         except BaseException:
-            self._slots.release()
+            self._give_back(client)
             raise
 
     def process_request_thread(self, request, client_address) -> None:
         try:
             super().process_request_thread(request, client_address)
         finally:
-            self._slots.release()
+            self._give_back(client_address[0])
 
     @property
     def url(self) -> str:
@@ -462,18 +555,21 @@ def serve_out(out: Path, host: str, port: int, public_url: str | None = None,
 
 
 def links(out: Path, base: str) -> list[tuple[str, str, str]]:
-    """(who, what, URL) for every link to hand out; creates tokens for trades that have none yet."""
+    """(who, what, URL) for every link to hand out (who and what are Msgs: text/*/serve.yaml `link`); creates
+    tokens for trades that have none yet."""
     tokens = TokenStore(out).ensure(trades_in(out))
     base = base.rstrip("/")
     site = Site(out)
-    rows = [(f"contractor {t}", "trade feed", f"{base}/t/{tokens.trades[t]}/trade-{quote(t, safe='')}.ics")
-            for t in trades_in(out)]
-    rows += [("project office", "all tasks feed", f"{base}/t/{tokens.office}/all.ics"),
-             ("project office", "Gantt chart", f"{base}/t/{tokens.office}/gantt.html"),
-             ("everyone", "index of public feeds", f"{base}/")]
-    for b in site.buildings():
-        q = quote(b, safe="")
-        rows.append((f"residents {b}", "building feed", f"{base}/feeds/building-{q}.ics"))
-        if (out / "notices" / f"{b}.html").is_file():
-            rows.append((f"residents {b}", "notice (QR)", f"{base}/b/{q}"))
+    rows = [(Msg("serve.link.contractor", trade=id_of_part(t) or t), Msg("serve.link.trade_feed"),
+             f"{base}/t/{tokens.trades[t]}/trade-{quote(t, safe='')}.ics") for t in trades_in(out)]
+    rows += [(Msg("serve.link.office"), Msg("serve.link.all_feed"), f"{base}/t/{tokens.office}/all.ics"),
+             (Msg("serve.link.office"), Msg("serve.link.gantt"), f"{base}/t/{tokens.office}/gantt.html"),
+             (Msg("serve.link.everyone"), Msg("serve.link.index"), f"{base}/")]
+    root = site.release()
+    for b in site.buildings(root):
+        q, label = quote(b, safe=""), id_of_part(b) or b
+        rows.append((Msg("serve.link.residents", building=label), Msg("serve.link.building_feed"),
+                     f"{base}/feeds/building-{q}.ics"))
+        if (root / "notices" / f"{b}.html").is_file():
+            rows.append((Msg("serve.link.residents", building=label), Msg("serve.link.notice"), f"{base}/b/{q}"))
     return rows

@@ -22,8 +22,11 @@ from pathlib import Path
 from typing import Iterator
 
 from scheduler.publishing.files import write_atomic
+from scheduler.publishing.release import folder_in_force
+from scheduler.text import Msg
 
-OFFICE = "office"  # the key of the project-office token; trade ids are looked up under "trades"
+OFFICE = "office"  # the key of the project-office token; trades live apart, under "trades", so a trade
+                   # called `office` has its own token and never opens (or is opened by) the office's
 
 
 class TokenFileError(ValueError):
@@ -37,13 +40,21 @@ class Tokens:
     trades: dict[str, str] = field(default_factory=dict)
     office: str = ""
 
-    def opens(self, name: str, given: str) -> bool:
-        """Whether `given` is the token of `name` (a trade id or OFFICE), compared in constant time.
+    def opens_trade(self, trade: str, given: str) -> bool:
+        """Whether `given` is the token of `trade` (its file-name part), compared in constant time.
 
-        An unknown name is compared against a fresh random token, so the answer takes the same time
+        An unknown trade is compared against a fresh random token, so the answer takes the same time
         whether or not the trade exists."""
-        expected = self.office if name == OFFICE else self.trades.get(name, "")
-        return hmac.compare_digest((expected or secrets.token_urlsafe(24)).encode(), given.encode()) and bool(expected)
+        return _same(self.trades.get(trade, ""), given)
+
+    def opens_office(self, given: str) -> bool:
+        """Whether `given` is the project office's token (never a trade's, whatever the trade is called)."""
+        return _same(self.office, given)
+
+
+def _same(expected: str, given: str) -> bool:
+    return hmac.compare_digest((expected or secrets.token_urlsafe(24)).encode(),
+                               given.encode("utf-8", "surrogateescape")) and bool(expected)
 
 
 def new_token() -> str:
@@ -52,8 +63,8 @@ def new_token() -> str:
 
 
 def trades_in(out: Path) -> list[str]:
-    """The trades that have a feed in OUT (feeds/trade-<trade>.ics)."""
-    feeds = out / "feeds"
+    """The trades that have a feed in the release in force (feeds/trade-<part>.ics), by file-name part."""
+    feeds = folder_in_force(out) / "feeds"
     if not feeds.is_dir():
         return []
     return sorted(p.name[len("trade-"):-len(".ics")] for p in feeds.glob("trade-*.ics") if p.is_file())
@@ -95,11 +106,11 @@ class TokenStore:
                 self._write(tokens)
             return tokens
 
-    def rotate(self, name: str) -> Tokens:
-        """Replace the token of `name` (trade id or OFFICE): the old link stops working at once."""
+    def rotate(self, name: str, office: bool = False) -> Tokens:
+        """Replace the token of trade `name`, or the office's (`office`): the old link stops working at once."""
         with self._locked():
             tokens = self._read()
-            if name == OFFICE:
+            if office:
                 tokens = Tokens(tokens.trades, new_token())
             else:
                 tokens = Tokens({**tokens.trades, name: new_token()}, tokens.office)
@@ -119,14 +130,13 @@ class TokenStore:
         except FileNotFoundError:
             return Tokens()
         except (OSError, ValueError) as exc:
-            raise TokenFileError(f"{self.path}: unreadable ({exc}) — restore it from a backup, or delete it to issue "
-                                 "new tokens (every contractor then needs the new link)") from exc
+            raise TokenFileError(Msg("serve.tokens.unreadable", path=str(self.path), why=str(exc))) from exc
         trades = raw.get("trades") if isinstance(raw, dict) else None
         office = raw.get("office") if isinstance(raw, dict) else None
         if not isinstance(trades, dict) or not isinstance(office, str) or \
                 not all(isinstance(v, str) and v for v in trades.values()):
-            raise TokenFileError(f"{self.path}: not a digonce token file (expected {{\"trades\": {{trade: token}}, "
-                                 "\"office\": token}) — restore it, or delete it to issue new tokens")
+            raise TokenFileError(Msg("serve.tokens.not_tokens", path=str(self.path),
+                                     expected='{"trades": {trade: token}, "office": token}'))
         return Tokens(dict(trades), office)
 
     def _write(self, tokens: Tokens) -> None:

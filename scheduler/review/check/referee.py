@@ -22,6 +22,8 @@ working days from its start, its finish and its calendar, and lists every violat
   R9     outages off quiet days of the buildings served; ≥ 7 calendar days between two outages of a type
   R10    no crane zone of a lift open on any calendar day from the lift's start to its finish
 
+Each violation's message is a catalogue message (text/*/check.yaml), put into words where it is shown.
+
 A fact is reported once, under the most specific rule: an excavate/underground/backfill/surface
 ordering broken inside one zone is an R5 violation, not also an R1 one (a test or an inspection after
 the backfill is R5; an inspection before a test of its zone is R1, the expansion order).
@@ -42,13 +44,12 @@ from models.site_graph import Access, fire_engine, reachable, walker
 
 from scheduler.planning.calendars import ALL_DAYS, Calendars, daterange, outage_quiet_days, quiet_days, season_days
 from scheduler.planning.expand import SURFACE_KINDS, Task, zone_depths
+from scheduler.text import PLAIN_LANG, Joined, Msg, t, words
 
 RULES = ("TASKS", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10")
 OUTAGE_GAP_DAYS = 7  # R9: at most one outage of a type per building per 7 calendar days
-BEFORE_BACKFILL = {  # R5: why this kind of underground work cannot come after the backfill
-    "test": "pipes are tested in the open trench, never after backfill (GB 50268)",
-    "inspect": "concealed work is inspected before it is covered (隐蔽工程验收)",
-}
+BEFORE_BACKFILL = ("test", "inspect")  # R5: kinds with their own reason to come before the backfill
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,16 @@ class Violation:
     rule: str
     task: str
     day: date | None
-    message: str
+    message: str  # a Msg (its English text when used as a str)
     until: date | None = None  # last day of a run of consecutive days (None: a single day)
 
     def __str__(self) -> str:
+        return self.text(PLAIN_LANG)
+
+    def text(self, lang: str | None) -> str:
+        """`R3 A1:excavate 2027-03-07: starts on …` in `lang`."""
         when = f" {self.day.isoformat()}" if self.day else ""
-        return f"{self.rule} {self.task}{when}: {self.message}"
+        return t("check.line", lang, rule=self.rule, task=self.task, when=when, message=words(self.message, lang))
 
     def sort_key(self) -> tuple:
         rank = RULES.index(self.rule) if self.rule in RULES else len(RULES)
@@ -86,21 +91,41 @@ def _runs(days: Iterable[date], universe: list[date] | None = None) -> list[list
     return runs
 
 
-def _until(run: list[date], unit: str = "working day") -> str:
+def _until(run: list[date], unit: str = "working_day") -> Msg | str:
+    """` (until 2027-03-09, 3 working days)` after a message about a run of days; nothing for one day."""
     if len(run) == 1:
         return ""
-    return f" (until {run[-1].isoformat()}, {len(run)} {unit}s)"
+    return Msg(f"check.until.{unit}", last=run[-1].isoformat(), n=len(run))
 
 
-def _ids(items: Iterable[str]) -> str:
-    return ", ".join(items)
+def _ids(items: Iterable[str]) -> list[str]:
+    """Ids for a message: joined with the reader's list separator."""
+    return list(items)
+
+
+def _plural(key: str, count: int, /, **values) -> Msg:
+    """`key_1` for one, `key` for any other count (a crew, 2 crews)."""
+    return Msg(key + ("_1" if count == 1 else ""), **values)
 
 
 @cache
-def _holiday_names(years: tuple[int, ...]) -> dict[date, str]:
+def _holiday_names(years: tuple[int, ...], lang: str) -> dict[date, str]:
     import holidays as holidays_pkg
 
-    return dict(holidays_pkg.China(years=years).items())
+    return dict(holidays_pkg.China(years=years, language="zh_CN" if lang == "zh-CN" else "en_US").items())
+
+
+@dataclass(frozen=True)
+class _Holiday:
+    """A statutory holiday's name in each language (the holidays package knows both)."""
+    day: date
+    years: tuple[int, ...]
+
+    def text(self, lang: str | None) -> str:
+        return _holiday_names(self.years, lang or PLAIN_LANG).get(self.day, "")
+
+    def __str__(self) -> str:
+        return self.text(PLAIN_LANG)
 
 
 class _Checker:
@@ -128,7 +153,7 @@ class _Checker:
         self.openings = self._openings()
         self.occupations = self._occupations()
 
-    def add(self, rule: str, task: str, day: date | None, message: str, until: date | None = None) -> None:
+    def add(self, rule: str, task: str, day: date | None, message: Msg, until: date | None = None) -> None:
         self.out.append(Violation(rule, task, day, message, until if until != day else None))
 
     def run(self) -> list[Violation]:
@@ -190,14 +215,16 @@ class _Checker:
                 days[d].add(z)
         return {d: frozenset(zs) for d, zs in sorted(days.items())}
 
-    def why_off(self, key: str, d: date) -> str:
+    def why_off(self, key: str, d: date) -> Msg:
         if d in self.cal.days_off:
-            return "a day off (calendar.days_off)"
+            return Msg("check.r3.day_off")
         if d in self.cal.holidays:
-            name = _holiday_names(tuple(range(self.cal.start.year, self.cal.end.year + 1))).get(d, "")
-            return f"a statutory holiday{f' ({name})' if name else ''}"
-        whose = f"trade {key[6:]}'s" if key.startswith("trade:") else "the project"
-        return f"a {d.strftime('%A')}, not in {whose} workweek"
+            holiday = _Holiday(d, tuple(range(self.cal.start.year, self.cal.end.year + 1)))
+            return Msg("check.r3.holiday_named", name=holiday) if str(holiday) else Msg("check.r3.holiday")
+        weekday = Msg(f"check.weekday.{WEEKDAYS[d.weekday()]}")
+        if key.startswith("trade:"):
+            return Msg("check.r3.not_trade_workweek", weekday=weekday, trade=key[6:])
+        return Msg("check.r3.not_workweek", weekday=weekday)
 
     def r5_edge(self, t: Task, p: Task) -> bool:
         """Edges R5 checks itself (dig once, inside one zone): reported there, not under R1."""
@@ -211,14 +238,12 @@ class _Checker:
         for tid in self.order:
             n = self.listed.get(tid, 0)
             if n == 0:
-                self.add("TASKS", tid, None, "is missing from the schedule: every task of the project is "
-                         "scheduled once")
+                self.add("TASKS", tid, None, Msg("check.tasks.missing"))
             elif n > 1:
-                self.add("TASKS", tid, None, f"is listed {n} times: list it once")
+                self.add("TASKS", tid, None, Msg("check.tasks.repeated", n=n))
         for tid, n in self.listed.items():
             if tid not in self.tasks:
-                self.add("TASKS", tid, None, "is not a task of this project — "
-                         + did_you_mean(tid, self.order, "task"))
+                self.add("TASKS", tid, None, Msg("check.tasks.unknown", hint=did_you_mean(tid, self.order, "task")))
 
     # ---------------------------------------------------------------- R1
     def r1(self) -> None:
@@ -228,17 +253,17 @@ class _Checker:
                 ps = self.st.get(pid)
                 if ps is None:
                     continue
-                need = f" + a lag of {lag} working day{'s' if lag != 1 else ''}" if lag else ""
+                need = _plural("check.r1.lag", lag, lag=lag) if lag else ""
                 if s.start <= ps.finish:
                     if self.r5_edge(t, self.tasks[pid]):
                         continue  # R5 reports it
-                    self.add("R1", tid, s.start, f"starts on {s.start} but must start after {pid} finishes "
-                             f"(on {ps.finish}){need}")
+                    self.add("R1", tid, s.start, Msg("check.r1.after", start=s.start, pred=pid, finish=ps.finish,
+                                                     lag=need))
                 elif lag:
                     gap = len(self.cal.span(t.calendar, ps.finish + timedelta(1), s.start - timedelta(1)))
                     if gap < lag:
-                        self.add("R1", tid, s.start, f"starts {gap} working day{'s' if gap != 1 else ''} after "
-                                 f"{pid} finishes (on {ps.finish}); it needs a lag of {lag}")
+                        self.add("R1", tid, s.start, _plural("check.r1.gap", gap, gap=gap, pred=pid, finish=ps.finish,
+                                                             lag=lag))
 
     # ---------------------------------------------------------------- R2
     def r2(self) -> None:
@@ -264,19 +289,20 @@ class _Checker:
         for (what, name, cap, who), days in over.items():
             for run in _runs(days, universe):
                 if what == "crew":
-                    msg = (f"{len(who)} tasks of trade {name} work on the same day but it has {cap} "
-                           f"crew{'s' if cap != 1 else ''}: {_ids(who)}")
+                    msg = _plural("check.r2.crew", cap, n=len(who), trade=name, cap=cap, tasks=_ids(who),
+                                  until=_until(run, "day"))
                 else:
                     used = sum(u for _, u in who)
-                    msg = (f"{used} {name} unit{'s' if used != 1 else ''} in use but the capacity is {cap}: "
-                           + _ids(f"{tid}" + (f" ×{u}" if u != 1 else "") for tid, u in who))
-                self.add("R2", name, run[0], msg + _until(run, "day"), run[-1])
+                    msg = _plural("check.r2.machine", used, used=used, machine=name, cap=cap,
+                                  uses=_ids(f"{tid}" + (f" ×{u}" if u != 1 else "") for tid, u in who),
+                                  until=_until(run, "day"))
+                self.add("R2", name, run[0], msg, run[-1])
 
     # ---------------------------------------------------------------- R3
     def r3(self) -> None:
         for tid, s in self.st.items():
             if s.finish < s.start:
-                self.add("R3", tid, s.start, f"finishes on {s.finish}, before it starts on {s.start}")
+                self.add("R3", tid, s.start, Msg("check.r3.finish_before_start", finish=s.finish, start=s.start))
             else:
                 self.r3_span(tid, s)
             self.r3_windows(tid, s)
@@ -286,43 +312,41 @@ class _Checker:
         t = self.tasks[tid]
         key = t.calendar
         if not self.cal.is_working(key, s.start):
-            self.add("R3", tid, s.start, f"starts on {s.start}, {self.why_off(key, s.start)}")
+            self.add("R3", tid, s.start, Msg("check.r3.start_off", start=s.start, why=self.why_off(key, s.start)))
         if s.finish != s.start and not self.cal.is_working(key, s.finish):
-            self.add("R3", tid, s.finish, f"finishes on {s.finish}, {self.why_off(key, s.finish)}")
+            self.add("R3", tid, s.finish, Msg("check.r3.finish_off", finish=s.finish, why=self.why_off(key, s.finish)))
         n = len(self.work[tid])
         if n != t.days and not self.history(tid):
-            unit = "calendar day" if key == ALL_DAYS else "working day"
-            self.add("R3", tid, s.start, f"{s.start} to {s.finish} holds {n} {unit}{'s' if n != 1 else ''}"
-                     f" but the task needs {t.days}, without interruption")
+            unit = "calendar" if key == ALL_DAYS else "working"
+            self.add("R3", tid, s.start, _plural(f"check.r3.span_{unit}", n, start=s.start, finish=s.finish, n=n,
+                                                 days=t.days))
         if s.days and sorted(set(s.days)) != self.work[tid]:
             extra = sorted(set(s.days) - set(self.work[tid]))
             missing = sorted(set(self.work[tid]) - set(s.days))
-            parts = ([f"lists {_ids(d.isoformat() for d in extra)}, which "
-                      + ("is not a working day" if len(extra) == 1 else "are not working days")
-                      + " between its start and finish"] if extra else [])
+            parts = [_plural("check.r3.extra", len(extra), dates=_ids(d.isoformat() for d in extra))] if extra else []
             if missing:
-                parts.append(f"omits the working day{'s' if len(missing) > 1 else ''} "
-                             + _ids(d.isoformat() for d in missing))
+                parts.append(_plural("check.r3.omits", len(missing), dates=_ids(d.isoformat() for d in missing)))
             if not parts:
-                parts.append("lists a day twice")
-            self.add("R3", tid, (extra or missing or [s.start])[0], "its days list " + "; ".join(parts))
+                parts.append(Msg("check.r3.twice"))
+            self.add("R3", tid, (extra or missing or [s.start])[0],
+                     Msg("check.r3.days", parts=Joined(parts, "common.clause_sep")))
 
     def r3_windows(self, tid: str, s: ScheduledTask) -> None:
         """Project start and deadline, the task's earliest and deadline, and a re-plan's as-of date."""
         t, info, as_of = self.tasks[tid], self.p.project, self.schedule.as_of
         if s.start < info.start:
-            self.add("R3", tid, s.start, f"starts on {s.start}, before the project start {info.start}")
+            self.add("R3", tid, s.start, Msg("check.r3.before_project", start=s.start, project_start=info.start))
         if as_of and s.start < as_of and not self.history(tid):
-            self.add("R3", tid, s.start, f"starts on {s.start}, before the re-plan's as-of date {as_of}, but "
-                     "progress reports it neither done nor started")
+            self.add("R3", tid, s.start, Msg("check.r3.before_as_of", start=s.start, as_of=as_of))
         if as_of and s.status == "done" and s.finish >= as_of:
-            self.add("R3", tid, s.finish, f"is reported done but finishes on {s.finish}, not before as-of {as_of}")
+            self.add("R3", tid, s.finish, Msg("check.r3.done_late", finish=s.finish, as_of=as_of))
         if t.earliest and s.start < t.earliest:
-            self.add("R3", tid, s.start, f"starts on {s.start}, before its earliest date {t.earliest}")
+            self.add("R3", tid, s.start, Msg("check.r3.before_earliest", start=s.start, earliest=t.earliest))
         if info.deadline and s.finish > info.deadline:
-            self.add("R3", tid, s.finish, f"finishes on {s.finish}, after the project deadline {info.deadline}")
+            self.add("R3", tid, s.finish, Msg("check.r3.after_project_deadline", finish=s.finish,
+                                              deadline=info.deadline))
         if t.deadline and s.finish > t.deadline:
-            self.add("R3", tid, s.finish, f"finishes on {s.finish}, after its deadline {t.deadline}")
+            self.add("R3", tid, s.finish, Msg("check.r3.after_deadline", finish=s.finish, deadline=t.deadline))
 
     # ---------------------------------------------------------------- R4
     def r4(self) -> None:
@@ -336,8 +360,8 @@ class _Checker:
                 names = [q.name for q in self.p.calendar.quiet
                          if (q.buildings is None or set(q.buildings) & set(t.disturbs))
                          and any(q.from_ <= d <= q.to for d in run)]
-                whom = f" (disturbs {_ids(t.disturbs)})" if t.disturbs else ""
-                self.add("R4", tid, run[0], f"noisy work{whom} on a quiet day of {_ids(names)}" + _until(run),
+                key = "check.r4.noisy_near" if t.disturbs else "check.r4.noisy"
+                self.add("R4", tid, run[0], Msg(key, buildings=_ids(t.disturbs), quiet=_ids(names), until=_until(run)),
                          run[-1])
 
     # ---------------------------------------------------------------- R5
@@ -345,23 +369,24 @@ class _Checker:
         for z, (ex, bf) in self.digs.items():
             exs, bfs = self.st.get(ex), self.st.get(bf)
             if exs and bfs and bfs.start <= exs.finish:
-                self.add("R5", bf, bfs.start, f"backfills {z} on {bfs.start}, before its excavation finishes "
-                         f"(on {exs.finish})")
+                self.add("R5", bf, bfs.start, Msg("check.r5.backfill_early", zone=z, start=bfs.start,
+                                                  finish=exs.finish))
             for t in self.tasks.values():
                 s = self.st.get(t.id)
                 if s is None or t.zone != z:
                     continue
                 if t.underground:
                     if exs and s.start <= exs.finish:
-                        self.add("R5", t.id, s.start, f"underground work in {z} starts on {s.start}, before {z} is "
-                                 f"excavated (excavation finishes on {exs.finish})")
+                        self.add("R5", t.id, s.start, Msg("check.r5.before_excavated", zone=z, start=s.start,
+                                                          finish=exs.finish))
                     if bfs and s.finish >= bfs.start:
-                        self.add("R5", t.id, max(s.start, bfs.start), f"underground work in {z} runs until "
-                                 f"{s.finish}, when {z} is already being backfilled (from {bfs.start}): "
-                                 + BEFORE_BACKFILL.get(t.kind, "dig once"))
+                        why = t.kind if t.kind in BEFORE_BACKFILL else "other"
+                        self.add("R5", t.id, max(s.start, bfs.start), Msg(
+                            "check.r5.after_backfill", zone=z, finish=s.finish, start=bfs.start,
+                            why=Msg(f"check.r5.before_backfill.{why}")))
                 elif t.kind in SURFACE_KINDS and bfs and s.start <= bfs.finish:
-                    self.add("R5", t.id, s.start, f"surface work on {z} starts on {s.start}, before {z} is "
-                             f"backfilled (backfill finishes on {bfs.finish})")
+                    self.add("R5", t.id, s.start, Msg("check.r5.surface_early", zone=z, start=s.start,
+                                                      finish=bfs.finish))
         self.r5_listed_openings()
 
     def r5_listed_openings(self) -> None:
@@ -372,20 +397,18 @@ class _Checker:
         seen: set[str] = set()
         for o in listed:
             if o.zone in seen:
-                self.add("R5", o.zone, o.from_, f"{o.zone} is listed with a second opening "
-                         f"{o.from_}..{o.to}: dig once")
+                self.add("R5", o.zone, o.from_, Msg("check.r5.opening_twice", zone=o.zone, a=o.from_, b=o.to))
                 continue
             seen.add(o.zone)
             mine = self.openings.get(o.zone)
             if mine is None:
-                self.add("R5", o.zone, o.from_, f"opening {o.from_}..{o.to} is listed but no scheduled "
-                         f"excavation/backfill opens {o.zone}")
+                self.add("R5", o.zone, o.from_, Msg("check.r5.opening_unknown", zone=o.zone, a=o.from_, b=o.to))
             elif (o.from_, o.to) != mine:
-                self.add("R5", o.zone, o.from_, f"opening is listed as {o.from_}..{o.to} but its excavation "
-                         f"and backfill make it {mine[0]}..{mine[1]}")
+                self.add("R5", o.zone, o.from_, Msg("check.r5.opening_differs", a=o.from_, b=o.to, c=mine[0],
+                                                    d=mine[1]))
         for z in self.zsort(set(self.openings) - seen):
             a, b = self.openings[z]
-            self.add("R5", z, a, f"opening {a}..{b} is missing from the schedule's openings")
+            self.add("R5", z, a, Msg("check.r5.opening_missing", a=a, b=b))
 
     # ---------------------------------------------------------------- R6
     def entrance_cut(self, access: Access, e: Entrance, open_zones: frozenset[str]) -> list[str]:
@@ -408,17 +431,17 @@ class _Checker:
         cut |= {f for f in b.fire_zones if f in blocked}
         return self.zsort(cut)
 
-    def blocked_by(self, cut: list[str], open_zones: frozenset[str], cranes: frozenset[tuple[str, str]]) -> str:
+    def blocked_by(self, cut: list[str], open_zones: frozenset[str], cranes: frozenset[tuple[str, str]]) -> Msg | str:
         """': blocked by open R2 and the crane of E1:lift on R1 (no fire_plan)' for a fire cut."""
-        parts = [f"open {_ids(z for z in cut if z in open_zones)}"] if set(cut) & open_zones else []
+        parts = [Msg("check.r6.open", zones=_ids(z for z in cut if z in open_zones))] if set(cut) & open_zones else []
         lifts = sorted({tid for z, tid in cranes if z in cut}, key=self.order.index)
         for tid in lifts:
             on = self.zsort(z for z, t in cranes if t == tid and z in cut)
-            parts.append(f"the crane of {tid} on {_ids(on)} (no fire_plan)")
-        return f": blocked by {' and '.join(parts)}" if parts else ""
+            parts.append(Msg("check.r6.crane", task=tid, zones=_ids(on)))
+        return Msg("check.r6.blocked", parts=Joined(parts, "check.r6.and")) if parts else ""
 
     def r6_day(self, access: Access, open_zones: frozenset[str],
-               cranes: frozenset[tuple[str, str]]) -> list[tuple[str, str, str]]:
+               cranes: frozenset[tuple[str, str]]) -> list[tuple[str, str, Msg | str]]:
         """(what, who, why) for every entrance without a way out (open zones only: people are escorted past a
         crane) and every building without fire access (open zones and cranes without a fire plan)."""
         found = []
@@ -427,8 +450,7 @@ class _Checker:
             for e in b.entrances:
                 if open_zones and not access.entrance_ok(e, set(open_zones)):
                     cut = self.entrance_cut(access, e, open_zones)
-                    found.append(("entrance", e.id, f": open {_ids(cut)} cut{'s' if len(cut) == 1 else ''} it"
-                                  if cut else ""))
+                    found.append(("entrance", e.id, _plural("check.r6.cut", len(cut), zones=_ids(cut)) if cut else ""))
             if not access.fire_ok(b, set(blocked)):
                 found.append(("fire", b.id, self.blocked_by(self.fire_cut(access, b, blocked), open_zones, cranes)))
         return found
@@ -436,8 +458,8 @@ class _Checker:
     def r6(self) -> None:
         access = Access(self.p)
         open_on, cranes_on = self.open_on(), self.cranes_on()
-        bad: dict[tuple[str, str, str], list[date]] = defaultdict(list)
-        memo: dict[tuple, list[tuple[str, str, str]]] = {}
+        bad: dict[tuple[str, str, Msg | str], list[date]] = defaultdict(list)
+        memo: dict[tuple, list[tuple[str, str, Msg | str]]] = {}
         for d in sorted(set(open_on) | set(cranes_on)):
             key = (open_on.get(d, frozenset()), cranes_on.get(d, frozenset()))
             if key not in memo:
@@ -450,12 +472,11 @@ class _Checker:
                 if what == "entrance":
                     b, e = entrances[who]
                     label = f"{b.id} {e.name}".strip() if e.name else b.id
-                    msg = f"entrance {who} ({label}) has no way out to a gate{by}"
+                    msg = Msg("check.r6.entrance", entrance=who, label=label, by=by, until=_until(run, "day"))
                 else:
                     b = self.p.building(who)
-                    msg = (f"no fire zone of {who} ({_ids(b.fire_zones)}) is reachable by a fire engine from a "
-                           f"gate over roads neither open nor occupied{by}")
-                self.add("R6", who, run[0], msg + _until(run, "day"), run[-1])
+                    msg = Msg("check.r6.fire", building=who, zones=_ids(b.fire_zones), by=by, until=_until(run, "day"))
+                self.add("R6", who, run[0], msg, run[-1])
         self.r6_listed_occupations()
 
     def r6_listed_occupations(self) -> None:
@@ -469,24 +490,21 @@ class _Checker:
         seen: set[tuple[str, str]] = set()
         for o in listed:
             key, mine = (o.task, o.zone), self.occupations.get((o.task, o.zone))
-            where = f"occupation of {o.zone} by {o.task}"
+            where = {"zone": o.zone, "task": o.task, "a": o.from_, "b": o.to}
             if key in seen:
-                self.add("R6", o.task, o.from_, f"{where} is listed twice ({o.from_}..{o.to}): list it once")
+                self.add("R6", o.task, o.from_, Msg("check.r6.occupation_twice", **where))
             elif mine is None:
-                self.add("R6", o.task, o.from_, f"{where} {o.from_}..{o.to} is listed, but {o.task} is not a "
-                         f"scheduled lift with its crane on {o.zone}")
+                self.add("R6", o.task, o.from_, Msg("check.r6.occupation_unknown", **where))
             elif (o.from_, o.to) != mine[:2]:
-                self.add("R6", o.task, o.from_, f"{where} is listed as {o.from_}..{o.to} but the lift runs "
-                         f"{mine[0]}..{mine[1]}: its crane stands there from its first to its last working day")
+                self.add("R6", o.task, o.from_, Msg("check.r6.occupation_differs", **where, c=mine[0], d=mine[1]))
             elif o.fire_plan != mine[2]:
-                self.add("R6", o.task, o.from_, f"{where} is listed with fire_plan {str(o.fire_plan).lower()} "
-                         f"but the elevator declares fire_plan {str(mine[2]).lower()}")
+                self.add("R6", o.task, o.from_, Msg("check.r6.occupation_fire_plan", **where,
+                                                    listed=str(o.fire_plan).lower(), declared=str(mine[2]).lower()))
             seen.add(key)
         for tid, z in self.occupations:
             if (tid, z) not in seen:
                 a, b, _ = self.occupations[(tid, z)]
-                self.add("R6", tid, a, f"occupation of {z} by {tid} ({a}..{b}) is missing from the schedule's "
-                         "occupations")
+                self.add("R6", tid, a, Msg("check.r6.occupation_missing", zone=z, task=tid, a=a, b=b))
 
     # ---------------------------------------------------------------- R7
     def r7(self) -> None:
@@ -497,15 +515,15 @@ class _Checker:
             for run in _runs(over):
                 peak = max(len(open_on[d]) for d in run)
                 zones = self.zsort(z for d in run for z in open_on[d])
-                self.add("R7", "site", run[0], f"{peak} zones open at once but max_open_zones is {cap} "
-                         f"(open: {_ids(zones)})" + _until(run, "day"), run[-1])
+                self.add("R7", "site", run[0], Msg("check.r7.max_open_zones", peak=peak, cap=cap, zones=_ids(zones),
+                                                   until=_until(run, "day")), run[-1])
         for z in self.p.site.zones:
             if z.max_open_days and z.id in self.openings:
                 a, b = self.openings[z.id]
                 n = (b - a).days + 1
                 if n > z.max_open_days:
-                    self.add("R7", z.id, a, f"{z.id} is open {n} calendar days ({a}..{b}) but its max_open_days "
-                             f"is {z.max_open_days}")
+                    self.add("R7", z.id, a, Msg("check.r7.max_open_days", zone=z.id, n=n, a=a, b=b,
+                                                max=z.max_open_days))
 
     # ---------------------------------------------------------------- R8
     def r8(self) -> None:
@@ -517,9 +535,10 @@ class _Checker:
             for run in _runs(bad, days):
                 hit = [s for s in seasons if (t.kind in s.forbid or (t.trade is not None and t.trade in s.forbid))
                        and any(s.from_ <= d <= s.to for d in run)]
-                what = f"trade {t.trade}" if any(t.trade in s.forbid for s in hit) else f"kind {t.kind}"
-                self.add("R8", tid, run[0], f"works inside the season {_ids(s.name for s in hit)}, which forbids "
-                         f"{what}" + _until(run), run[-1])
+                what = (Msg("check.r8.trade", trade=t.trade) if any(t.trade in s.forbid for s in hit)
+                        else Msg("check.r8.kind", kind=t.kind))
+                self.add("R8", tid, run[0], Msg("check.r8.season", seasons=_ids(s.name for s in hit), what=what,
+                                                until=_until(run)), run[-1])
         self.r8_open()
 
     def r8_open(self) -> None:
@@ -536,11 +555,12 @@ class _Checker:
                 depth = depths.get(z)
                 if first > last or not s.forbids_open(depth):
                     continue
-                deep = f"{depth:g} m deep" if depth is not None else "no depth given"
-                which = f"trenches at least {s.min_depth_m:g} m deep" if s.min_depth_m else "trenches"
-                self.add("R8", z, first, f"{z} ({deep}) is open {a}..{b}, inside the season {s.name} "
-                         f"({s.from_}..{s.to}), which forbids open {which}" + _until(daterange(first, last), "day"),
-                         last)
+                deep = Msg("check.r8.deep", depth=f"{depth:g}") if depth is not None else Msg("check.r8.no_depth")
+                which = (Msg("check.r8.trenches_deep", depth=f"{s.min_depth_m:g}") if s.min_depth_m
+                         else Msg("check.r8.trenches"))
+                self.add("R8", z, first, Msg("check.r8.open", zone=z, deep=deep, a=a, b=b, season=s.name,
+                                             start=s.from_, end=s.to, which=which,
+                                             until=_until(daterange(first, last), "day")), last)
 
     # ---------------------------------------------------------------- R9
     def r9(self) -> None:
@@ -553,8 +573,8 @@ class _Checker:
                 names = [q.name for q in self.p.calendar.quiet
                          if (q.buildings is None or set(q.buildings) & set(t.outage.serves))
                          and any(q.from_ <= d <= q.to for d in run)]
-                self.add("R9", tid, run[0], f"{t.outage.type} outage for {_ids(t.outage.serves)} on a quiet day of "
-                         f"{_ids(names)}" + _until(run), run[-1])
+                self.add("R9", tid, run[0], Msg("check.r9.quiet", type=t.outage.type, serves=_ids(t.outage.serves),
+                                                quiet=_ids(names), until=_until(run)), run[-1])
         self.r9_gaps(cuts)
 
     def r9_gaps(self, cuts: list[tuple[str, Task]]) -> None:
@@ -571,13 +591,12 @@ class _Checker:
                     (aid, sa), (bid, sb) = (bid, sb), (aid, sa)
                 kind = a.outage.type
                 if sb.start <= sa.finish:
-                    self.add("R9", bid, sb.start, f"{kind} outage overlaps the {kind} outage {aid} "
-                             f"({sa.start}..{sa.finish}) for {_ids(shared)}")
+                    self.add("R9", bid, sb.start, Msg("check.r9.overlap", type=kind, other=aid, a=sa.start,
+                                                      b=sa.finish, shared=_ids(shared)))
                 elif (sb.start - sa.finish).days < OUTAGE_GAP_DAYS:
                     gap = (sb.start - sa.finish).days
-                    self.add("R9", bid, sb.start, f"{kind} outage {gap} day{'s' if gap != 1 else ''} after the {kind} "
-                             f"outage {aid} (on {sa.finish}) for {_ids(shared)}: at most one {kind} outage per "
-                             f"building in {OUTAGE_GAP_DAYS} calendar days")
+                    self.add("R9", bid, sb.start, _plural("check.r9.gap", gap, type=kind, gap=gap, other=aid,
+                                                          finish=sa.finish, shared=_ids(shared), days=OUTAGE_GAP_DAYS))
 
     # ---------------------------------------------------------------- R10
     def r10(self) -> None:
@@ -589,8 +608,8 @@ class _Checker:
             a, b = self.openings[z]
             bad = [d for d in daterange(start, finish) if a <= d <= b]
             for run in _runs(bad):
-                self.add("R10", tid, run[0], f"the crane stands on {z} from {start} to {finish}, but {z} is open "
-                         f"{a}..{b}" + _until(run, "day"), run[-1])
+                self.add("R10", tid, run[0], Msg("check.r10.crane", zone=z, start=start, finish=finish, a=a, b=b,
+                                                 until=_until(run, "day")), run[-1])
 
 
 def check_schedule(project: Project, tasks: list[Task], schedule: Schedule) -> list[Violation]:

@@ -1,0 +1,104 @@
+"""Lower bounds on a sum of union-of-days terms (the residents' disruption), one small relaxation per term.
+
+CP-SAT's own bound on Σ households × disrupted days stays near the union-of-days LP relaxation, far
+below what any schedule reaches. But the least value of the sum is at least the sum of each term's least
+value, and one term (one building's noise, or its doors) is a small problem: the tasks it counts, every
+task on a precedence path between two of them, the openings they form, and the rules among those alone
+(crews at full capacity, access rows and caps over those openings, seasons), each task inside the start
+window the whole model gives it (its finish bound included). Dropping every other task and rule only
+relaxes the problem, so the bound each relaxation proves is a valid bound on its term in the whole one.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from ortools.sat.python import cp_model
+
+from scheduler.core.cpsat import CpBuilder, Infeasible
+from scheduler.core.problem import Objective, Problem, Span, UnionDays
+
+
+def relaxation(b: CpBuilder, term: UnionDays) -> Problem:
+    """The term's own problem (see the module doc), with the start windows of the built model `b`."""
+    p = b.p
+    spans = {sp.id: sp for sp in p.spans}
+    seeds = set(term.tasks) | {t for s in term.spans for t in (spans[s].first, spans[s].last) if t in b.tasks}
+    keep = _between(b, seeds)
+    tasks = []
+    for t in p.tasks:
+        if t.id in keep:
+            w, win = b.cal[t.calendar], b.win[t.id]
+            tasks.append(replace(t, release=max(t.release, w[win.est]), due=w[win.lst + t.duration - 1],
+                                 pinned=False))
+    inside = lambda sp: sp.last in keep and (sp.first in keep or sp.since is not None)  # noqa: E731
+    kept: list[Span] = [sp for sp in p.spans if inside(sp)]
+    ids = {sp.id for sp in kept}
+    return Problem(p.horizon, p.calendars, tasks,
+                   [pr for pr in p.precedences if pr.before in keep and pr.after in keep],
+                   dict(p.capacities), kept,
+                   [(g, row) for g, row in p.not_all_open if set(row) <= ids],
+                   [(g, tuple(s for s in row if s in ids), cap) for g, row, cap in p.open_caps
+                    if sum(s in ids for s in row) > cap],
+                   [(g, s, t) for g, s, t in p.span_clear_of if s in ids and t in keep],
+                   [x for x in p.span_outside if x[1] in ids],
+                   [(g, tuple(t for t in ts if t in keep), gap) for g, ts, gap in p.spacing
+                    if sum(t in keep for t in ts) > 1],
+                   [Objective("term", [term])], deadline_group=p.deadline_group)
+
+
+def _between(b: CpBuilder, seeds: set[str]) -> set[str]:
+    """The seeds and every task on a precedence path between two of them."""
+    down = _closure(seeds, lambda t: [pr.after for pr in b.succs[t]])
+    up = _closure(seeds, lambda t: [pr.before for pr in b.preds[t]])
+    return (down & up) | seeds
+
+
+def _closure(start: set[str], step) -> set[str]:
+    seen, todo = set(start), list(start)
+    while todo:
+        for nxt in step(todo.pop()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def term_bound(b: CpBuilder, term: UnionDays, det: float, wall: float, seed: int = 0) -> tuple[int, float]:
+    """A lower bound on the term's value in any schedule of `b`'s model (0 when nothing is proven), and the
+    deterministic time spent."""
+    try:
+        sub = CpBuilder(relaxation(b, term))
+    except Infeasible:
+        return 0, 0.0  # cannot happen for a model with a schedule; claim nothing
+    sub.m.Minimize(sub.objective(sub.p.objectives[0], None))
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.max_time_in_seconds = max(0.05, wall)
+    p.max_deterministic_time = max(0.001, det)
+    p.num_workers = 1
+    p.random_seed = seed
+    p.cp_model_probing_level = 0
+    p.use_overload_checker_in_cumulative = True
+    p.use_timetable_edge_finding_in_cumulative = True
+    status = solver.Solve(sub.m)
+    used = solver.ResponseProto().deterministic_time
+    if status == cp_model.INFEASIBLE:
+        return 0, used
+    return max(0, int(-(-solver.BestObjectiveBound() // 1))), used
+
+
+def objective_bound(b: CpBuilder, obj: Objective, det: float, wall: float,
+                    seed: int = 0) -> tuple[int, list[int], float]:
+    """Σ of the per-term bounds plus the constant, the bound of each union-of-days term (in order), and the
+    deterministic time spent; `det` and `wall` are shared out evenly over the terms."""
+    t0 = time.time()
+    terms = [t for t in obj.terms if isinstance(t, UnionDays)]
+    bounds, used = [], 0.0
+    for k, term in enumerate(terms):
+        left = len(terms) - k
+        bound, spent = term_bound(b, term, (det - used) / left, (wall - (time.time() - t0)) / left, seed)
+        bounds.append(bound)
+        used += spent
+    return obj.constant + sum(bounds), bounds, used

@@ -1,0 +1,167 @@
+"""The search around CP-SAT: the constructive first schedule, lazy rows, neighbourhood search, per-term bounds.
+
+Every schedule goes through the referee. Searches run with 1 worker, seed 0 and a deterministic budget, so
+nothing here depends on how busy the machine is; no figure is asserted that a wall-clock limit decides.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from models import load_project
+from models.schedule import SolverInfo
+from scheduler.bench.generate import write_project
+from scheduler.cli.project import _what_is_left
+from scheduler.core import lns
+from scheduler.core.bounds import term_bound
+from scheduler.core.construct import construct
+from scheduler.core.cpsat import CpBuilder
+from scheduler.core.evaluate import value
+from scheduler.core.problem import Makespan, Objective, Problem, Span, Task, UnionDays
+from scheduler.core.solve import CoreSolution, solve
+from scheduler.planning.compile import compile_project
+from scheduler.planning.expand import expand
+from scheduler.planning.planner import first_schedule, plan
+from scheduler.planning.result import build_schedule
+from scheduler.review.check import check_schedule
+
+from test_solve import DET_LIMIT, TINY, WALL_BACKSTOP, budget_project, rich_project, write
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _folder(which: str, tmp_path: Path) -> Path:
+    if which == "hepingli":
+        return REPO / "inputs" / "hepingli"
+    if which == "tiny":
+        return TINY
+    if which == "generated":
+        return write_project(tmp_path / "gen", 12, 3)
+    return write(tmp_path, {"rich": rich_project, "budget": budget_project}[which]())
+
+
+@pytest.mark.parametrize("which", ["hepingli", "tiny", "generated", "rich", "budget"])
+def test_the_constructive_schedule_keeps_every_rule(tmp_path, which):
+    """Access cuts, open caps, flood seasons, crane zones, outage spacing, quiet days, crews: the referee finds
+    nothing wrong with the first schedule, before any search."""
+    project, _ = load_project(_folder(which, tmp_path))
+    tasks = expand(project)
+    c = compile_project(project, tasks)
+    built = first_schedule(c, seed=0)
+    assert built is not None and built.valid
+    sched = build_schedule(c, CoreSolution("FEASIBLE", starts=built.starts))
+    assert check_schedule(project, tasks, sched) == []
+    assert first_schedule(compile_project(project, tasks), seed=0).starts == built.starts  # same seed, same plan
+
+
+def test_a_missed_deadline_makes_the_constructive_schedule_a_hint_only():
+    """Two 3-day tasks on one crew, both due on day 2: whatever the order, one misses it."""
+    tasks = [Task("a", 3, "c", {"crew": 1}, due=2), Task("b", 3, "c", {"crew": 1}, due=2)]
+    p = Problem(20, {"c": list(range(20))}, tasks, capacities={"crew": 1},
+                objectives=[Objective("finish", [Makespan()])])
+    built = construct(p)
+    assert built is not None and not built.valid and built.finish == 5
+
+
+def _two_trenches(lazy: bool) -> tuple[Problem, CoreSolution]:
+    """Two 3-day openings that may share days unless a lazy row (found only when a schedule breaks it) says
+    they may not."""
+    tasks = [Task("x", 3, "c"), Task("y", 3, "c")]
+    spans = [Span("X", "x", "x"), Span("Y", "y", "y")]
+    p = Problem(12, {"c": list(range(12))}, tasks, spans=spans, objectives=[Objective("finish", [Makespan()])])
+
+    def rows(starts: dict[str, int]) -> list:
+        return [("apart", ("X", "Y"))] if abs(starts["x"] - starts["y"]) < 3 else []
+
+    return p, solve(p, WALL_BACKSTOP, 1, 0, deterministic_limit=DET_LIMIT, lazy=rows if lazy else None)
+
+
+def test_lazy_rows_join_the_model_when_a_schedule_breaks_them():
+    p, free = _two_trenches(lazy=False)
+    assert free.stages[0].value == 2  # both open on days 0-2
+    p, sol = _two_trenches(lazy=True)
+    assert abs(sol.starts["x"] - sol.starts["y"]) >= 3 and sol.stages[0].value == 5
+    assert ("apart", ("X", "Y")) in p.not_all_open
+
+
+def _disruption_model(tmp_path: Path) -> tuple[CpBuilder, Objective, lns.Incumbent]:
+    """budget_project's disruption stage after its proven finish, with a first schedule to improve."""
+    project, _ = load_project(write(tmp_path, budget_project()))
+    tasks = expand(project)
+    c = compile_project(project, tasks)
+    built = first_schedule(c, seed=0)
+    p = c.problem.within(built.finish + 1)
+    b = CpBuilder(p)
+    obj = next(o for o in p.objectives if o.name == "disruption")
+    expr = b.objective(obj, built.finish)
+    b.m.Minimize(expr)
+    for tid, k in built.starts.items():
+        b.m.AddHint(b.s[tid], k)
+    for var, fn in b.hint_fns:
+        b.m.AddHint(var, fn(built.starts))
+    from ortools.sat.python import cp_model
+
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_deterministic_time = 0.05
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    assert solver.Solve(b.m) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    start = lns.Incumbent(list(solver.ResponseProto().solution), int(solver.ObjectiveValue()))
+    assert start.objective == value(p, obj, built.starts)  # the model's value is the definition's
+    return b, obj, start
+
+
+def test_neighbourhood_search_never_worsens_and_repeats_itself(tmp_path):
+    runs = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        b, obj, start = _disruption_model(tmp_path / name)
+        inc, used = lns.improve(b, start, random.Random(0), 2.0, lambda: WALL_BACKSTOP, 0)
+        starts = {tid: inc.values[v.Index()] for tid, v in b.s.items()}
+        assert inc.objective <= start.objective and used <= 2.0 + lns.STEP_DET
+        assert inc.objective == value(b.p, obj, starts)
+        runs.append((inc.objective, starts))
+    assert runs[0] == runs[1]
+
+
+def test_per_building_bounds_stay_below_the_optimum(tmp_path):
+    """Each term's relaxation bound is at most that term's value in the optimal schedule; the stage reports
+    where its bound came from."""
+    folder = write(tmp_path, rich_project())
+    project, _ = load_project(folder)
+    tasks = expand(project)
+    result = plan(project, tasks, WALL_BACKSTOP, 1, 0, deterministic_limit=DET_LIMIT)
+    assert result.solution.status == "OPTIMAL" and check_schedule(project, tasks, result.schedule) == []
+    p = result.compiled.problem
+    finish = result.solution.stages[0].value
+    b = CpBuilder(p)
+    b.tighten(finish)
+    obj = next(o for o in p.objectives if o.name == "disruption")
+    terms = [t for t in obj.terms if isinstance(t, UnionDays)]
+    assert terms
+    for term in terms:
+        bound, _ = term_bound(b, term, 1.0, WALL_BACKSTOP)
+        assert 0 < bound <= value(p, Objective("t", [term]), result.solution.starts)
+    assert {s["bound_from"] for s in result.schedule.solver.stages} <= {"search", "terms"}
+
+
+def test_a_tiny_budget_still_gives_the_constructive_schedule(tmp_path):
+    project, _ = load_project(write(tmp_path, budget_project()))
+    tasks = expand(project)
+    result = plan(project, tasks, WALL_BACKSTOP, 1, 0, deterministic_limit=0.001)
+    assert result.schedule is not None and result.solution.status == "FEASIBLE"
+    assert check_schedule(project, tasks, result.schedule) == []
+
+
+def test_the_gap_in_a_project_managers_words():
+    info = SolverInfo(status="FEASIBLE", wall_s=60, objective={"finish": "2027-07-19", "disruption": 30000},
+                      bound={"finish": "2027-07-10", "disruption": 18000},
+                      stages=[{"name": "disruption", "bound_from": "terms"}])
+    lines = _what_is_left(info)
+    assert lines == ["  the disruption bound comes from each building on its own (a relaxation per building)"]
+    from scheduler.cli.status import gap_words
+    assert gap_words("finish", 9) == "at most 9 day(s) could still be saved"
+    assert gap_words("disruption", 12000) == "at most 12,000 household-day(s) of disruption could still be saved"
