@@ -56,7 +56,7 @@ def plan(project: Project, tasks: list[Task], *, time_limit: float = 60.0, worke
     time, None: none) bounds the search by work done instead: with workers=1 and a seed, the result then
     repeats on a busy machine too. `reserved` (a district programme, SPEC §9): per shared crew or machine
     (`crews(trade)`, `machine(name)`) and date, the units other compounds hold; `end`: the last day of the
-    working horizon (default: from the greedy plan); `explain=False`: no conflict search when infeasible."""
+    working horizon (default: the planner's own); `explain=False`: no conflict search when infeasible."""
     return _plan(project, tasks, time_limit, workers, seed, progress, end=end,
                  deterministic_limit=deterministic_limit, reserved=reserved, explain=explain)
 

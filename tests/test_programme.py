@@ -298,3 +298,30 @@ def test_generate_writes_a_district_that_loads(tmp_path):
     CliRunner().invoke(main, ["generate", "--district", "3", "--seed", "5", "-o", str(again)])
     for c in prog.compounds:  # same seed, same files
         assert (again / c.id / "project.yaml").read_bytes() == (tmp_path / "d" / c.id / "project.yaml").read_bytes()
+
+
+# ---- the core: capacity held elsewhere ---------------------------------------------------------------------
+
+def _two_tasks_one_crew():
+    from scheduler.core.problem import Makespan, Objective, Problem, Task
+
+    cal = {"all": list(range(30))}
+    tasks = [Task("a", 3, "all", {"crew": 1}), Task("b", 2, "all", {"crew": 1})]
+    p = Problem(30, cal, tasks, capacities={"crew": 1}, objectives=[Objective("finish", [Makespan()])])
+    p.reserved = {"crew": {d: 1 for d in range(0, 10)}}  # another compound holds the only crew on days 0–9
+    return p
+
+
+def test_cpsat_leaves_held_capacity_alone():
+    from scheduler.core.solve import solve
+
+    sol = solve(_two_tasks_one_crew(), time_limit=30, workers=1, deterministic_limit=5)
+    assert sol.status == "OPTIMAL"
+    assert min(sol.starts.values()) >= 10 and sol.stages[0].value == 14  # days 10–14: both, one after another
+
+
+def test_the_constructive_schedule_leaves_held_capacity_alone():
+    from scheduler.core.construct import construct
+
+    built = construct(_two_tasks_one_crew())
+    assert built is not None and built.valid and min(built.starts.values()) >= 10

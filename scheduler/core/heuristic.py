@@ -161,8 +161,8 @@ def best_schedule(net: Network) -> list[int] | None:
 
 def complete(problem: Problem) -> bool:
     """Whether `problem` is a plain RCPSP (one calendar, every day working, no deadlines, spans, span
-    rules, spacing or reserved capacity): the SGS then models every rule, so its schedule is feasible and its makespan a
-    valid upper bound, and the solver picks its RCPSP parameters."""
+    rules, spacing or reserved capacity): the SGS then models every rule, so its schedule is feasible and its
+    makespan a valid upper bound, and the solver picks its RCPSP parameters."""
     cals = {t.calendar for t in problem.tasks}
     if len(cals) != 1:
         return False
