@@ -20,6 +20,7 @@ from typing import Callable
 
 from models import InputError, Problem, Project, load_project
 from models.schedule import Schedule
+from scheduler.planning.compile import Reserved
 from scheduler.planning.expand import Task, expand
 from scheduler.planning.planner import Plan, diagnose
 from scheduler.planning.planner import plan as _plan
@@ -47,13 +48,17 @@ ProgressCallback = Callable[[str, int, float, float], None]
 
 
 def plan(project: Project, tasks: list[Task], *, time_limit: float = 60.0, workers: int = 2, seed: int = 0,
-         progress: ProgressCallback | None = None, deterministic_limit: float | None = None) -> Plan:
+         progress: ProgressCallback | None = None, deterministic_limit: float | None = None,
+         reserved: Reserved | None = None, end: date | None = None, explain: bool = True) -> Plan:
     """Schedule the expanded tasks. `.schedule` is None when nothing was found; when the rules conflict,
     `.solution.status` is "INFEASIBLE" and `.conflict` holds the smallest set of rule groups in conflict.
     `time_limit` is the wall-clock budget of the whole search. `deterministic_limit` (CP-SAT deterministic
     time, None: none) bounds the search by work done instead: with workers=1 and a seed, the result then
-    repeats on a busy machine too."""
-    return _plan(project, tasks, time_limit, workers, seed, progress, deterministic_limit=deterministic_limit)
+    repeats on a busy machine too. `reserved` (a district programme, SPEC §9): per shared crew or machine
+    (`crews(trade)`, `machine(name)`) and date, the units other compounds hold; `end`: the last day of the
+    working horizon (default: the planner's own); `explain=False`: no conflict search when infeasible."""
+    return _plan(project, tasks, time_limit, workers, seed, progress, end=end,
+                 deterministic_limit=deterministic_limit, reserved=reserved, explain=explain)
 
 
 def replan(project: Project, tasks: list[Task], baseline: Schedule, progress: dict[str, Progress], as_of: date,

@@ -25,7 +25,10 @@ ALLOWED: dict[str, set[str]] = {
     "scheduler.publishing": DOMAIN,                               # ledger, Gantt, feeds, notices
     "scheduler.serve": DOMAIN | {"scheduler.publishing"},         # HTTP for feeds and notices
     "scheduler.api": DOMAIN | {"scheduler.review", "scheduler.publishing"},
-    "scheduler.bench": DOMAIN | {"scheduler.review", "scheduler.publishing", "scheduler.serve", "scheduler.api"},
+    # district programmes: compounds through the API, coordinated over shared pools on Dask
+    "scheduler.programme": DOMAIN | {"scheduler.review", "scheduler.publishing", "scheduler.api"},
+    "scheduler.bench": DOMAIN | {"scheduler.review", "scheduler.publishing", "scheduler.serve", "scheduler.api",
+                                 "scheduler.programme"},
     "scheduler.cli": set(),                                    # filled below: the top may import anything
     "scheduler": {"scheduler.api"},                            # the package root re-exports the API
 }

@@ -22,7 +22,7 @@ SOURCES = [p for p in sorted((ROOT / "scheduler").rglob("*.py")) + sorted((ROOT 
 AREAS = sorted({f.stem for f in (ROOT / "scheduler" / "text").glob("*/*.yaml")})
 # a literal naming a catalogue key, as in t("notice.summary.heading"), w("feed.date", v=…), section("common.trade"),
 # "notice.outage.post_by" if notice else …; file names such as "notice.html" or "release.json" are not keys
-KEY_USE = re.compile(r"""(\bsection\(\s*)?["']((?:%s)\.[\w.]+)(?<!\.html)(?<!\.css)(?<!\.ics)(?<!\.json)["']"""
+KEY_USE = re.compile(r"""(\bsection\(\s*)?["']((?:%s)\.[\w.]+)(?<!\.html)(?<!\.css)(?<!\.ics)(?<!\.json)(?<!\.yaml)["']"""
                      % "|".join(AREAS))
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from scheduler.cli import bench, export, project, serve
+from scheduler.cli import bench, export, programme, project, serve
 from scheduler.cli.common import lang_option, set_lang
 
 
@@ -23,6 +23,8 @@ def main(lang: str | None) -> None:
       digonce validate inputs/hepingli          check the input, see a summary
       digonce solve inputs/hepingli -o out      schedule it and write every output
       digonce check inputs/hepingli out/schedule.json   referee a (hand-edited) schedule
+    A district programme (programme.yaml, many compounds sharing contractors):
+      digonce programme solve inputs/district -o out-district
 
     \b
     Messages follow --lang (digonce --lang en validate …), else the project's lang, else the
@@ -31,6 +33,6 @@ def main(lang: str | None) -> None:
     set_lang(lang)
 
 
-for command in (*project.COMMANDS, *export.COMMANDS, serve.serve, bench.generate, bench.bench):
+for command in (*project.COMMANDS, *export.COMMANDS, *programme.COMMANDS, serve.serve, bench.generate, bench.bench):
     main.add_command(command)
 

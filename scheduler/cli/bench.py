@@ -12,17 +12,32 @@ from scheduler.cli.common import Failure, say
 
 
 @click.command()
-@click.option("--buildings", "-n", required=True, type=click.IntRange(2, 2000), help="Number of buildings.")
+@click.option("--buildings", "-n", type=click.IntRange(2, 2000), help="Number of buildings.")
+@click.option("--district", type=click.IntRange(1, 1000),
+              help="Instead: a district programme of this many small compounds (programme.yaml + one folder each).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Same seed, same compound.")
 @click.option("-o", "--out", required=True, type=click.Path(file_okay=False), help="Folder to write into.")
-def generate(buildings: int, seed: int, out: str) -> None:
+def generate(buildings: int | None, district: int | None, seed: int, out: str) -> None:
     """Write a synthetic compound (project.yaml + zones.csv) with BUILDINGS buildings into OUT.
 
     \b
     Modelled on inputs/hepingli: building rows on a grid of road loops, plated aprons, a kindergarten
     on a split stub road, every pipeline trade per district, elevators, facades, roofs, paving and
     greening, quiet periods and seasons; no deadline, so it is always feasible. For benchmarks.
+
+    \b
+    With --district N: a district programme (SPEC §9) of N small compounds (2-4 buildings on a ring road,
+    gas, water, elevators, facades) sharing the gas company, the elevator installer and the cranes,
+    with fewer crews and cranes than the compounds would bring on their own (scheduler/bench/district.py).
     """
+    if (buildings is None) == (district is None):
+        raise click.UsageError(say("generate_one_of"))
+    if district is not None:
+        from scheduler.bench.district import write_district
+
+        folder = write_district(out, district, seed)
+        click.echo(say("generated_district", folder=folder, compounds=district, seed=seed))
+        return
     from scheduler.bench.generate import write_project
 
     folder = write_project(out, buildings, seed)
@@ -192,3 +207,51 @@ def _robust(paths: list[str], seeds: int, time_limit: float, json_out: str | Non
     if json_out:
         Path(json_out).write_text(json.dumps({"machine": info, "runs": runs, "spread": spreads},
                                              ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+@bench.command("programme")
+@click.option("--sizes", default="20,50", show_default=True, help="District sizes to scale to (compounds).")
+@click.option("--speedup-size", default=20, show_default=True, type=int, help="District size of the 1 vs 2 workers run.")
+@click.option("--time-limit", default=900.0, show_default=True, type=float,
+              help="Wall-clock seconds per decomposition run (and the monolith's budget in the quality run).")
+@click.option("--sub-limit", default=60.0, show_default=True, type=float, help="Wall-clock seconds per sub-problem.")
+@click.option("--sub-det", default=10.0, show_default=True, type=float,
+              help="CP-SAT deterministic time per sub-problem (the same work with 1 and 2 workers).")
+@click.option("--seed", default=0, show_default=True, type=int, help="District generator and solver seed.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Also write every figure as JSON here.")
+def bench_programme(sizes: str, speedup_size: int, time_limit: float, sub_limit: float, sub_det: float, seed: int,
+                    json_out: str | None) -> None:
+    """District programmes on Dask: quality against one CP-SAT model, scale, speed-up, projection.
+
+    \b
+    In one run: a 3-compound district against a single monolithic model of the same programme (ratio of
+    the weighted programme finish); districts of --sizes compounds (time to the first valid programme,
+    programme finish against compounds one after another and against a fixed share of the pools, peak
+    memory); the --speedup-size district's first rounds on 1 and on 2 local workers; and, from the
+    measured per-compound times, the run time on 8 and 32 workers. JSON with every figure via --json.
+    """
+    from scheduler.bench import programme as bp
+    from scheduler.programme.coordinate import Settings
+
+    try:
+        counts = [int(n) for n in sizes.split(",") if n.strip()]
+    except ValueError:
+        raise click.BadParameter(say("bad_buildings", value=repr(sizes)), param_hint="--sizes") from None
+    echo = lambda m: click.echo(m, err=True)  # noqa: E731
+    settings = Settings(time_limit, sub_limit, sub_det, seed)
+    info = bp.machine() | {"time_limit": time_limit, "sub_limit": sub_limit, "sub_det": sub_det, "seed": seed}
+    result: dict = {"machine": info}
+
+    def keep(name: str, value: object) -> None:  # every section as soon as it is measured: a long run may stop
+        result[name] = value
+        info["load_1m_after"] = bp.machine()["load_1m"]
+        if json_out:
+            Path(json_out).write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+    keep("scale", [])
+    for n in counts:
+        keep("scale", result["scale"] + [bp.scale(n, seed, settings, echo)])
+    keep("speedup", bp.speedup(speedup_size, seed, settings, echo) if speedup_size else None)
+    # last: the monolith solves in this process, and the scale runs report this process's peak memory
+    keep("quality", bp.quality(seed, settings, min(time_limit, 300.0), echo))
+    click.echo(json.dumps(result, ensure_ascii=False, indent=1))

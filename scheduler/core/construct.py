@@ -56,7 +56,9 @@ class _Placement:
 
     def __init__(self, net: _Net):
         self.n = net
-        self.used: dict[Group, list[int]] = {r: [0] * net.horizon for r in net.p.capacities}
+        held = net.p.reserved  # capacity other compounds of a programme hold: in use from the start
+        self.used: dict[Group, list[int]] = {r: [held.get(r, {}).get(d, 0) for d in range(net.horizon)]
+                                             for r in net.p.capacities}
         self.start: dict[str, int] = {}
         self.days: dict[str, tuple[int, int]] = {}  # task -> (first, last) calendar day
         self.span: dict[str, tuple[int, int]] = {}

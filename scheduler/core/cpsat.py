@@ -308,7 +308,8 @@ class CpBuilder:
             ivs = [self.iv[t.id] if on is None else
                    self.m.NewOptionalFixedSizeIntervalVar(self.s[t.id], t.duration, on, f"oiv[{t.id},{res}]")
                    for t in users]
-            self.m.AddCumulative(ivs, [t.demands[res] for t in users], cap)
+            held_ivs, held_units = self._held(res, cap, self.cal[cals[0]], on)
+            self.m.AddCumulative(ivs + held_ivs, [t.demands[res] for t in users] + held_units, cap)
             return
         # Mixed calendars: one cumulative per class of days (the set of these calendars working then),
         # each task projected onto the days of the class it works on. Exact, and each class is small.
@@ -319,7 +320,29 @@ class CpBuilder:
         for key, axis in classes.items():
             members = [t for t in users if t.calendar in key]
             ivs = [self._projected(t, axis, on) for t in members]
-            self.m.AddCumulative(ivs, [t.demands[res] for t in members], cap)
+            held_ivs, held_units = self._held(res, cap, axis, on)
+            self.m.AddCumulative(ivs + held_ivs, [t.demands[res] for t in members] + held_units, cap)
+
+    def _held(self, res: Group, cap: int, axis: list[int],
+              on: cp_model.IntVar | None) -> tuple[list[cp_model.IntervalVar], list[int]]:
+        """`Problem.reserved` of a resource as fixed intervals on a cumulative's axis (sorted calendar days):
+        one per run of consecutive axis days holding the same units, so the tasks get only what is left."""
+        held = self.p.reserved.get(res)
+        if not held:
+            return [], []
+        units = [min(cap, held.get(day, 0)) for day in axis]
+        ivs, demands, i = [], [], 0
+        while i < len(units):
+            j = i
+            while j + 1 < len(units) and units[j + 1] == units[i]:
+                j += 1
+            if units[i] > 0:
+                name = f"held[{res},{axis[i]}]"
+                ivs.append(self.m.NewFixedSizeIntervalVar(i, j - i + 1, name) if on is None
+                           else self.m.NewOptionalFixedSizeIntervalVar(i, j - i + 1, on, name))
+                demands.append(units[i])
+            i = j + 1
+        return ivs, demands
 
     def _projected(self, t: Task, axis: list[int], on: cp_model.IntVar | None) -> cp_model.IntervalVar:
         """The task's working days as an interval over `axis` (the sorted days of one class)."""

@@ -161,8 +161,8 @@ def best_schedule(net: Network) -> list[int] | None:
 
 def complete(problem: Problem) -> bool:
     """Whether `problem` is a plain RCPSP (one calendar, every day working, no deadlines, spans, span
-    rules or spacing): the SGS then models every rule, so its schedule is feasible and its makespan a
-    valid upper bound, and the solver picks its RCPSP parameters."""
+    rules, spacing or reserved capacity): the SGS then models every rule, so its schedule is feasible and its
+    makespan a valid upper bound, and the solver picks its RCPSP parameters."""
     cals = {t.calendar for t in problem.tasks}
     if len(cals) != 1:
         return False
@@ -170,7 +170,7 @@ def complete(problem: Problem) -> bool:
     return (days == list(range(len(days))) and not (problem.spans or problem.not_all_open or problem.open_caps
                                                      or problem.span_clear_of or problem.span_outside
                                                      or problem.spacing)
-            and all(t.due is None for t in problem.tasks))
+            and all(t.due is None for t in problem.tasks) and not problem.reserved)
 
 
 def hint_starts(builder: CpBuilder) -> dict[str, int] | None:

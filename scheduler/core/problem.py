@@ -112,6 +112,9 @@ class Problem:
     hint: dict[str, int] = field(default_factory=dict)  # task -> calendar day to try as its start first
     deadline_group: Group = "deadline"  # rule group of every task's `due`
     precedence_group: Group = "precedence"  # named when precedences without a group cannot hold
+    # resource -> calendar day -> units of its capacity held elsewhere that day (another compound of a
+    # district programme): the tasks here share only what is left
+    reserved: dict[Group, dict[int, int]] = field(default_factory=dict)
 
     def within(self, horizon: int) -> Problem:
         """The same problem on a shorter horizon (calendars cut at day `horizon`): a model over years of

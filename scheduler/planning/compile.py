@@ -91,7 +91,13 @@ def weight(project: Project, building_id: str) -> int:
     return b.households * (2 if b.sensitive else 1)
 
 
-def compile_project(project: Project, tasks: list[Task], end: date | None = None) -> Compiled:
+# R2 resource (rules.crews / rules.machine) → date → units held elsewhere (a district programme's shared pool)
+Reserved = dict[RuleGroup, dict[date, int]]
+
+
+def compile_project(project: Project, tasks: list[Task], end: date | None = None,
+                    reserved: Reserved | None = None) -> Compiled:
+    """`reserved`: capacity of shared crews and machines other compounds hold on given days (SPEC §9)."""
     start = project.project.start
     end = end or upper_bound_end(project, tasks)
     cals = Calendars(project, end)
@@ -109,6 +115,8 @@ def compile_project(project: Project, tasks: list[Task], end: date | None = None
     prob = core.Problem(off(end) + 1, calendars, [_core_task(project, t, off) for t in tasks], precedences,
                         _capacities(project, tasks), spans, deadline_group=rules.DEADLINE,
                         precedence_group=rules.ORDER)
+    prob.reserved = {g: {off(d): n for d, n in days.items() if 0 <= off(d) < prob.horizon and n > 0}
+                     for g, days in (reserved or {}).items() if g in prob.capacities}
     compiled = Compiled(project, tasks, cals, prob, fire_blockers=_fire_blockers(dug, lifts))
     compiled.access_complete = _access(compiled, dug)
     if project.site.max_open_zones and dug:

@@ -17,7 +17,7 @@ from scheduler.core.greedy import NoRoom, greedy_starts
 from scheduler.core.problem import Makespan, Problem as CoreProblem
 from scheduler.core.solve import CoreSolution, Progress, solve
 from scheduler.planning.access import violated_cuts
-from scheduler.planning.compile import Compiled, compile_project
+from scheduler.planning.compile import Compiled, Reserved, compile_project
 from scheduler.planning.expand import Task
 from scheduler.planning.rules import RuleGroup
 from scheduler.planning.result import build_schedule, occupations, openings, scheduled_tasks
@@ -39,16 +39,18 @@ class Plan:
 
 def plan(project: Project, tasks: list[Task], time_limit: float = 60.0, workers: int = 2, seed: int = 0,
          progress: Progress | None = None, end: date | None = None,
-         deterministic_limit: float | None = None) -> Plan:
+         deterministic_limit: float | None = None, reserved: Reserved | None = None,
+         explain: bool = True) -> Plan:
     """Solve (from a constructive first schedule, on the horizon it suggests), and name the conflict when
     there is no schedule. `deterministic_limit` bounds CP-SAT's deterministic time of the whole run besides
-    `time_limit`."""
+    `time_limit`; `reserved`: shared capacity other compounds hold (see compile_project); `explain=False`
+    skips the conflict search (a caller that will try otherwise anyway)."""
     t0 = time.time()
-    compiled = compile_project(project, tasks, end)
+    compiled = compile_project(project, tasks, end, reserved)
     # the first schedule and the model count against the budget too
     sol = search(compiled, time_limit - (time.time() - t0), workers, seed, progress, deterministic_limit)
     conflict = None
-    if sol.status == "INFEASIBLE":
+    if sol.status == "INFEASIBLE" and explain:
         det = None if deterministic_limit is None else max(10.0, deterministic_limit - sol.det_s)
         conflict = diagnose(project, tasks, max(10.0, time_limit - sol.wall_s), seed, det)
         sol.conflict = conflict.groups or sol.conflict
