@@ -36,7 +36,7 @@ from scheduler.programme.outputs import usages_of, write
 
 ROOT = Path(__file__).resolve().parent.parent
 DISTRICT = ROOT / "inputs" / "district"
-SUB_DET = 8.0  # deterministic seconds per sub-problem
+SUB_DET = 3.0  # deterministic seconds per sub-problem
 SUB_WALL = 900.0  # a backstop only: on a busy machine the deterministic budget must be what binds
 
 
