@@ -145,3 +145,20 @@ def test_the_burner_is_stopped():
     with Burner() as b:
         assert b.proc.poll() is None  # running beside the solves
     assert b.proc.poll() is not None
+
+
+def test_the_spread_counts_runs_at_the_proven_optimum():
+    """The best finish found is the proven optimum when some run's bound reaches it; runs above it count."""
+    from scheduler.bench.compound import spread
+
+    def row(finish, bound, proven_s=None):
+        return {"instance": "x", "finish": finish, "finish_bound": bound, "finish_proven_s": proven_s,
+                "violations": 0, "load": 1.0, "first_s": 1.0, "peak_mb": 100, "disruption_gap": 0.2}
+
+    out = spread([row("2027-07-19", "2027-07-19", 8.0), row("2027-07-21", "2027-07-10"),
+                  row("2027-07-19", "2027-07-15")])
+    assert out["best_finish"] == "2027-07-19" and out["optimum_proven"] is True
+    assert out["at_bound"] == 2 and out["finish_above_worst"] == 2 and out["finish_proven_s_worst"] == 8.0
+    unproven = spread([row("2027-07-21", "2027-07-10"), row("2027-07-20", "2027-07-12")])
+    assert unproven["best_finish"] == "2027-07-20" and unproven["optimum_proven"] is False
+    assert unproven["at_bound"] == 0

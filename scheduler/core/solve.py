@@ -34,7 +34,8 @@ KEEP_GAP = 0.005  # the first stage searches past its share while its gap is lar
 KEEP_SHARE = 0.8  # …up to this share of the budget left when it began
 MIN_RUN = 0.05  # seconds: with less left, no more CP-SAT runs
 PROBE_MAIN = 0.5  # of the first stage's share for CP-SAT's own search when the finish is probed after it
-PROBE_PART = 1.0  # of what is left for one probe upward from the bound (refutations end at once)
+PROBE_PART = 0.15  # of what is left for one probe upward from the bound: refutations end in presolve, a probe that
+# can neither refute nor meet its target (40 buildings: the LP bound 12+ days below any schedule) must not eat it all
 MAIN_SHARE = 0.5  # of a stage's time for CP-SAT's own search; the rest for neighbourhood search
 BOUND_DET = 0.1  # deterministic seconds per term for the per-term bounds of a disruption-like stage…
 BOUND_SHARE = 0.15  # …and at most this share of the stage's time for all of them
