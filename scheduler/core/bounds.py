@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
-from scheduler.core.cpsat import CpBuilder, Infeasible
+from scheduler.core.cpsat import CpBuilder, Infeasible, sub_solver
 from scheduler.core.problem import Objective, Problem, Span, UnionDays
 
 
@@ -73,15 +73,7 @@ def term_bound(b: CpBuilder, term: UnionDays, det: float, wall: float, seed: int
     except Infeasible:
         return 0, 0.0  # cannot happen for a model with a schedule; claim nothing
     sub.m.Minimize(sub.objective(sub.p.objectives[0], None))
-    solver = cp_model.CpSolver()
-    p = solver.parameters
-    p.max_time_in_seconds = max(0.05, wall)
-    p.max_deterministic_time = max(0.001, det)
-    p.num_workers = 1
-    p.random_seed = seed
-    p.cp_model_probing_level = 0
-    p.use_overload_checker_in_cumulative = True
-    p.use_timetable_edge_finding_in_cumulative = True
+    solver = sub_solver(wall, det, seed)
     status = solver.Solve(sub.m)
     used = solver.ResponseProto().deterministic_time
     if status == cp_model.INFEASIBLE:

@@ -599,3 +599,18 @@ class CpBuilder:
             load = sum(self.tasks[t].duration * self.tasks[t].demands.get(res, 0) for t in tids)
             best = max(best, -(-load // cap))
         return best
+
+
+def sub_solver(wall: float, det: float, seed: int) -> cp_model.CpSolver:
+    """A solver for a small side model (a relaxation bound, a neighbourhood): one worker, hard wall and
+    deterministic limits, the cumulative reasoning that makes compound proofs come in, no probing."""
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.max_time_in_seconds = max(0.05, wall)
+    p.max_deterministic_time = max(0.001, det)
+    p.num_workers = 1
+    p.random_seed = seed
+    p.cp_model_probing_level = 0
+    p.use_overload_checker_in_cumulative = True
+    p.use_timetable_edge_finding_in_cumulative = True
+    return solver

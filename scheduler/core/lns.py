@@ -27,7 +27,7 @@ from typing import Callable
 from ortools.sat.python import cp_model
 
 from scheduler.core.construct import partition
-from scheduler.core.cpsat import CpBuilder
+from scheduler.core.cpsat import CpBuilder, sub_solver
 from scheduler.core.problem import UnionDays
 
 KINDS = ("term", "units", "resource", "window")
@@ -159,14 +159,6 @@ def _step(b: CpBuilder, inc: Incumbent, index: dict[str, int], free: set[str], d
     hint.values.clear()
     hint.vars.extend(range(len(inc.values)))
     hint.values.extend(inc.values)
-    solver = cp_model.CpSolver()
-    p = solver.parameters
-    p.max_time_in_seconds = max(0.05, wall)
-    p.max_deterministic_time = max(0.001, det)
-    p.num_workers = 1
-    p.random_seed = seed
-    p.cp_model_probing_level = 0
-    p.use_overload_checker_in_cumulative = True
-    p.use_timetable_edge_finding_in_cumulative = True
+    solver = sub_solver(wall, det, seed)
     status = solver.Solve(m)
     return status, solver, solver.ResponseProto().deterministic_time
