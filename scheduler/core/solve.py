@@ -37,8 +37,9 @@ PROBE_MAIN = 0.5  # of the first stage's share for CP-SAT's own search when the 
 PROBE_PART = 0.15  # of what is left for one probe upward from the bound: refutations end in presolve, a probe that
 # can neither refute nor meet its target (40 buildings: the LP bound 12+ days below any schedule) must not eat it all
 MAIN_SHARE = 0.5  # of a stage's time for CP-SAT's own search; the rest for neighbourhood search
-BOUND_DET = 0.1  # deterministic seconds per term for the per-term bounds of a disruption-like stage…
-BOUND_SHARE = 0.15  # …and at most this share of the stage's time for all of them
+BOUND_DET = 1.0  # deterministic seconds per term for the per-term bounds of a disruption-like stage…
+BOUND_SHARE = 0.25  # …and at most this share of the stage's time for all of them
+ASIDE_DET = 20.0  # deterministic seconds per term when the bounds run beside the search (the stage's time caps it)
 Progress = Callable[[str, int, float, float], None]  # stage, best value, bound, elapsed seconds
 # a schedule (start indices) -> the never-all-open rows it breaks that the problem does not hold yet
 Lazy = Callable[[dict[str, int]], list[tuple[Group, tuple[str, ...]]]]
@@ -229,6 +230,35 @@ class _Found:
         return max(0.0, (self.value - self.bound) / max(1, abs(self.value)))
 
 
+class _Aside:
+    """Per-term bounds computed in a thread beside the stage's search (CP-SAT releases the GIL while solving)."""
+
+    def __init__(self, b: CpBuilder, obj: Objective, det: float, wall: float, seed: int):
+        self._out: tuple[int, list[int], float] | None = None
+        self._stop = threading.Event()
+        self._solver: cp_model.CpSolver | None = None
+        self._thread = threading.Thread(target=self._run, args=(b, obj, det, wall, seed), daemon=True)
+        self._thread.start()
+
+    def _run(self, b: CpBuilder, obj: Objective, det: float, wall: float, seed: int) -> None:
+        self._out = bounds.objective_bound(b, obj, det, wall, seed, self._stop, self._started)
+
+    def _started(self, solver: cp_model.CpSolver) -> None:
+        self._solver = solver
+        if self._stop.is_set():
+            solver.stop_search()
+
+    def result(self, stop: bool) -> tuple[int | None, float]:
+        """The bound (the sum of the terms' bounds with the constant; what is proven so far when `stop`: the
+        stage's search proved its optimum) and the deterministic time spent."""
+        if stop:
+            self._stop.set()
+            if self._solver is not None:
+                self._solver.stop_search()
+        self._thread.join()
+        return (None, 0.0) if self._out is None else (self._out[0], self._out[2])
+
+
 class _Search:
     """The stages of one solve: the model, the budget, the schedule so far."""
 
@@ -278,7 +308,8 @@ class _Search:
         CP-SAT's own search comes first (it alone proves bounds); what is left of the stage's time goes to
         neighbourhood search around its schedule. The first stage's time stretches while its gap is large."""
         b, ts, det_start = self.b, time.time(), self.budget.det_used
-        floor, floors = self.term_bounds(obj, share)
+        aside = None if first else self.bounds_aside(obj, share)
+        floor, floors = (None, None) if aside else self.term_bounds(obj, share)
         expr = b.objective(obj, self.finish_bound, floors)
         b.m.Minimize(expr)
         if self.last is not None or (self.out.starts and self.out.stages):
@@ -306,6 +337,10 @@ class _Search:
                 not first or found.gap() > KEEP_GAP):
             spent = self.budget.det_used - det_start
             found = self.neighbourhoods(obj.name, found, ts + left * most, None if det is None else det - spent)
+        if aside:
+            floor, used = aside.result(stop=found.status == "OPTIMAL")
+            self.budget.det_used += used
+            self.workers += 1
         if floor is not None and (found.bound is None or floor > found.bound):
             found = replace(found, bound=float(floor), bound_from="terms")
         return self._settle(obj, expr, found, time.time() - ts)
@@ -358,6 +393,18 @@ class _Search:
             self.b.add_rows(rows)
             return cp_model.UNKNOWN, None, used
         return status, values, used
+
+    def bounds_aside(self, obj: Objective, share: float) -> _Aside | None:
+        """With two workers or more and no deterministic budget, the per-term bounds run on one worker beside
+        CP-SAT's search (which gets one worker less) for the whole stage, instead of before it for a short
+        share: a building's least noise comes from core-based search, which needs seconds per term. The sum
+        is then only reported (not stated in the model). None when the bounds run before the search."""
+        unions = [t for t in obj.terms if isinstance(t, UnionDays)]
+        wall = self.budget.left() * share
+        if self.workers < 2 or self.budget.det is not None or len(unions) < 2 or self.plain or wall < 5.0:
+            return None
+        self.workers -= 1
+        return _Aside(self.b, obj, ASIDE_DET * len(unions), wall, self.seed)
 
     def term_bounds(self, obj: Objective, share: float) -> tuple[int | None, list[int] | None]:
         """Per-term relaxation bounds of a sum of union-of-days terms (`bounds`), when it has several and
