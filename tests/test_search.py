@@ -186,16 +186,31 @@ def test_core_based_term_bounds_see_past_the_chain_and_crew_cut(tmp_path):
     assert lifted >= 1
 
 
-def test_bounds_beside_the_search_with_two_workers_stay_valid(tmp_path):
-    """With two workers and seconds (no deterministic budget) the per-term bounds run beside CP-SAT's search:
-    the reported disruption bound is still at most the optimum a deterministic 1-worker run proves."""
-    folder = write(tmp_path, rich_project())
-    project, _ = load_project(folder)
+def test_bounds_beside_the_search_with_two_workers_stay_valid(tmp_path, monkeypatch):
+    """With two workers and seconds (no deterministic budget) the per-term bounds run in a thread beside the
+    neighbourhood search; the disruption bound they report is at most the value of every valid schedule
+    found (this run's and a deterministic 1-worker run's), and is not below the plain crew-load cut."""
+    from scheduler.core import solve as core_solve
+
+    started = []
+
+    class Spy(core_solve._Aside):
+        def __init__(self, *args):
+            started.append(args)
+            super().__init__(*args)
+
+    monkeypatch.setattr(core_solve, "_Aside", Spy)
+    project, _ = load_project(write_project(tmp_path / "gen", 4, 0))
     tasks = expand(project)
-    exact = plan(project, tasks, WALL_BACKSTOP, 1, 0, deterministic_limit=DET_LIMIT)
-    assert exact.solution.status == "OPTIMAL"
-    best = next(s for s in exact.solution.stages if s.name == "disruption").value
-    loose = plan(project, tasks, 20.0, 2, 0)
+    loose = plan(project, tasks, 16.0, 2, 0)
+    assert started, "the bounds did not run beside the search"
     assert check_schedule(project, tasks, loose.schedule) == []
     stage = next(s for s in loose.solution.stages if s.name == "disruption")
-    assert stage.bound is not None and stage.bound <= best <= stage.value
+    other = plan(project, tasks, WALL_BACKSTOP, 1, 1, deterministic_limit=3.0)
+    other_value = next(s for s in other.solution.stages if s.name == "disruption").value
+    assert stage.bound is not None and stage.bound <= min(stage.value, other_value)
+    p = loose.compiled.problem
+    b = CpBuilder(p)
+    obj = next(o for o in p.objectives if o.name == "disruption")
+    cut = obj.constant + sum(t.weight * b._union_lower_bound(t.tasks) for t in obj.terms if isinstance(t, UnionDays))
+    assert stage.bound >= cut

@@ -308,8 +308,8 @@ class _Search:
         CP-SAT's own search comes first (it alone proves bounds); what is left of the stage's time goes to
         neighbourhood search around its schedule. The first stage's time stretches while its gap is large."""
         b, ts, det_start = self.b, time.time(), self.budget.det_used
-        aside = None if first else self.bounds_aside(obj, share)
-        floor, floors = (None, None) if aside else self.term_bounds(obj, share)
+        beside = not first and self._bounds_beside(obj, share)
+        floor, floors = (None, None) if beside else self.term_bounds(obj, share)
         expr = b.objective(obj, self.finish_bound, floors)
         b.m.Minimize(expr)
         if self.last is not None or (self.out.starts and self.out.stages):
@@ -333,14 +333,16 @@ class _Search:
             found = self.cpsat(obj.name, left * share * main, main_det)
         if found.status == "UNKNOWN" and det is not None and not self.out.starts and self.last is None:
             found = self.cpsat(obj.name, self.budget.left(), self.budget.det_left())
+        aside = None
         if main < 1.0 and found.values is not None and found.status != "OPTIMAL" and (
                 not first or found.gap() > KEEP_GAP):
             spent = self.budget.det_used - det_start
+            if beside:  # neighbourhood steps run on one worker: the bounds get the other
+                aside = _Aside(b, obj, ASIDE_DET * len(obj.terms), ts + left * most - time.time(), self.seed)
             found = self.neighbourhoods(obj.name, found, ts + left * most, None if det is None else det - spent)
         if aside:
             floor, used = aside.result(stop=found.status == "OPTIMAL")
             self.budget.det_used += used
-            self.workers += 1
         if floor is not None and (found.bound is None or floor > found.bound):
             found = replace(found, bound=float(floor), bound_from="terms")
         return self._settle(obj, expr, found, time.time() - ts)
@@ -394,17 +396,14 @@ class _Search:
             return cp_model.UNKNOWN, None, used
         return status, values, used
 
-    def bounds_aside(self, obj: Objective, share: float) -> _Aside | None:
-        """With two workers or more and no deterministic budget, the per-term bounds run on one worker beside
-        CP-SAT's search (which gets one worker less) for the whole stage, instead of before it for a short
-        share: a building's least noise comes from core-based search, which needs seconds per term. The sum
-        is then only reported (not stated in the model). None when the bounds run before the search."""
+    def _bounds_beside(self, obj: Objective, share: float) -> bool:
+        """Whether the per-term bounds run in a thread beside the neighbourhood search (two workers or more, no
+        deterministic budget) instead of before CP-SAT's search for a short share: a building's least noise
+        comes from core-based search, which needs seconds per term, and neighbourhood steps leave a core idle.
+        The sum is then only reported, not stated in the model."""
         unions = [t for t in obj.terms if isinstance(t, UnionDays)]
-        wall = self.budget.left() * share
-        if self.workers < 2 or self.budget.det is not None or len(unions) < 2 or self.plain or wall < 5.0:
-            return None
-        self.workers -= 1
-        return _Aside(self.b, obj, ASIDE_DET * len(unions), wall, self.seed)
+        return (self.workers >= 2 and self.budget.det is None and len(unions) >= 2 and not self.plain
+                and self.budget.left() * share >= 5.0)
 
     def term_bounds(self, obj: Objective, share: float) -> tuple[int | None, list[int] | None]:
         """Per-term relaxation bounds of a sum of union-of-days terms (`bounds`), when it has several and
