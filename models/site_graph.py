@@ -66,11 +66,16 @@ class Access:
         seen = reachable(self.adj, [entrance.zone], self._ok(walker, open_zones))
         return any(g in seen for g in self.gate_zones)
 
+    def from_gates(self, rule: Callable[[Zone, set[str]], bool], open_zones: set[str]) -> set[str]:
+        """Zones reachable from a gate under `rule` (`walker` or `fire_engine`). The graph is undirected, so
+        one search answers every entrance (is its zone in here?) and every building on a day."""
+        return reachable(self.adj, self.gate_zones, self._ok(rule, open_zones))
+
     def fire_ok(self, building: Building, open_zones: set[str] = frozenset()) -> bool:
         """True when some fire zone is reachable from a gate over open-free roads (or none is listed)."""
         if not building.fire_zones:
             return True
-        seen = reachable(self.adj, self.gate_zones, self._ok(fire_engine, open_zones))
+        seen = self.from_gates(fire_engine, open_zones)
         return any(f in seen for f in building.fire_zones)
 
     def route(self, start: str, open_zones: set[str] = frozenset(),

@@ -16,7 +16,7 @@ from collections import defaultdict, deque
 from typing import Iterable
 
 from models.project import Project
-from models.site_graph import Access, adjacency
+from models.site_graph import Access, adjacency, fire_engine, walker
 
 from scheduler.planning.rules import Rule, RuleGroup
 
@@ -179,13 +179,15 @@ def violated_cuts(project: Project, open_by_day: dict[object, set[str]],
     occupied_by_day = occupied_by_day or {}
     found: set[tuple[RuleGroup, frozenset[str]]] = set()
     for open_zones in {frozenset(z) for z in open_by_day.values() if z}:
+        reach = acc.from_gates(walker, open_zones)  # one search a day, not one per entrance (200 buildings)
         for b in project.site.buildings:
             for e in b.entrances:
-                if not acc.entrance_ok(e, open_zones):
+                if e.zone not in reach:
                     found.add((_entrance(e.id), _shrink(lambda s, e=e: not acc.entrance_ok(e, s), open_zones)))
     days = set(open_by_day) | set(occupied_by_day)
     for blocked in {frozenset(open_by_day.get(d, set()) | occupied_by_day.get(d, set())) for d in days}:
+        reach = acc.from_gates(fire_engine, blocked) if blocked else set()
         for b in project.site.buildings:
-            if blocked and not acc.fire_ok(b, blocked):
+            if blocked and b.fire_zones and not any(f in reach for f in b.fire_zones):
                 found.add((_fire(b.id), _shrink(lambda s, b=b: not acc.fire_ok(b, s), blocked)))
     return sorted(found, key=lambda gc: (str(gc[0]), sorted(gc[1])))
