@@ -162,6 +162,9 @@ def test_the_gap_in_a_project_managers_words():
                       stages=[{"name": "disruption", "bound_from": "terms"}])
     lines = _what_is_left(info)
     assert lines == ["  the disruption bound comes from each building on its own (a relaxation per building)"]
+    info.stages.append({"name": "finish", "bound_from": "packing"})
+    assert _what_is_left(info)[0] == ("  the finish bound comes from packing each trade's whole tasks onto its crews,"
+                                      " around the days they may not work")
     from scheduler.cli.status import gap_words
     assert gap_words("finish", 9) == "at most 9 day(s) could still be saved"
     assert gap_words("disruption", 12000) == "at most 12,000 household-day(s) of disruption could still be saved"

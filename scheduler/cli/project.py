@@ -121,12 +121,14 @@ def _saveable(s: SolverInfo, name: str) -> int:
 
 
 def _what_is_left(s: SolverInfo) -> list[str]:
-    """Where the disruption bound behind "could still be saved" came from (the search, or per building)."""
-    value, bound = s.objective.get("disruption"), s.bound.get("disruption")
-    if isinstance(value, int) and isinstance(bound, int) and bound < value:
-        source = next((st.get("bound_from", "search") for st in s.stages if st.get("name") == "disruption"), "search")
-        return [say("disruption_left", source=say(f"bound_{source}"))]
-    return []
+    """Where the bounds behind "could still be saved" came from (the search, per building, crews' packing)."""
+    lines = []
+    for name in ("finish", "disruption"):
+        value, bound = s.objective.get(name), s.bound.get(name)
+        source = next((st.get("bound_from", "search") for st in s.stages if st.get("name") == name), "search")
+        if value is not None and bound is not None and value != bound and (name == "disruption" or source != "search"):
+            lines.append(say(f"{name}_left", source=say(f"bound_{source}")))
+    return lines
 
 
 def _infeasible(p: api.Project, tasks: list[api.Task], result: api.Plan) -> Failure:

@@ -23,7 +23,7 @@ from typing import Callable
 
 from ortools.sat.python import cp_model
 
-from scheduler.core import bounds, lns
+from scheduler.core import bounds, lns, packing
 from scheduler.core.cpsat import CpBuilder, Infeasible
 from scheduler.core.evaluate import value
 from scheduler.core.heuristic import complete, hint_starts
@@ -39,6 +39,7 @@ PROBE_PART = 0.15  # of what is left for one probe upward from the bound: refuta
 MAIN_SHARE = 0.5  # of a stage's time for CP-SAT's own search; the rest for neighbourhood search
 BOUND_DET = 1.0  # deterministic seconds per term for the per-term bounds of a disruption-like stage…
 BOUND_SHARE = 0.25  # …and at most this share of the stage's time for all of them
+PACKING_DET = 5.0  # deterministic seconds for the packing bound on the finish at most (it takes ~0.01-0.3)
 ASIDE_DET = 20.0  # deterministic seconds per term when the bounds run beside the search (the stage's time caps it)
 Progress = Callable[[str, int, float, float], None]  # stage, best value, bound, elapsed seconds
 # a schedule (start indices) -> the never-all-open rows it breaks that the problem does not hold yet
@@ -52,7 +53,8 @@ class StageResult:
     value: int | None
     bound: float | None
     wall_s: float
-    bound_from: str = "search"  # "search": CP-SAT's own; "terms": the sum of per-term relaxation bounds
+    bound_from: str = "search"  # "search": CP-SAT's own; "terms": the sum of per-term relaxation bounds;
+    # "packing": a trade's tasks packed onto its crews (the finish)
 
     @property
     def gap(self) -> float | None:
@@ -212,7 +214,7 @@ class _Found:
     values: list[int] | None = None
     value: int | None = None
     bound: float | None = None
-    bound_from: str = "search"  # or "terms": the sum of per-term relaxation bounds was higher
+    bound_from: str = "search"  # or "terms" / "packing": see StageResult
 
     @staticmethod
     def of(solver: cp_model.CpSolver, status, cb: _Callback) -> _Found:
@@ -311,6 +313,9 @@ class _Search:
         beside = not first and self._bounds_beside(obj, share)
         floor, floors = (None, None) if beside else self.term_bounds(obj, share)
         expr = b.objective(obj, self.finish_bound, floors)
+        finish_only = isinstance(expr, cp_model.IntVar) and any(isinstance(t, Makespan) for t in obj.terms)
+        packed = self._packing_floor(expr) if finish_only else None
+        held = self._hold_packed(packed)
         b.m.Minimize(expr)
         if self.last is not None or (self.out.starts and self.out.stages):
             _rehint(b, self.last, self.out.starts)
@@ -345,7 +350,41 @@ class _Search:
             self.budget.det_used += used
         if floor is not None and (found.bound is None or floor > found.bound):
             found = replace(found, bound=float(floor), bound_from="terms")
+        if packed is not None and found.bound is not None and found.bound <= packed:
+            found = replace(found, bound_from="packing")
+        for i in held:  # the later stages may move them again
+            b.m.Proto().constraints[i].clear_linear()
         return self._settle(obj, expr, found, time.time() - ts)
+
+    def _hold_packed(self, floor: int | None) -> list[int]:
+        """In a finish stage with a packing bound: the tasks of each resource that touches nothing else
+        (`packing.independent`) held where the first schedule packed them, when they end there by the bound.
+        Put into any schedule that ends later they keep it valid and end no later, so the least finish stays
+        what it was, and the search is left the rest. The indices of the constraints that hold them."""
+        b, starts = self.b, self.out.starts
+        if floor is None or not starts:
+            return []
+        held = []
+        for tasks in packing.independent(b.p).values():
+            if all(t.id in starts for t in tasks) and max(
+                    b.cal[t.calendar][starts[t.id] + t.duration - 1] for t in tasks) <= floor:
+                held += [b.m.Add(b.s[t.id] == starts[t.id]).Index() for t in tasks]
+        return held
+
+    def _packing_floor(self, finish: cp_model.IntVar) -> int | None:
+        """For a finish objective: the packing bound (`packing`), stated in the model when it says more than
+        the earliest day any task can end; None when it does not."""
+        b = self.b
+        earliest = {tid: b.cal[b.tasks[tid].calendar][w.est] for tid, w in b.win.items()}
+        low = max(b.cal[b.tasks[tid].calendar][w.est + b.tasks[tid].duration - 1] for tid, w in b.win.items())
+        det_left = self.budget.det_left()
+        floor, _, used = packing.finish_bound(b.p, earliest, low, b.p.horizon - 1, self.seed,
+                                              PACKING_DET if det_left is None else min(PACKING_DET, det_left / 10))
+        self.budget.det_used += used
+        if floor <= low:
+            return None
+        b.m.Add(finish >= floor)
+        return floor
 
     def probes(self, name: str, var: cp_model.IntVar, found: _Found, until: float, det: float | None) -> _Found:
         """Probe the finish upward from the bound: is there a schedule that ends by day `target`? With the
