@@ -217,3 +217,22 @@ def test_bounds_beside_the_search_with_two_workers_stay_valid(tmp_path, monkeypa
     obj = next(o for o in p.objectives if o.name == "disruption")
     cut = obj.constant + sum(t.weight * b._union_lower_bound(t.tasks) for t in obj.terms if isinstance(t, UnionDays))
     assert stage.bound >= cut
+
+
+def test_term_floors_found_beside_the_search_join_the_model():
+    """Floors the bound thread proves after the stage began are stated once it ends (`state_floors`), so the
+    later stages' relaxations see them: here a floor of 3 lifts two overlapping 2-day tasks' union of 2."""
+    from ortools.sat.python import cp_model
+
+    p = Problem(10, {"c": list(range(10))}, [Task("a", 2, "c"), Task("b", 2, "c")],
+                objectives=[Objective("x", [UnionDays(1, tasks=("a", "b"))])])
+    values = []
+    for floors in ([], [3]):
+        b = CpBuilder(p)
+        b.m.Minimize(b.objective(p.objectives[0], None))
+        b.state_floors("x", floors)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        assert solver.Solve(b.m) == cp_model.OPTIMAL
+        values.append(int(solver.ObjectiveValue()))
+    assert values == [2, 3]

@@ -87,6 +87,7 @@ class CpBuilder:
         self.span_len: dict[str, cp_model.IntVar] = {}
         self.span_days: dict[str, tuple] = {}
         self.objective_exprs: dict[str, cp_model.LinearExprT] = {}
+        self.union_exprs: dict[str, list[cp_model.LinearExprT]] = {}  # objective -> its union-of-days terms
         self._build()
 
     # ---------- domains ----------
@@ -439,6 +440,7 @@ class CpBuilder:
         weight included), stated as a constraint: it lifts the relaxation CP-SAT bounds the sum with."""
         expr = obj.constant
         unions = iter(floors or [])
+        self.union_exprs[obj.name] = []
         for term in obj.terms:
             if isinstance(term, Makespan):
                 expr += self.makespan()
@@ -448,12 +450,18 @@ class CpBuilder:
                 expr += self._moved(term)
             elif isinstance(term, UnionDays):
                 days = self._union_days(term, finish_bound)
-                floor = next(unions, 0)
-                if floor > 0 and not isinstance(days, int):
-                    self.m.Add(term.weight * days >= floor)
+                self.union_exprs[obj.name].append(term.weight * days)
                 expr += term.weight * days
+        self.state_floors(obj.name, floors or [])
         self.objective_exprs[obj.name] = expr
         return expr
+
+    def state_floors(self, name: str, floors: list[int]) -> None:
+        """A proven lower bound on each union-of-days term of objective `name` (in order, weight included),
+        stated as a constraint: it lifts the relaxation CP-SAT bounds the sum with, in this stage and after."""
+        for term, floor in zip(self.union_exprs.get(name, []), floors):
+            if floor > 0 and not isinstance(term, int):
+                self.m.Add(term >= floor)
 
     def makespan(self) -> cp_model.IntVar:
         if "makespan" not in self.objective_exprs:

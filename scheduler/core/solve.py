@@ -247,18 +247,18 @@ class _Aside:
 
     def _started(self, solver: cp_model.CpSolver) -> None:
         self._solver = solver
-        if self._stop.is_set():
-            solver.stop_search()
 
-    def result(self, stop: bool) -> tuple[int | None, float]:
+    def result(self, stop: bool) -> tuple[int | None, list[int], float]:
         """The bound (the sum of the terms' bounds with the constant; what is proven so far when `stop`: the
-        stage's search proved its optimum) and the deterministic time spent."""
+        stage's search proved its optimum), each term's bound, and the deterministic time spent."""
         if stop:
             self._stop.set()
-            if self._solver is not None:
-                self._solver.stop_search()
+            while self._thread.is_alive():  # OR-Tools drops a stop that lands before its solve begins: repeat it
+                if self._solver is not None:
+                    self._solver.stop_search()
+                self._thread.join(0.05)
         self._thread.join()
-        return (None, 0.0) if self._out is None else (self._out[0], self._out[2])
+        return (None, [], 0.0) if self._out is None else self._out
 
 
 class _Search:
@@ -315,7 +315,7 @@ class _Search:
         expr = b.objective(obj, self.finish_bound, floors)
         finish_only = isinstance(expr, cp_model.IntVar) and any(isinstance(t, Makespan) for t in obj.terms)
         packed = self._packing_floor(expr) if finish_only else None
-        held = self._hold_packed(packed)
+        held = self._hold_packed(packed) if first else []  # an earlier stage's bound may name those tasks
         b.m.Minimize(expr)
         if self.last is not None or (self.out.starts and self.out.stages):
             _rehint(b, self.last, self.out.starts)
@@ -346,8 +346,9 @@ class _Search:
                 aside = _Aside(b, obj, ASIDE_DET * len(obj.terms), ts + left * most - time.time(), self.seed)
             found = self.neighbourhoods(obj.name, found, ts + left * most, None if det is None else det - spent)
         if aside:
-            floor, used = aside.result(stop=found.status == "OPTIMAL")
+            floor, floors, used = aside.result(stop=found.status == "OPTIMAL")
             self.budget.det_used += used
+            b.state_floors(obj.name, floors)  # for the later stages' relaxations
         if floor is not None and (found.bound is None or floor > found.bound):
             found = replace(found, bound=float(floor), bound_from="terms")
         if packed is not None and found.bound is not None and found.bound <= packed:
@@ -357,10 +358,11 @@ class _Search:
         return self._settle(obj, expr, found, time.time() - ts)
 
     def _hold_packed(self, floor: int | None) -> list[int]:
-        """In a finish stage with a packing bound: the tasks of each resource that touches nothing else
-        (`packing.independent`) held where the first schedule packed them, when they end there by the bound.
-        Put into any schedule that ends later they keep it valid and end no later, so the least finish stays
-        what it was, and the search is left the rest. The indices of the constraints that hold them."""
+        """In a first stage that minimises the finish, with a packing bound: the tasks of each resource that
+        touches nothing else (`packing.independent`) held where the first schedule packed them, when they end
+        there by the bound. Put into any schedule that ends later they keep it valid and end no later, so the
+        least finish stays what it was, and the search is left the rest. The indices of the constraints that
+        hold them."""
         b, starts = self.b, self.out.starts
         if floor is None or not starts:
             return []
