@@ -73,11 +73,6 @@ class Neighbourhoods:
     def pick(self, kind: str, first_day: dict[str, int]) -> set[str]:
         """A neighbourhood of about `self.size` tasks (fewer when the kind has fewer)."""
         rng, n = self.rng, self.size
-        if kind == "tail":  # the last tasks to start, and a window earlier: what a shorter finish must move
-            order = sorted(self.tasks, key=lambda t: (first_day[t], t))
-            tail = set(order[-max(1, n // 2):])
-            i = rng.randrange(max(1, len(order) - n))
-            return tail | set(order[i:i + n - len(tail)])
         if kind == "term" and self.terms:
             return self._cap(set(rng.choice(self.terms)), first_day)
         if kind == "units" and self.unit:
@@ -113,17 +108,16 @@ class Neighbourhoods:
 
 def improve(b: CpBuilder, inc: Incumbent, rng: random.Random, det_budget: float, wall_left: Callable[[], float],
             seed: int, on_better: Callable[[Incumbent], None] | None = None,
-            check: Callable[[list[int]], list] | None = None, makespan: bool = False) -> tuple[Incumbent, float]:
+            check: Callable[[list[int]], list] | None = None) -> tuple[Incumbent, float]:
     """Steps of neighbourhood search on `b.m` (its objective and every constraint as they stand) until the
     deterministic budget or the wall clock runs out. `check`: the lazy rows a schedule breaks; such a
     schedule is not taken, and its rows join the model. Returns the best incumbent and the deterministic
     time spent."""
     hoods = Neighbourhoods(b, rng)
     index = {tid: v.Index() for tid, v in b.s.items()}
-    kinds = ("tail",) if makespan else KINDS
     used, k = 0.0, 0
     while det_budget - used > 0.01 and wall_left() > 0.1:
-        kind = kinds[k % len(kinds)]
+        kind = KINDS[k % len(KINDS)]
         k += 1
         starts = {tid: inc.values[i] for tid, i in index.items()}
         first_day = {tid: b.cal[b.tasks[tid].calendar][s] for tid, s in starts.items()}
