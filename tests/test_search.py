@@ -236,3 +236,19 @@ def test_term_floors_found_beside_the_search_join_the_model():
         assert solver.Solve(b.m) == cp_model.OPTIMAL
         values.append(int(solver.ObjectiveValue()))
     assert values == [2, 3]
+
+
+def test_a_stage_without_time_for_a_bound_reports_the_chain_and_crew_cut(tmp_path):
+    """With almost no budget the disruption stage keeps the first schedule and CP-SAT proves nothing; the bound
+    reported is then the cut the model states (each term's chain and crew load), not 0."""
+    project, _ = load_project(write(tmp_path, budget_project()))
+    tasks = expand(project)
+    result = plan(project, tasks, WALL_BACKSTOP, 1, 0, deterministic_limit=0.001)
+    stage = next(s for s in result.solution.stages if s.name == "disruption")
+    p = result.compiled.problem
+    b = CpBuilder(p)
+    obj = next(o for o in p.objectives if o.name == "disruption")
+    b.objective(obj, None)
+    cut = obj.constant + sum(t.weight * b._union_lower_bound(t.tasks) for t in obj.terms)
+    assert cut > 0 and stage.bound == cut and stage.bound_from == "cut"
+    assert stage.bound <= stage.value

@@ -88,6 +88,8 @@ class CpBuilder:
         self.span_days: dict[str, tuple] = {}
         self.objective_exprs: dict[str, cp_model.LinearExprT] = {}
         self.union_exprs: dict[str, list[cp_model.LinearExprT]] = {}  # objective -> its union-of-days terms
+        self.cuts: dict[str, int] = {}  # objective of union-of-days terms only -> the chain and crew-load cut
+        self._term_cut: dict[UnionDays, int] = {}
         self._build()
 
     # ---------- domains ----------
@@ -453,6 +455,8 @@ class CpBuilder:
                 self.union_exprs[obj.name].append(term.weight * days)
                 expr += term.weight * days
         self.state_floors(obj.name, floors or [])
+        if obj.terms and all(isinstance(t, UnionDays) for t in obj.terms):
+            self.cuts[obj.name] = obj.constant + sum(t.weight * self._term_cut.get(t, 0) for t in obj.terms)
         self.objective_exprs[obj.name] = expr
         return expr
 
@@ -532,14 +536,15 @@ class CpBuilder:
         if not term.tasks and len(term.spans) == 1:
             return self.span_len[term.spans[0]]
         if len(term.tasks) == 1 and not term.spans:
-            return self.tasks[term.tasks[0]].duration
+            self._term_cut[term] = self.tasks[term.tasks[0]].duration
+            return self._term_cut[term]
         cover = _Cover()
         for tid in term.tasks:
             self._task_cover(tid, finish_bound, cover)
         for sid in term.spans:
             self._span_cover(next(s for s in self.p.spans if s.id == sid), finish_bound, cover)
         total = [self._covered(day, cover) for day in sorted(cover.clauses)]
-        lower = self._union_lower_bound(term.tasks)
+        lower = self._term_cut[term] = self._union_lower_bound(term.tasks)
         if lower > 1:
             self.m.Add(sum(total) >= lower)
         return sum(total)

@@ -54,7 +54,8 @@ class StageResult:
     bound: float | None
     wall_s: float
     bound_from: str = "search"  # "search": CP-SAT's own; "terms": the sum of per-term relaxation bounds;
-    # "packing": a trade's tasks packed onto its crews (the finish)
+    # "packing": a trade's tasks packed onto its crews (the finish); "cut": the chain and crew-load cut of each
+    # term, when CP-SAT's own bound had not reached it
 
     @property
     def gap(self) -> float | None:
@@ -321,7 +322,7 @@ class _Search:
             _rehint(b, self.last, self.out.starts)
         left, det_left = self.budget.left(), self.budget.det_left()
         if left < MIN_RUN or (det_left is not None and det_left <= 0):  # out of time: keep what there is
-            return self._settle(obj, expr, _Found("UNKNOWN"), 0.0)
+            return self._settle(obj, expr, self._at_least_the_cut(obj, _Found("UNKNOWN")), 0.0)
         most = max(share, KEEP_SHARE) if first else share  # the most this stage may take
         det = None if det_left is None else det_left * most
         # neighbourhoods that fix most tasks cannot shorten a makespan: CP-SAT's own search gets it all
@@ -351,11 +352,20 @@ class _Search:
             b.state_floors(obj.name, floors)  # for the later stages' relaxations
         if floor is not None and (found.bound is None or floor > found.bound):
             found = replace(found, bound=float(floor), bound_from="terms")
+        found = self._at_least_the_cut(obj, found)
         if packed is not None and found.bound is not None and found.bound <= packed:
             found = replace(found, bound_from="packing")
         for i in held:  # the later stages may move them again
             b.m.Proto().constraints[i].clear_linear()
         return self._settle(obj, expr, found, time.time() - ts)
+
+    def _at_least_the_cut(self, obj: Objective, found: _Found) -> _Found:
+        """The bound no lower than the cut the model states (each term's chain and crew load): on a large
+        compound CP-SAT may not get far enough in a stage's seconds to report even that."""
+        cut = self.b.cuts.get(obj.name)
+        if cut is not None and (found.bound is None or cut > found.bound):
+            return replace(found, bound=float(cut), bound_from="cut")
+        return found
 
     def _hold_packed(self, floor: int | None) -> list[int]:
         """In a first stage that minimises the finish, with a packing bound: the tasks of each resource that
