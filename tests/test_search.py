@@ -252,3 +252,9 @@ def test_a_stage_without_time_for_a_bound_reports_the_chain_and_crew_cut(tmp_pat
     cut = obj.constant + sum(t.weight * b._union_lower_bound(t.tasks) for t in obj.terms)
     assert cut > 0 and stage.bound == cut and stage.bound_from == "cut"
     assert stage.bound <= stage.value
+    opened = next(s for s in result.solution.stages if s.name == "open_days")  # each opening's chain of works
+    obj = next(o for o in p.objectives if o.name == "open_days")
+    spans = {sp.id: sp for sp in p.spans}
+    chains = sum(t.weight * b._chain_length(spans[s]) for t in obj.terms for s in t.spans)
+    assert chains > len(spans) and opened.bound == chains + obj.constant and opened.bound_from == "cut"
+    assert opened.bound <= opened.value

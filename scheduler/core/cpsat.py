@@ -88,7 +88,8 @@ class CpBuilder:
         self.span_days: dict[str, tuple] = {}
         self.objective_exprs: dict[str, cp_model.LinearExprT] = {}
         self.union_exprs: dict[str, list[cp_model.LinearExprT]] = {}  # objective -> its union-of-days terms
-        self.cuts: dict[str, int] = {}  # objective of union-of-days terms only -> the chain and crew-load cut
+        self.cuts: dict[str, int] = {}  # objective of union-of-days (or span-length) terms only -> a bound from
+        # each term's chain of works and crew load (each opening's chain of works)
         self._term_cut: dict[UnionDays, int] = {}
         self._build()
 
@@ -457,6 +458,10 @@ class CpBuilder:
         self.state_floors(obj.name, floors or [])
         if obj.terms and all(isinstance(t, UnionDays) for t in obj.terms):
             self.cuts[obj.name] = obj.constant + sum(t.weight * self._term_cut.get(t, 0) for t in obj.terms)
+        if obj.terms and all(isinstance(t, SpanLength) for t in obj.terms):
+            spans = {sp.id: sp for sp in self.p.spans}
+            self.cuts[obj.name] = obj.constant + sum(t.weight * self._chain_length(spans[s])
+                                                     for t in obj.terms for s in t.spans)
         self.objective_exprs[obj.name] = expr
         return expr
 
@@ -598,6 +603,33 @@ class CpBuilder:
                 self.m.AddBoolOr(lits)
         self.hint_fns.append((u, lambda st, fns=cover.fns[day]: int(any(fn(st) for fn in fns))))
         return u
+
+    def _chain_length(self, sp: Span) -> int:
+        """Least calendar days span `sp` is open: the longest chain of precedences from its first task to its
+        last (each task after the one before, so their days never overlap)."""
+        last = self.tasks[sp.last]
+        if sp.since is not None or sp.first not in self.tasks:
+            return last.duration
+        pos = self._topo_pos()
+        end = pos[sp.last]
+        reach, todo = {sp.first}, [sp.first]  # what follows the first task and comes before the last one
+        while todo:
+            for pr in self.succs[todo.pop()]:
+                if pos[pr.after] <= end and pr.after not in reach:
+                    reach.add(pr.after)
+                    todo.append(pr.after)
+        chain = {sp.first: self.tasks[sp.first].duration}
+        for tid in sorted(reach, key=pos.__getitem__):
+            if tid in chain:
+                for pr in self.succs[tid]:
+                    if pr.after in reach:
+                        chain[pr.after] = max(chain.get(pr.after, 0), chain[tid] + self.tasks[pr.after].duration)
+        return max(chain.get(sp.last, 0), last.duration)
+
+    def _topo_pos(self) -> dict[str, int]:
+        if getattr(self, "_pos", None) is None:
+            self._pos = {tid: i for i, tid in enumerate(self.topo)}
+        return self._pos
 
     def _union_lower_bound(self, tids: tuple[str, ...]) -> int:
         """Valid cut for a union of task days: tasks on one precedence chain never share a day, and a

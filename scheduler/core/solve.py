@@ -54,8 +54,8 @@ class StageResult:
     bound: float | None
     wall_s: float
     bound_from: str = "search"  # "search": CP-SAT's own; "terms": the sum of per-term relaxation bounds;
-    # "packing": a trade's tasks packed onto its crews (the finish); "cut": the chain and crew-load cut of each
-    # term, when CP-SAT's own bound had not reached it
+    # "packing": a trade's tasks packed onto its crews (the finish); "cut": each term's chain of works and crew
+    # load, or each opening's chain of works, when CP-SAT's own bound had not reached it
 
     @property
     def gap(self) -> float | None:
@@ -360,8 +360,9 @@ class _Search:
         return self._settle(obj, expr, found, time.time() - ts)
 
     def _at_least_the_cut(self, obj: Objective, found: _Found) -> _Found:
-        """The bound no lower than the cut the model states (each term's chain and crew load): on a large
-        compound CP-SAT may not get far enough in a stage's seconds to report even that."""
+        """The bound no lower than the cut of the stage's terms (`CpBuilder.cuts`: each union's chain of works
+        and crew load, each opening's chain of works): on a large compound CP-SAT may not get far enough in a
+        stage's seconds to report even that, and its LP does not see an opening's chain."""
         cut = self.b.cuts.get(obj.name)
         if cut is not None and (found.bound is None or cut > found.bound):
             return replace(found, bound=float(cut), bound_from="cut")
