@@ -29,20 +29,16 @@ STEP_DET = 0.2  # deterministic seconds per decision: they take milliseconds; on
 
 
 def finish_bound(p: Problem, earliest: dict[str, int], low: int, high: int, seed: int = 0,
-                 det: float = 10.0) -> tuple[int, Group | None, float]:
-    """The least finish day in [low, high] that no resource's packing refutes, the resource that refuted the
-    days below it (None: none did, the bound stays `low`), and the deterministic time spent (at most `det`).
-    `earliest`: each task's earliest start day."""
-    best, why = low, None
+                 det: float = 10.0) -> tuple[int, float]:
+    """The least finish day in [low, high] that no resource's packing refutes (`low` if none does), and the
+    deterministic time spent (at most `det`). `earliest`: each task's earliest start day."""
     budget = _Budget(det)
     for r in p.capacities:
         if p.reserved.get(r):
             continue  # capacity that varies by day (a district programme): not identical machines
         tasks = [t for t in p.tasks if t.demands.get(r, 0) > 0]
-        floor = _resource_bound(p, r, tasks, earliest, best, high, seed, budget)
-        if floor > best:
-            best, why = floor, r
-    return best, why, budget.used
+        low = _resource_bound(p, r, tasks, earliest, low, high, seed, budget)
+    return low, budget.used
 
 
 class _Budget:
@@ -73,10 +69,10 @@ def pack(p: Problem, tasks: list[Task], r: Group, allowed: dict[str, list[int]],
          det: float = 1.0) -> dict[str, int] | None:
     """Start indices that end `tasks` (one resource's, see `independent`) as early as their packing allows,
     each on a start `allowed` says it may take; None when there is no such packing within `det`."""
-    if not all(allowed[t.id] for t in tasks) or len({t.demands[r] for t in tasks}) > 1 or len(
-            {t.calendar for t in tasks}) > 1:
+    machines = _machines(p, r, tasks)
+    if not machines or not all(allowed[t.id] for t in tasks):
         return None
-    w, machines = p.calendars[tasks[0].calendar], p.capacities[r] // tasks[0].demands[r]
+    w = p.calendars[tasks[0].calendar]
     earliest = {t.id: w[allowed[t.id][0]] for t in tasks}
     budget = _Budget(det)
     end = _resource_bound(p, r, tasks, earliest, 0, p.horizon - 1, seed, budget)
@@ -103,10 +99,8 @@ def pack(p: Problem, tasks: list[Task], r: Group, allowed: dict[str, list[int]],
 def _resource_bound(p: Problem, r: Group, tasks: list[Task], earliest: dict[str, int], low: int, high: int,
                     seed: int, budget: _Budget) -> int:
     """The least day in [low, high] that packing `tasks` on r's machines does not refute (by bisection)."""
-    if len(tasks) < 2 or len({t.demands[r] for t in tasks}) > 1 or len({t.calendar for t in tasks}) > 1:
-        return low
-    machines = p.capacities[r] // tasks[0].demands[r]
-    if machines < 1:
+    machines = _machines(p, r, tasks)
+    if not machines:
         return low
     w = p.calendars[tasks[0].calendar]
     start = min(earliest[t.id] for t in tasks)
@@ -119,6 +113,14 @@ def _resource_bound(p: Problem, r: Group, tasks: list[Task], earliest: dict[str,
         else:
             high = mid
     return low
+
+
+def _machines(p: Problem, r: Group, tasks: list[Task]) -> int:
+    """How many identical crews resource r is to `tasks` (its capacity over the units each takes), or 0 when
+    they are not identical machines: fewer than two tasks, different units or different calendars."""
+    if len(tasks) < 2 or len({t.demands[r] for t in tasks}) > 1 or len({t.calendar for t in tasks}) > 1:
+        return 0
+    return p.capacities[r] // tasks[0].demands[r]
 
 
 def _shut_days(tasks: Iterable[Task]) -> frozenset[int]:

@@ -215,7 +215,7 @@ class _Found:
     values: list[int] | None = None
     value: int | None = None
     bound: float | None = None
-    bound_from: str = "search"  # or "terms" / "packing": see StageResult
+    bound_from: str = "search"  # or "terms", "packing", "cut": see StageResult
 
     @staticmethod
     def of(solver: cp_model.CpSolver, status, cb: _Callback) -> _Found:
@@ -391,8 +391,8 @@ class _Search:
         earliest = {tid: b.cal[b.tasks[tid].calendar][w.est] for tid, w in b.win.items()}
         low = max(b.cal[b.tasks[tid].calendar][w.est + b.tasks[tid].duration - 1] for tid, w in b.win.items())
         det_left = self.budget.det_left()
-        floor, _, used = packing.finish_bound(b.p, earliest, low, b.p.horizon - 1, self.seed,
-                                              PACKING_DET if det_left is None else min(PACKING_DET, det_left / 10))
+        floor, used = packing.finish_bound(b.p, earliest, low, b.p.horizon - 1, self.seed,
+                                           PACKING_DET if det_left is None else min(PACKING_DET, det_left / 10))
         self.budget.det_used += used
         if floor <= low:
             return None
