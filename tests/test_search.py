@@ -57,6 +57,29 @@ def test_the_constructive_schedule_keeps_every_rule(tmp_path, which):
     assert first_schedule(compile_project(project, tasks), seed=0).starts == built.starts  # same seed, same plan
 
 
+def test_a_repacked_trade_keeps_every_rule_on_a_compound(tmp_path, monkeypatch):
+    """On a generated 10-building compound the facades are a trade that touches nothing else and the packing
+    moves some of them (`construct._repack`): crews, quiet days and working days still hold for the referee."""
+    from scheduler.core import construct as cons
+
+    moved = []
+    repack = cons._repack
+
+    def spy(net, built, seed):
+        out = repack(net, built, seed)
+        moved.extend(t for t in built.starts if out.starts[t] != built.starts[t])
+        return out
+
+    monkeypatch.setattr(cons, "_repack", spy)
+    project, _ = load_project(write_project(tmp_path / "gen", 10, 0))
+    tasks = expand(project)
+    c = compile_project(project, tasks)
+    built = first_schedule(c, seed=0)
+    assert moved and built.valid
+    sched = build_schedule(c, CoreSolution("FEASIBLE", starts=built.starts))
+    assert check_schedule(project, tasks, sched) == []
+
+
 def test_a_missed_deadline_makes_the_constructive_schedule_a_hint_only():
     """Two 3-day tasks on one crew, both due on day 2: whatever the order, one misses it."""
     tasks = [Task("a", 3, "c", {"crew": 1}, due=2), Task("b", 3, "c", {"crew": 1}, due=2)]
