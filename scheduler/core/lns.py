@@ -12,6 +12,11 @@ the problem's own structure, taken in turn:
 - *resource*: a run of consecutive tasks of one resource (one trade's crews);
 - *window*: every task working in a window of days.
 
+A makespan cannot shrink while the tasks outside the neighbourhood keep their starts: the last one stays
+where it is. *Ordered* steps (for a finish) free a window of tasks in order of first day and let every
+other task move earlier but never later, behind its crew predecessor in the incumbent — the neighbourhood
+CP-SAT's own scheduling search uses with two workers or more.
+
 A neighbourhood grows while its steps are solved to optimality and shrinks when they run out of time.
 Steps run on a deterministic budget and the choices come from a seeded generator, so the same seed and
 the same deterministic budget give the same result.
@@ -32,6 +37,9 @@ from scheduler.core.problem import UnionDays
 
 KINDS = ("term", "units", "resource", "window")
 STEP_DET = 0.5  # deterministic seconds per step at most
+ORDERED_STEP_DET = 1.0  # …for an ordered step (a larger model: nothing outside is fixed)
+ORDERED_MOST = 0.55  # of the tasks in an ordered window at most: larger steps spend seconds per det second
+MIN_STEP_DET = 0.02  # charged for a step at least: steps settled in presolve report ~0 and would loop forever
 MIN_SIZE = 8
 
 
@@ -44,9 +52,10 @@ class Incumbent:
 class Neighbourhoods:
     """Groups of tasks worth re-solving together, from the problem's structure."""
 
-    def __init__(self, b: CpBuilder, rng: random.Random):
+    def __init__(self, b: CpBuilder, rng: random.Random, most: float = 1.0):
         p = b.p
         self.b, self.rng = b, rng
+        self.most = max(MIN_SIZE, int(len(p.tasks) * most))  # the largest neighbourhood
         self.tasks = [t.id for t in p.tasks]
         unit_of = partition(p)
         self.unit: dict[str, list[str]] = defaultdict(list)
@@ -103,27 +112,31 @@ class Neighbourhoods:
 
     def adapt(self, closed: bool) -> None:
         """Grow after a step solved to optimality, shrink after one that ran out of time."""
-        self.size = min(len(self.tasks), int(self.size * 1.2) + 1) if closed else max(MIN_SIZE, int(self.size * 0.8))
+        self.size = min(self.most, int(self.size * 1.2) + 1) if closed else max(MIN_SIZE, int(self.size * 0.8))
 
 
 def improve(b: CpBuilder, inc: Incumbent, rng: random.Random, det_budget: float, wall_left: Callable[[], float],
             seed: int, on_better: Callable[[Incumbent], None] | None = None,
-            check: Callable[[list[int]], list] | None = None) -> tuple[Incumbent, float]:
+            check: Callable[[list[int]], list] | None = None, ordered: bool = False,
+            floor: float | None = None) -> tuple[Incumbent, float]:
     """Steps of neighbourhood search on `b.m` (its objective and every constraint as they stand) until the
-    deterministic budget or the wall clock runs out. `check`: the lazy rows a schedule breaks; such a
-    schedule is not taken, and its rows join the model. Returns the best incumbent and the deterministic
-    time spent."""
-    hoods = Neighbourhoods(b, rng)
+    deterministic budget or the wall clock runs out, or the objective reaches `floor` (a proven bound).
+    `ordered`: window steps in which the tasks outside may move earlier (for a finish). `check`: the lazy
+    rows a schedule breaks; such a schedule is not taken, and its rows join the model. Returns the best
+    incumbent and the deterministic time spent."""
+    hoods = Neighbourhoods(b, rng, ORDERED_MOST if ordered else 1.0)
+    kinds = ("window",) if ordered else KINDS
     index = {tid: v.Index() for tid, v in b.s.items()}
     used, k = 0.0, 0
-    while det_budget - used > 0.01 and wall_left() > 0.1:
-        kind = KINDS[k % len(KINDS)]
+    while det_budget - used > 0.01 and wall_left() > 0.1 and (floor is None or inc.objective > floor):
+        kind = kinds[k % len(kinds)]
         k += 1
         starts = {tid: inc.values[i] for tid, i in index.items()}
         first_day = {tid: b.cal[b.tasks[tid].calendar][s] for tid, s in starts.items()}
         free = hoods.pick(kind, first_day)
-        status, solver, det = _step(b, inc, index, free, min(STEP_DET, det_budget - used), wall_left(), seed + k)
-        used += det
+        det = min(ORDERED_STEP_DET if ordered else STEP_DET, det_budget - used)
+        status, solver, spent = _step(b, inc, index, free, det, wall_left(), seed + k, ordered)
+        used += max(MIN_STEP_DET, spent)
         hoods.adapt(status == cp_model.OPTIMAL)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             value, values = int(round(solver.ObjectiveValue())), list(solver.ResponseProto().solution)
@@ -139,15 +152,21 @@ def improve(b: CpBuilder, inc: Incumbent, rng: random.Random, det_budget: float,
 
 
 def _step(b: CpBuilder, inc: Incumbent, index: dict[str, int], free: set[str], det: float, wall: float,
-          seed: int):
-    """Re-solve with every task outside `free` fixed to the incumbent's start; (status, solver, det time)."""
+          seed: int, ordered: bool = False):
+    """Re-solve with every task outside `free` fixed to the incumbent's start (`ordered`: at most that start,
+    behind its crew predecessor); (status, solver, det time)."""
     m = b.m.clone()
     proto = m.proto
     for tid, i in index.items():
         if tid not in free:
             dom = proto.variables[i].domain
+            flat = [inc.values[i], inc.values[i]] if not ordered else _at_most(list(dom), inc.values[i])
             dom.clear()
-            dom.extend([inc.values[i], inc.values[i]])
+            dom.extend(flat)
+    if ordered:
+        starts = {tid: inc.values[i] for tid, i in index.items()}
+        for a, c in crew_order(b, starts, free):
+            m.Add(m.GetIntVarFromProtoIndex(index[c]) >= m.GetIntVarFromProtoIndex(index[a]) + b.tasks[a].duration)
     hint = proto.solution_hint
     hint.vars.clear()
     hint.values.clear()
@@ -156,3 +175,34 @@ def _step(b: CpBuilder, inc: Incumbent, index: dict[str, int], free: set[str], d
     solver = sub_solver(wall, det, seed)
     status = solver.Solve(m)
     return status, solver, solver.ResponseProto().deterministic_time
+
+
+def _at_most(flat: list[int], v: int) -> list[int]:
+    """A domain (flat [lo, hi, lo, hi, …]) cut to the values at most `v` (which it holds)."""
+    out = []
+    for lo, hi in zip(flat[::2], flat[1::2]):
+        if lo <= v:
+            out += [lo, min(hi, v)]
+    return out
+
+
+def crew_order(b: CpBuilder, starts: dict[str, int], free: set[str]) -> list[tuple[str, str]]:
+    """Pairs (a, c) of tasks outside `free` that follow each other on one unit of a resource in the schedule
+    `starts` (start indices): each resource's tasks dealt to its units in order of first day, each to the
+    ready unit that finished last. Only pairs on one calendar (start indices compare); each holds in
+    `starts`, so a step keeps the incumbent as a solution."""
+    pairs = []
+    for res, cap in b.p.capacities.items():
+        users = [t for t in b.p.tasks if t.demands.get(res, 0) > 0 and t.id not in free]
+        users.sort(key=lambda t: (b.cal[t.calendar][starts[t.id]], t.id))
+        units: list[tuple[int, str | None]] = [(-1, None)] * cap  # (last working day, last task) per unit
+        for t in users:
+            first = b.cal[t.calendar][starts[t.id]]
+            order = sorted(range(cap), key=lambda u: (units[u][0] >= first, -units[u][0]))
+            last = b.cal[t.calendar][starts[t.id] + t.duration - 1]
+            for u in order[:t.demands[res]]:
+                day, prev = units[u]
+                if prev is not None and day < first and b.tasks[prev].calendar == t.calendar:
+                    pairs.append((prev, t.id))
+                units[u] = (last, t.id)
+    return pairs

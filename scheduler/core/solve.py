@@ -34,6 +34,8 @@ KEEP_GAP = 0.005  # the first stage searches past its share while its gap is lar
 KEEP_SHARE = 0.8  # …up to this share of the budget left when it began
 MIN_RUN = 0.05  # seconds: with less left, no more CP-SAT runs
 PROBE_MAIN = 0.5  # of the first stage's share for CP-SAT's own search when the finish is probed after it
+ALONE_MAIN = 0.2  # …with one worker, when ordered neighbourhoods come between (CP-SAT then runs no LNS of its own)
+ORDERED_SHARE = 0.9  # of what is left of a one-worker finish stage for ordered neighbourhoods; the probes get the rest
 PROBE_PART = 0.15  # of what is left for one probe upward from the bound: refutations end in presolve, a probe that
 # can neither refute nor meet its target (40 buildings: the LP bound 12+ days below any schedule) must not eat it all
 MAIN_SHARE = 0.5  # of a stage's time for CP-SAT's own search; the rest for neighbourhood search
@@ -330,7 +332,14 @@ class _Search:
         main = 1.0 if makespan else MAIN_SHARE
         main_det = None if det is None else det * main
         if first and makespan and not self.plain and isinstance(expr, cp_model.IntVar):
-            found = self.cpsat(obj.name, left * share * PROBE_MAIN, None if det is None else det * PROBE_MAIN)
+            alone = self.workers == 1
+            part = ALONE_MAIN if alone else PROBE_MAIN
+            found = self.cpsat(obj.name, left * share * part, None if det is None else det * part)
+            if alone and found.values is not None and found.status != "OPTIMAL":
+                rest = ts + left * most - time.time()
+                spent = self.budget.det_used - det_start
+                found = self.neighbourhoods(obj.name, found, time.time() + rest * ORDERED_SHARE,
+                                            None if det is None else (det - spent) * ORDERED_SHARE, ordered=True)
             spent = self.budget.det_used - det_start
             found = self.probes(obj.name, expr, found, ts + left * most, None if det is None else det - spent)
         elif first:
@@ -471,8 +480,10 @@ class _Search:
         self.budget.det_used += used
         return total, floors
 
-    def neighbourhoods(self, name: str, found: _Found, until: float, det: float | None) -> _Found:
-        """Large-neighbourhood search from CP-SAT's schedule until `until` (and within `det`)."""
+    def neighbourhoods(self, name: str, found: _Found, until: float, det: float | None,
+                       ordered: bool = False) -> _Found:
+        """Large-neighbourhood search from CP-SAT's schedule until `until` (and within `det`), or until it meets
+        the bound. `ordered`: the steps for a finish (`lns.improve`)."""
         def better(inc: lns.Incumbent) -> None:
             if self.progress:
                 self.progress(name, inc.objective, found.bound, time.time() - self.budget.t0)
@@ -482,7 +493,7 @@ class _Search:
         if wall_left() < 1.0 or det_budget <= 0.01:
             return found
         inc, used = lns.improve(self.b, lns.Incumbent(found.values, found.value), self.rng, det_budget, wall_left,
-                                self.seed, better, self.check if self.lazy else None)
+                                self.seed, better, self.check if self.lazy else None, ordered, found.bound)
         self.budget.det_used += used
         return replace(found, values=inc.values, value=inc.objective,
                        status="OPTIMAL" if found.bound is not None and inc.objective <= found.bound else "FEASIBLE")
