@@ -147,6 +147,35 @@ def test_the_burner_is_stopped():
     assert b.proc.poll() is not None
 
 
+def test_the_burner_ends_with_a_killed_bench():
+    """A bench killed outright (no chance to stop it) leaves no CPU-bound process behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    code = "from scheduler.bench.compound import Burner\nimport time\nwith Burner() as b:\n" \
+           "    print(b.proc.pid, flush=True)\n    time.sleep(600)\n"
+    bench = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    pid = int(bench.stdout.readline())
+    os.kill(pid, 0)  # running
+    bench.send_signal(signal.SIGKILL)
+    bench.wait()
+    for _ in range(200):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+        try:  # reaped by init in a container without one: a zombie counts as gone
+            if open(f"/proc/{pid}/stat").read().split()[2] == "Z":
+                return
+        except FileNotFoundError:
+            return
+    raise AssertionError(f"burner {pid} still running")
+
+
 def test_the_spread_counts_runs_at_the_proven_optimum():
     """The best finish found is the proven optimum when some run's bound reaches it; runs above it count."""
     from scheduler.bench.compound import spread

@@ -39,6 +39,8 @@ KINDS = ("term", "units", "resource", "window")
 STEP_DET = 0.5  # deterministic seconds per step at most
 ORDERED_STEP_DET = 1.0  # …for an ordered step (a larger model: nothing outside is fixed)
 ORDERED_MOST = 0.55  # of the tasks in an ordered window at most: larger steps spend seconds per det second
+ORDERED_STALL = 30  # ordered steps in a row without a better schedule end the search: some finishes need an
+# early task to move later (the sample's), which no ordered step allows; the probes then get the time
 MIN_STEP_DET = 0.02  # charged for a step at least: steps settled in presolve report ~0 and would loop forever
 MIN_SIZE = 8
 
@@ -127,8 +129,9 @@ def improve(b: CpBuilder, inc: Incumbent, rng: random.Random, det_budget: float,
     hoods = Neighbourhoods(b, rng, ORDERED_MOST if ordered else 1.0)
     kinds = ("window",) if ordered else KINDS
     index = {tid: v.Index() for tid, v in b.s.items()}
-    used, k = 0.0, 0
-    while det_budget - used > 0.01 and wall_left() > 0.1 and (floor is None or inc.objective > floor):
+    used, k, stall = 0.0, 0, 0
+    while det_budget - used > 0.01 and wall_left() > 0.1 and (floor is None or inc.objective > floor) and (
+            not ordered or stall < ORDERED_STALL):
         kind = kinds[k % len(kinds)]
         k += 1
         starts = {tid: inc.values[i] for tid, i in index.items()}
@@ -138,6 +141,7 @@ def improve(b: CpBuilder, inc: Incumbent, rng: random.Random, det_budget: float,
         status, solver, spent = _step(b, inc, index, free, det, wall_left(), seed + k, ordered)
         used += max(MIN_STEP_DET, spent)
         hoods.adapt(status == cp_model.OPTIMAL)
+        was = inc.objective
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             value, values = int(round(solver.ObjectiveValue())), list(solver.ResponseProto().solution)
             rows = check(values) if check and value <= inc.objective else []
@@ -148,6 +152,7 @@ def improve(b: CpBuilder, inc: Incumbent, rng: random.Random, det_budget: float,
                 inc = Incumbent(values, value)
                 if better and on_better:
                     on_better(inc)
+        stall = 0 if inc.objective < was else stall + 1
     return inc, used
 
 

@@ -34,7 +34,6 @@ KEEP_GAP = 0.005  # the first stage searches past its share while its gap is lar
 KEEP_SHARE = 0.8  # …up to this share of the budget left when it began
 MIN_RUN = 0.05  # seconds: with less left, no more CP-SAT runs
 PROBE_MAIN = 0.5  # of the first stage's share for CP-SAT's own search when the finish is probed after it
-ALONE_MAIN = 0.2  # …with one worker, when ordered neighbourhoods come between (CP-SAT then runs no LNS of its own)
 ORDERED_SHARE = 0.9  # of what is left of a one-worker finish stage for ordered neighbourhoods; the probes get the rest
 PROBE_PART = 0.15  # of what is left for one probe upward from the bound: refutations end in presolve, a probe that
 # can neither refute nor meet its target (40 buildings: the LP bound 12+ days below any schedule) must not eat it all
@@ -332,10 +331,8 @@ class _Search:
         main = 1.0 if makespan else MAIN_SHARE
         main_det = None if det is None else det * main
         if first and makespan and not self.plain and isinstance(expr, cp_model.IntVar):
-            alone = self.workers == 1
-            part = ALONE_MAIN if alone else PROBE_MAIN
-            found = self.cpsat(obj.name, left * share * part, None if det is None else det * part)
-            if alone and found.values is not None and found.status != "OPTIMAL":
+            found = self.cpsat(obj.name, left * share * PROBE_MAIN, None if det is None else det * PROBE_MAIN)
+            if self.workers == 1 and found.values is not None and found.status != "OPTIMAL":
                 rest = ts + left * most - time.time()
                 spent = self.budget.det_used - det_start
                 found = self.neighbourhoods(obj.name, found, time.time() + rest * ORDERED_SHARE,
