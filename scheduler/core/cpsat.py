@@ -160,6 +160,7 @@ class CpBuilder:
     def _windows(self, finish_bound: int | None) -> dict[str, Window]:
         """Earliest/latest start indices from precedences alone (a CPM pass through the day tables)."""
         order = self.topo = self._order()
+        self.pos = {tid: i for i, tid in enumerate(order)}  # a task's place in that order
         est = self._earliest(order)
         lst = self._latest(order, est, finish_bound)
         return {tid: Window(est[tid], lst[tid]) for tid in self.tasks}
@@ -610,7 +611,7 @@ class CpBuilder:
         last = self.tasks[sp.last]
         if sp.since is not None or sp.first not in self.tasks:
             return last.duration
-        pos = self._topo_pos()
+        pos = self.pos
         end = pos[sp.last]
         reach, todo = {sp.first}, [sp.first]  # what follows the first task and comes before the last one
         while todo:
@@ -625,11 +626,6 @@ class CpBuilder:
                     if pr.after in reach:
                         chain[pr.after] = max(chain.get(pr.after, 0), chain[tid] + self.tasks[pr.after].duration)
         return max(chain.get(sp.last, 0), last.duration)
-
-    def _topo_pos(self) -> dict[str, int]:
-        if getattr(self, "_pos", None) is None:
-            self._pos = {tid: i for i, tid in enumerate(self.topo)}
-        return self._pos
 
     def _union_lower_bound(self, tids: tuple[str, ...]) -> int:
         """Valid cut for a union of task days: tasks on one precedence chain never share a day, and a
