@@ -159,3 +159,36 @@ def test_sgs_honours_lags_allowed_starts_and_capacities_on_random_networks(seed:
 def test_sgs_reports_no_schedule_when_the_axis_is_too_short() -> None:
     net = Network([3, 3], [{"a": 1}, {"a": 1}], {"a": 1}, 5, [[], []])
     assert serial_sgs(net, [0, 1]) is None and best_schedule(net) is None
+
+
+def test_one_worker_runs_ordered_steps_on_a_pure_rcpsp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A random 60-job RCPSP that CP-SAT's own search does not close in half a deterministic second: on one
+    worker the finish stage goes on with ordered neighbourhood steps, and the schedule keeps its precedences
+    and capacities."""
+    from scheduler.core import lns
+    from scheduler.core.solve import solve
+
+    rng = random.Random(0)
+    n = 60
+    durations = [0] + [rng.randint(1, 10) for _ in range(n)] + [0]
+    demands = [[0, 0, 0]] + [[rng.randint(0, 6) for _ in range(3)] for _ in range(n)] + [[0, 0, 0]]
+    successors = [[2, 3, 4]] + [[j + 1 for j in range(k + 1, n + 1) if rng.random() < 3 / n] or [n + 2]
+                                for k in range(1, n + 1)] + [[]]
+    path = tmp_path / "r60.sm"
+    path.write_text(sm_text(durations, demands, successors, [8, 8, 8]))
+    ordered = []
+    improve = lns.improve
+
+    def spy(*args, **kwargs):
+        ordered.append(kwargs.get("ordered", args[8] if len(args) > 8 else False))
+        return improve(*args, **kwargs)
+
+    monkeypatch.setattr(lns, "improve", spy)
+    problem = to_problem(parse(path))
+    sol = solve(problem, time_limit=WALL_BACKSTOP, workers=1, seed=0, deterministic_limit=0.5)
+    assert True in ordered and sol.starts
+    s, dur = sol.starts, {t.id: t.duration for t in problem.tasks}
+    assert all(s[p.after] >= s[p.before] + dur[p.before] for p in problem.precedences)
+    for day in range(max(s[t] + dur[t] for t in s)):
+        for res, cap in problem.capacities.items():
+            assert sum(t.demands.get(res, 0) for t in problem.tasks if s[t.id] <= day < s[t.id] + t.duration) <= cap

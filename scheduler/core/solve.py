@@ -330,7 +330,9 @@ class _Search:
         makespan = any(isinstance(t, Makespan) for t in obj.terms)
         main = 1.0 if makespan else MAIN_SHARE
         main_det = None if det is None else det * main
-        if first and makespan and not self.plain and isinstance(expr, cp_model.IntVar):
+        # a pure RCPSP (`plain`) skips the probes with two workers, where they did not pay; on one, the ordered
+        # steps before them do (PSPLIB j60/j120 at 10 s: mean gap 7.75 → 6.32 %, 15.72 → 14.20 %)
+        if first and makespan and (not self.plain or self.workers == 1) and isinstance(expr, cp_model.IntVar):
             found = self.cpsat(obj.name, left * share * PROBE_MAIN, None if det is None else det * PROBE_MAIN)
             if self.workers == 1 and found.values is not None and found.status != "OPTIMAL":
                 rest = ts + left * most - time.time()
