@@ -19,6 +19,22 @@ CLI_DET_LIMIT = 10.0  # deterministic seconds the `deterministic_cli` fixture gi
 
 
 @pytest.fixture
+def ordered_steps(monkeypatch) -> list[bool]:
+    """Whether each neighbourhood search of the solves that follow ran ordered steps (`lns.improve`)."""
+    from scheduler.core import lns
+
+    calls: list[bool] = []
+    improve = lns.improve
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("ordered", args[8] if len(args) > 8 else False))
+        return improve(*args, **kwargs)
+
+    monkeypatch.setattr(lns, "improve", spy)
+    return calls
+
+
+@pytest.fixture
 def deterministic_cli(monkeypatch):
     """CLI commands search with a deterministic budget besides their wall-clock --time-limit (which then never
     binds on these small projects): for CLI tests that assert a conflict or a figure, so that the answer
