@@ -110,6 +110,22 @@ def test_lazy_rows_join_the_model_when_a_schedule_breaks_them():
     assert ("apart", ("X", "Y")) in p.not_all_open
 
 
+def _incumbent(b: CpBuilder, starts: dict[str, int]) -> lns.Incumbent:
+    """The model's solution (every variable) for these start indices, with its objective."""
+    from ortools.sat.python import cp_model
+
+    for tid, k in starts.items():
+        b.m.AddHint(b.s[tid], k)
+    for var, fn in b.hint_fns:
+        b.m.AddHint(var, fn(starts))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_deterministic_time = 1.0
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    assert solver.Solve(b.m) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    return lns.Incumbent(list(solver.ResponseProto().solution), int(solver.ObjectiveValue()))
+
+
 def _disruption_model(tmp_path: Path) -> tuple[CpBuilder, Objective, lns.Incumbent]:
     """budget_project's disruption stage after its proven finish, with a first schedule to improve."""
     project, _ = load_project(write(tmp_path, budget_project()))
@@ -121,18 +137,7 @@ def _disruption_model(tmp_path: Path) -> tuple[CpBuilder, Objective, lns.Incumbe
     obj = next(o for o in p.objectives if o.name == "disruption")
     expr = b.objective(obj, built.finish)
     b.m.Minimize(expr)
-    for tid, k in built.starts.items():
-        b.m.AddHint(b.s[tid], k)
-    for var, fn in b.hint_fns:
-        b.m.AddHint(var, fn(built.starts))
-    from ortools.sat.python import cp_model
-
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_deterministic_time = 0.05
-    solver.parameters.fix_variables_to_their_hinted_value = True
-    assert solver.Solve(b.m) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    start = lns.Incumbent(list(solver.ResponseProto().solution), int(solver.ObjectiveValue()))
+    start = _incumbent(b, built.starts)
     assert start.objective == value(p, obj, built.starts)  # the model's value is the definition's
     return b, obj, start
 
@@ -285,9 +290,7 @@ def test_a_stage_without_time_for_a_bound_reports_the_chain_and_crew_cut(tmp_pat
 
 def _gappy_crew() -> tuple[CpBuilder, lns.Incumbent]:
     """Twenty-four 3-day tasks on two crews (one unit, two units), pairs chained, the first schedule spread
-    out with gaps; the noisy task q may not work on days 20-25 (quiet days)."""
-    from ortools.sat.python import cp_model
-
+    out with gaps; the noisy task t10 may not work on days 20-25 (quiet days)."""
     tasks = [Task(f"t{i:02}", 3, "c", {"one" if i % 2 else "two": 1}) for i in range(24)]
     tasks[10].forbidden = {"quiet": frozenset(range(20, 26))}
     prec = [Precedence(f"t{i:02}", f"t{i + 2:02}") for i in range(0, 22, 4)]
@@ -295,16 +298,7 @@ def _gappy_crew() -> tuple[CpBuilder, lns.Incumbent]:
                 objectives=[Objective("finish", [Makespan()])])
     b = CpBuilder(p)
     b.m.Minimize(b.objective(p.objectives[0], None))
-    spread = {t.id: 5 * i for i, t in enumerate(tasks)}
-    for tid, k in spread.items():
-        b.m.AddHint(b.s[tid], k)
-    for var, fn in b.hint_fns:
-        b.m.AddHint(var, fn(spread))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.fix_variables_to_their_hinted_value = True
-    assert solver.Solve(b.m) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    return b, lns.Incumbent(list(solver.ResponseProto().solution), int(solver.ObjectiveValue()))
+    return b, _incumbent(b, {t.id: 5 * i for i, t in enumerate(tasks)})
 
 
 def _starts(b: CpBuilder, inc: lns.Incumbent) -> dict[str, int]:
