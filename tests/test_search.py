@@ -288,6 +288,17 @@ def test_a_stage_without_time_for_a_bound_reports_the_chain_and_crew_cut(tmp_pat
     assert opened.bound <= opened.value
 
 
+def test_an_opening_is_never_shorter_than_its_chain_of_works():
+    """Each opening's length starts at the longest chain of works inside it (they never share a day), so the
+    open caps' cumulatives see each opening's least size; CP-SAT does not derive it from the precedences."""
+    project, _ = load_project(REPO / "inputs" / "hepingli")
+    p = compile_project(project, expand(project)).problem
+    b = CpBuilder(p)
+    least = {sp.id: b.m.Proto().variables[b.span_len[sp.id].Index()].domain[0] for sp in p.spans}
+    assert least == {sp.id: b._chain_length(sp) for sp in p.spans}
+    assert sum(v > 10 for v in least.values()) >= 10  # the dug zones' pipelines, tests and inspections
+
+
 def _gappy_crew() -> tuple[CpBuilder, lns.Incumbent]:
     """Twenty-four 3-day tasks on two crews (one unit, two units), pairs chained, the first schedule spread
     out with gaps; the noisy task t10 may not work on days 20-25 (quiet days)."""

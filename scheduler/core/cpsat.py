@@ -363,7 +363,9 @@ class CpBuilder:
     def _span(self, sp: Span) -> None:
         o1 = sp.since if sp.since is not None else self.start_day(sp.first)
         o2 = self.finish_day(sp.last)
-        length = self.m.NewIntVar(1, self.p.horizon, f"len[{sp.id}]")
+        # at least the longest chain of works inside it (they never share a day): the open caps' cumulatives
+        # then see each opening's least size, which CP-SAT does not derive from the precedences
+        length = self.m.NewIntVar(self._chain_length(sp), self.p.horizon, f"len[{sp.id}]")
         self.m.Add(length == o2 - o1 + 1)
         if sp.max_length is not None and sp.max_length_group not in self.disabled:
             self._when(self.m.Add(length <= sp.max_length), sp.max_length_group)
