@@ -288,6 +288,19 @@ def test_a_stage_without_time_for_a_bound_reports_the_chain_and_crew_cut(tmp_pat
     assert opened.bound <= opened.value
 
 
+def test_each_stage_ends_its_progress_with_what_it_settled(tmp_path):
+    """The status line and `--json`'s last event show what each stage settled, not its last schedule's
+    moment: a bound proven or reported after the last improvement (a cut, the terms, the packing bound)."""
+    project, _ = load_project(write(tmp_path, budget_project()))
+    tasks = expand(project)
+    calls: list[tuple[str, int, float]] = []
+    result = plan(project, tasks, WALL_BACKSTOP, 1, 0, deterministic_limit=DET_LIMIT,
+                  progress=lambda stage, best, bound, elapsed: calls.append((stage, best, bound)))
+    for stage in result.solution.stages:
+        last = [c for c in calls if c[0] == stage.name][-1]
+        assert last == (stage.name, stage.value, stage.bound)
+
+
 def test_an_opening_is_never_shorter_than_its_chain_of_works():
     """Each opening's length starts at the longest chain of works inside it (they never share a day), so the
     open caps' cumulatives see each opening's least size; CP-SAT does not derive it from the precedences."""
