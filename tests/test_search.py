@@ -217,6 +217,20 @@ def test_core_based_term_bounds_see_past_the_chain_and_crew_cut(tmp_path):
     assert lifted >= 1
 
 
+def test_a_term_bound_sees_the_access_rows_of_its_openings():
+    """A building's noise: fixed work on days 0-1 and the digging and backfill of trench A. Alone, A would
+    open on day 0 (noise on 2 days); an access row forbids A open with trench C, which is open on days 0-3,
+    so A opens on day 4 (noise on 4 days). C makes no noise here: only the row brings it into the relaxation."""
+    day = lambda tid, first, days: Task(tid, days, "all", release=first, due=first + days - 1)  # noqa: E731
+    tasks = [day("y", 0, 2), Task("a1", 1, "all"), Task("a2", 1, "all"), day("c1", 0, 2), day("c2", 2, 2)]
+    term = UnionDays(1, tasks=("y", "a1", "a2"))
+    p = Problem(20, {"all": list(range(20))}, tasks, [Precedence("a1", "a2"), Precedence("c1", "c2")],
+                spans=[Span("A", "a1", "a2"), Span("C", "c1", "c2")], not_all_open=[("row", ("A", "C"))],
+                objectives=[Objective("disruption", [term])])
+    bound, _ = term_bound(CpBuilder(p), term, 1.0, WALL_BACKSTOP)
+    assert bound == 4
+
+
 def test_bounds_beside_the_search_with_two_workers_stay_valid(tmp_path, monkeypatch):
     """With two workers and seconds (no deterministic budget) the per-term bounds run in a thread beside the
     neighbourhood search; the disruption bound they report is at most the value of every valid schedule
