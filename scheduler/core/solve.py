@@ -33,6 +33,8 @@ STAGE_WEIGHT = {"finish": 1.0, "disruption": 2.0, "open_days": 1.0}
 KEEP_GAP = 0.005  # the first stage searches past its share while its gap is larger than this…
 KEEP_SHARE = 0.8  # …up to this share of the budget left when it began
 MIN_RUN = 0.05  # seconds: with less left, no more CP-SAT runs
+PLAIN_FIRST = 0.1  # of a plain RCPSP's time on two or more workers for CP-SAT's whole portfolio first…
+PLAIN_LNS = 0.6  # …then its neighbourhood workers alone (handing back on a stall cost more than it saved)
 PROBE_MAIN = 0.5  # of the first stage's share for CP-SAT's own search when the finish is probed after it
 ORDERED_SHARE = 0.9  # of what is left of a one-worker finish stage for ordered neighbourhoods; the probes get the rest
 PROBE_PART = 0.15  # of what is left for one probe upward from the bound: refutations end in presolve, a probe that
@@ -154,7 +156,7 @@ def _run(solver: cp_model.CpSolver, model: cp_model.CpModel, cb: _Callback, soft
 
 
 def _params(solver: cp_model.CpSolver, limit: float, workers: int, seed: int, plain: bool = False,
-            det_limit: float | None = None) -> None:
+            det_limit: float | None = None, lns_only: bool = False) -> None:
     """`plain`: a pure RCPSP (see heuristic.complete). The overload checker and timetable edge finding
     make compound proofs come in (shared/notes/cpsat-modelling.md), but on RCPSP's wide cumulatives
     they cost more than they prune with 2 workers (PSPLIB: 5 of 17 hard instances proven at 10 s
@@ -169,6 +171,7 @@ def _params(solver: cp_model.CpSolver, limit: float, workers: int, seed: int, pl
     p.random_seed = seed
     p.use_overload_checker_in_cumulative = not plain
     p.use_timetable_edge_finding_in_cumulative = not plain
+    p.use_lns_only = lns_only
     if not plain:
         p.cp_model_probing_level = 0
 
@@ -288,16 +291,18 @@ class _Search:
         """The lazy rows a schedule (every model variable) breaks; none without a lazy rule."""
         return self.lazy({tid: values[v.Index()] for tid, v in self.b.s.items()}) if self.lazy else []
 
-    def cpsat(self, name: str, soft: float, det: float | None, keep: float | None = None) -> _Found:
+    def cpsat(self, name: str, soft: float, det: float | None, keep: float | None = None,
+              lns_only: bool = False) -> _Found:
         """CP-SAT's own search, stopped at `soft` seconds once there is a schedule. `keep`: search on until
         `keep` seconds while the gap is larger than KEEP_GAP. When a schedule breaks a lazy rule, its rows
-        join the model and the search starts again from the last schedule that passed."""
+        join the model and the search starts again from the last schedule that passed. `lns_only`: every
+        worker improves the hinted schedule by neighbourhoods (none proves a bound)."""
         ts, det0 = time.time(), self.budget.det_used
         have = bool(self.out.starts) or self.last is not None
         while True:
             solver = cp_model.CpSolver()
             _params(solver, self.budget.left(), self.workers, self.seed, self.plain,
-                    None if det is None else det - (self.budget.det_used - det0))
+                    None if det is None else det - (self.budget.det_used - det0), lns_only)
             cb = _Callback(name, self.progress, self.budget.t0, self.check if self.lazy else None)
             if keep is None:
                 done_when = lambda: cb.found or have  # noqa: E731
@@ -310,7 +315,7 @@ class _Search:
                 return found
             self.b.add_rows(cb.rows)
             if found.values is not None:
-                _rehint(self.b, found.values, {tid: found.values[v.Index()] for tid, v in self.b.s.items()})
+                self._hint_values(found.values)
             out_of_time = time.time() - ts >= max(soft, keep or 0) or self.budget.left() < 1.0
             if out_of_time or (det is not None and self.budget.det_used - det0 >= det):
                 return found
@@ -339,8 +344,7 @@ class _Search:
         makespan = any(isinstance(t, Makespan) for t in obj.terms)
         main = 1.0 if makespan else MAIN_SHARE
         main_det = None if det is None else det * main
-        # a pure RCPSP (`plain`) skips the probes with two workers, where they did not pay; on one, the ordered
-        # steps before them do (PSPLIB j60/j120 at 10 s: mean gap 7.75 → 6.32 %, 15.72 → 14.20 %)
+        # a pure RCPSP (`plain`): probes after ordered steps on one worker (PSPLIB 1w: 7.75 → 6.32 %), not on two
         if first and makespan and (not self.plain or self.workers == 1) and isinstance(expr, cp_model.IntVar):
             found = self.cpsat(obj.name, left * share * PROBE_MAIN, None if det is None else det * PROBE_MAIN)
             if self.workers == 1 and found.values is not None and found.status != "OPTIMAL":
@@ -350,6 +354,8 @@ class _Search:
                                             None if det is None else (det - spent) * ORDERED_SHARE, ordered=True)
             spent = self.budget.det_used - det_start
             found = self.probes(obj.name, expr, found, ts + left * most, None if det is None else det - spent)
+        elif first and self.plain and self.workers > 1:
+            found = self.neighbourhoods_then_proof(obj.name, left * most, det)
         elif first:
             found = self.cpsat(obj.name, left * share * main, main_det, left * most * main)
         else:
@@ -374,6 +380,36 @@ class _Search:
         for i in held:  # the later stages may move them again
             b.m.Proto().constraints[i].clear_linear()
         return self._settle(obj, expr, found, time.time() - ts)
+
+    def neighbourhoods_then_proof(self, name: str, wall: float, det: float | None) -> _Found:
+        """A plain RCPSP on two or more workers. CP-SAT's whole portfolio for PLAIN_FIRST of the time (it proves
+        the small ones at once: j30's median 0.013 s); then its neighbourhood workers alone from its schedule
+        for PLAIN_LNS; then the portfolio again from their best, which alone proves a bound. In the portfolio
+        the neighbourhoods share one core; alone they get both and improve the schedule faster (PSPLIB hard
+        j60/j120 set at 10 s, 2 workers: see docs/benchmarks.md). The price: the proofs that need more than
+        the first part get only the last (j30 at 10 s: 473 → 468 proven)."""
+        ts = time.time()
+        share = lambda part: None if det is None else det * part  # noqa: E731
+        left = lambda: wall - (time.time() - ts)  # noqa: E731
+        found = self.cpsat(name, wall * PLAIN_FIRST, share(PLAIN_FIRST))
+        if found.status in ("OPTIMAL", "INFEASIBLE"):
+            return found
+        if found.values is None:
+            return self.cpsat(name, left(), share(1 - PLAIN_FIRST), left())
+        self._hint_values(found.values)
+        lns = self.cpsat(name, wall * PLAIN_LNS, share(PLAIN_LNS), lns_only=True)
+        if lns.values is not None and lns.value < found.value:
+            found = replace(lns, status="FEASIBLE", bound=found.bound)
+            self._hint_values(found.values)
+        proof = self.cpsat(name, left(), share(1 - PLAIN_FIRST - PLAIN_LNS), left())
+        best = proof if proof.values is not None and proof.value <= found.value else found
+        bound = max((f.bound for f in (found, lns, proof) if f.bound is not None), default=None)  # each is valid
+        proven = bound is not None and best.value <= bound
+        return replace(best, bound=bound, status="OPTIMAL" if proven else "FEASIBLE")
+
+    def _hint_values(self, values: list[int]) -> None:
+        """A schedule this model found (every variable) as the next search's complete hint."""
+        _rehint(self.b, values, {tid: values[v.Index()] for tid, v in self.b.s.items()})
 
     def _at_least_the_cut(self, obj: Objective, found: _Found) -> _Found:
         """The bound no lower than the cut of the stage's terms (`CpBuilder.cuts`: each union's chain of works
