@@ -391,21 +391,20 @@ class _Search:
         ts = time.time()
         share = lambda part: None if det is None else det * part  # noqa: E731
         left = lambda: wall - (time.time() - ts)  # noqa: E731
-        found = self.cpsat(name, wall * PLAIN_FIRST, share(PLAIN_FIRST))
-        if found.status in ("OPTIMAL", "INFEASIBLE"):
-            return found
-        if found.values is None:
+        first = self.cpsat(name, wall * PLAIN_FIRST, share(PLAIN_FIRST))
+        if first.status in ("OPTIMAL", "INFEASIBLE"):
+            return first
+        if first.values is None:
             return self.cpsat(name, left(), share(1 - PLAIN_FIRST), left())
-        self._hint_values(found.values)
-        lns = self.cpsat(name, wall * PLAIN_LNS, share(PLAIN_LNS), lns_only=True)
-        if lns.values is not None and lns.value < found.value:
-            found = replace(lns, status="FEASIBLE", bound=found.bound)
-            self._hint_values(found.values)
-        proof = self.cpsat(name, left(), share(1 - PLAIN_FIRST - PLAIN_LNS), left())
-        best = proof if proof.values is not None and proof.value <= found.value else found
-        bound = max((f.bound for f in (found, lns, proof) if f.bound is not None), default=None)  # each is valid
-        proven = bound is not None and best.value <= bound
-        return replace(best, bound=bound, status="OPTIMAL" if proven else "FEASIBLE")
+        self._hint_values(first.values)
+        runs = [first, self.cpsat(name, wall * PLAIN_LNS, share(PLAIN_LNS), lns_only=True)]
+        best = lambda: min((f for f in runs if f.values is not None), key=lambda f: f.value)  # noqa: E731
+        self._hint_values(best().values)
+        runs.append(self.cpsat(name, left(), share(1 - PLAIN_FIRST - PLAIN_LNS), left()))
+        bound = max((f.bound for f in runs if f.bound is not None), default=None)  # each run's bound is valid
+        found = best()
+        proven = bound is not None and found.value <= bound
+        return replace(found, bound=bound, status="OPTIMAL" if proven else "FEASIBLE")
 
     def _hint_values(self, values: list[int]) -> None:
         """A schedule this model found (every variable) as the next search's complete hint."""
