@@ -11,6 +11,7 @@ import dataclasses
 import json
 import random
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ DATA = Path(__file__).resolve().parent / "psplib"
 DET_LIMIT = 10.0  # deterministic seconds per solve
 WALL_BACKSTOP = 300.0  # never reached before DET_LIMIT
 J301_1 = DATA / "j301_1.sm"
+J3025_4 = DATA / "j3025_4.sm"  # optimal makespan 81; its first schedule is the optimum, its proof takes a search
 
 
 def sm_text(durations: list[int], demands: list[list[int]], successors: list[list[int]], caps: list[int]) -> str:
@@ -188,25 +190,34 @@ def test_one_worker_runs_ordered_steps_on_a_pure_rcpsp(tmp_path: Path, ordered_s
 
 def test_two_workers_improve_by_neighbourhoods_first_then_prove(monkeypatch: pytest.MonkeyPatch) -> None:
     """A plain RCPSP on two workers: CP-SAT's whole portfolio briefly (here made to look unproven), its
-    neighbourhood workers alone, then the portfolio again, which proves the bound; the schedule keeps every
-    precedence and capacity. (Two workers do not repeat exactly, so only rules and the bound's validity are
-    asserted, not the optimum.)"""
+    neighbourhood workers alone, then both workers as complete searches, which prove the bound; the schedule
+    keeps every precedence and capacity. (Two workers do not repeat exactly, so only rules and the bound's
+    validity are asserted, not the optimum.)"""
     import scheduler.core.solve as core_solve
 
-    calls: list[bool] = []
-    real = core_solve._Search.cpsat
+    calls: list[str] = []
+    real, real_params = core_solve._Search.cpsat, core_solve._params
+    settings: list[tuple[bool, bool, int]] = []
 
-    def spy(self, *a, lns_only: bool = False, **kw):
-        calls.append(lns_only)
-        found = real(self, *a, lns_only=lns_only, **kw)
+    def spy(self, *a, mode: str = "portfolio", **kw):
+        calls.append(mode)
+        found = real(self, *a, mode=mode, **kw)
         if len(calls) == 1:  # as if the first run had not proven it (j301_1 is proven in presolve)
             return dataclasses.replace(found, status="FEASIBLE", bound=0.0)
         return found
 
+    def params_spy(solver, *a, **kw):
+        real_params(solver, *a, **kw)
+        p = solver.parameters
+        settings.append((p.use_lns_only, p.use_lns, p.num_full_subsolvers))
+
+    monkeypatch.setattr(core_solve, "_params", params_spy)
     monkeypatch.setattr(core_solve._Search, "cpsat", spy)
     problem = to_problem(parse(J301_1))
     sol = core_solve.solve(problem, time_limit=WALL_BACKSTOP, workers=2, seed=0, deterministic_limit=DET_LIMIT)
-    assert calls == [False, True, False]
+    assert calls == ["portfolio", "neighbourhoods", "proof"]
+    assert settings[1][0] and not settings[2][0]  # neighbourhoods alone, then none of them…
+    assert not settings[2][1] and settings[2][2] == 2  # …and both workers complete searches
     end = {t.id: sol.starts[t.id] + t.duration for t in problem.tasks}
     assert all(sol.starts[pr.after] >= end[pr.before] for pr in problem.precedences)
     for r, cap in problem.capacities.items():
@@ -214,3 +225,28 @@ def test_two_workers_improve_by_neighbourhoods_first_then_prove(monkeypatch: pyt
             assert sum(t.demands.get(r, 0) for t in problem.tasks if sol.starts[t.id] <= day < end[t.id]) <= cap
     stage = sol.stages[0]
     assert stage.bound is not None and stage.bound + 1 <= 43 <= stage.value + 1  # PSPLIB's optimum is 43
+
+
+def test_neighbourhoods_hand_over_when_they_find_nothing_better(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the first schedule is already the optimum, the neighbourhood workers find nothing better and hand
+    over to the proof after PLAIN_PATIENCE of the time instead of searching on for PLAIN_LNS of it (j3025_4:
+    j301_1 is solved in presolve, so its neighbourhoods end at once either way)."""
+    import scheduler.core.solve as core_solve
+
+    spent: dict[str, float] = {}
+    real = core_solve._Search.cpsat
+
+    def spy(self, *a, mode: str = "portfolio", **kw):
+        t = time.time()
+        found = real(self, *a, mode=mode, **kw)
+        spent[mode] = time.time() - t
+        if mode == "portfolio" and len(spent) == 1:  # as if the first run had not proven it
+            return dataclasses.replace(found, status="FEASIBLE", bound=0.0)
+        return found
+
+    monkeypatch.setattr(core_solve._Search, "cpsat", spy)
+    problem = to_problem(parse(J3025_4))
+    sol = core_solve.solve(problem, time_limit=10.0, workers=2, seed=0)
+    assert spent["neighbourhoods"] < 10.0 * core_solve.PLAIN_LNS / 2  # stopped near 1 s, not at 6
+    stage = sol.stages[0]
+    assert stage.bound is not None and stage.bound + 1 <= 81 <= stage.value + 1  # PSPLIB's optimum is 81

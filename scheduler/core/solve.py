@@ -19,7 +19,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from typing import Callable, Literal
 
 from ortools.sat.python import cp_model
 
@@ -34,7 +34,8 @@ KEEP_GAP = 0.005  # the first stage searches past its share while its gap is lar
 KEEP_SHARE = 0.8  # …up to this share of the budget left when it began
 MIN_RUN = 0.05  # seconds: with less left, no more CP-SAT runs
 PLAIN_FIRST = 0.1  # of a plain RCPSP's time on two or more workers for CP-SAT's whole portfolio first…
-PLAIN_LNS = 0.6  # …then its neighbourhood workers alone (handing back on a stall cost more than it saved)
+PLAIN_LNS = 0.6  # …then its neighbourhood workers alone (handing back on a stall cost more than it saved)…
+PLAIN_PATIENCE = 0.1  # …unless they find nothing better in this share: the first schedule is likely optimal
 PROBE_MAIN = 0.5  # of the first stage's share for CP-SAT's own search when the finish is probed after it
 ORDERED_SHARE = 0.9  # of what is left of a one-worker finish stage for ordered neighbourhoods; the probes get the rest
 PROBE_PART = 0.15  # of what is left for one probe upward from the bound: refutations end in presolve, a probe that
@@ -44,6 +45,12 @@ BOUND_DET = 1.0  # deterministic seconds per term for the per-term bounds of a d
 BOUND_SHARE = 0.25  # …and at most this share of the stage's time for all of them
 PACKING_DET = 5.0  # deterministic seconds for the packing bound on the finish at most (it takes ~0.01-0.3)
 ASIDE_DET = 20.0  # deterministic seconds per term when the bounds run beside the search (the stage's time caps it)
+# How CP-SAT's workers search: its own portfolio (at two workers one complete search, the other core's time
+# shared by its twelve neighbourhood workers); the neighbourhood workers alone (no bound); or every worker a
+# complete search (no neighbourhoods, `fixed` left out: at two workers default_lp and no_lp), which proves
+# bounds fastest once a good schedule is hinted (13 of 17 hard j30 instances in 3 s against 4 with the
+# portfolio, docs/benchmarks.md)
+Mode = Literal["portfolio", "neighbourhoods", "proof"]
 Progress = Callable[[str, int, float, float], None]  # stage, best value, bound, elapsed seconds
 # a schedule (start indices) -> the never-all-open rows it breaks that the problem does not hold yet
 Lazy = Callable[[dict[str, int]], list[tuple[Group, tuple[str, ...]]]]
@@ -156,7 +163,7 @@ def _run(solver: cp_model.CpSolver, model: cp_model.CpModel, cb: _Callback, soft
 
 
 def _params(solver: cp_model.CpSolver, limit: float, workers: int, seed: int, plain: bool = False,
-            det_limit: float | None = None, lns_only: bool = False) -> None:
+            det_limit: float | None = None, mode: Mode = "portfolio") -> None:
     """`plain`: a pure RCPSP (see heuristic.complete). The overload checker and timetable edge finding
     make compound proofs come in (shared/notes/cpsat-modelling.md), but on RCPSP's wide cumulatives
     they cost more than they prune with 2 workers (PSPLIB: 5 of 17 hard instances proven at 10 s
@@ -171,7 +178,11 @@ def _params(solver: cp_model.CpSolver, limit: float, workers: int, seed: int, pl
     p.random_seed = seed
     p.use_overload_checker_in_cumulative = not plain
     p.use_timetable_edge_finding_in_cumulative = not plain
-    p.use_lns_only = lns_only
+    p.use_lns_only = mode == "neighbourhoods"
+    if mode == "proof":
+        p.num_full_subsolvers = workers
+        p.use_lns = False
+        p.ignore_subsolvers.append("fixed")
     if not plain:
         p.cp_model_probing_level = 0
 
@@ -292,19 +303,21 @@ class _Search:
         return self.lazy({tid: values[v.Index()] for tid, v in self.b.s.items()}) if self.lazy else []
 
     def cpsat(self, name: str, soft: float, det: float | None, keep: float | None = None,
-              lns_only: bool = False) -> _Found:
+              mode: Mode = "portfolio", beat: float | None = None) -> _Found:
         """CP-SAT's own search, stopped at `soft` seconds once there is a schedule. `keep`: search on until
-        `keep` seconds while the gap is larger than KEEP_GAP. When a schedule breaks a lazy rule, its rows
-        join the model and the search starts again from the last schedule that passed. `lns_only`: every
-        worker improves the hinted schedule by neighbourhoods (none proves a bound)."""
+        `keep` seconds while the gap is larger than KEEP_GAP, or with `beat`, while some schedule is better
+        than `beat`. When a schedule breaks a lazy rule, its rows join the model and the search starts again
+        from the last schedule that passed. `mode`: how the workers search (`Mode`)."""
         ts, det0 = time.time(), self.budget.det_used
         have = bool(self.out.starts) or self.last is not None
         while True:
             solver = cp_model.CpSolver()
             _params(solver, self.budget.left(), self.workers, self.seed, self.plain,
-                    None if det is None else det - (self.budget.det_used - det0), lns_only)
+                    None if det is None else det - (self.budget.det_used - det0), mode)
             cb = _Callback(name, self.progress, self.budget.t0, self.check if self.lazy else None)
-            if keep is None:
+            if beat is not None and keep is not None:
+                done_when = lambda: cb.best is None or cb.best >= beat or time.time() - ts >= keep  # noqa: E731
+            elif keep is None:
                 done_when = lambda: cb.found or have  # noqa: E731
             else:
                 done_when = lambda: (cb.found or have) and (cb.gap() <= KEEP_GAP or time.time() - ts >= keep)  # noqa: E731
@@ -384,10 +397,11 @@ class _Search:
     def neighbourhoods_then_proof(self, name: str, wall: float, det: float | None) -> _Found:
         """A plain RCPSP on two or more workers. CP-SAT's whole portfolio for PLAIN_FIRST of the time (it proves
         the small ones at once: j30's median 0.013 s); then its neighbourhood workers alone from its schedule
-        for PLAIN_LNS; then the portfolio again from their best, which alone proves a bound. In the portfolio
-        the neighbourhoods share one core; alone they get both and improve the schedule faster (PSPLIB hard
-        j60/j120 set at 10 s, 2 workers: see docs/benchmarks.md). The price: the proofs that need more than
-        the first part get only the last (j30 at 10 s: 473 → 468 proven)."""
+        for PLAIN_LNS, or only PLAIN_PATIENCE when they find nothing better; then every worker a complete
+        search from their best (`Mode` "proof"), which alone proves a bound. In the portfolio the
+        neighbourhoods share one core; alone they get both and improve the schedule faster (PSPLIB hard
+        j60/j120 set at 10 s, 2 workers). The hand-over and the complete searches bring j30's proofs at 10 s
+        from 468 to 478 (docs/benchmarks.md)."""
         ts = time.time()
         share = lambda part: None if det is None else det * part  # noqa: E731
         left = lambda: wall - (time.time() - ts)  # noqa: E731
@@ -397,10 +411,11 @@ class _Search:
         if first.values is None:
             return self.cpsat(name, left(), share(1 - PLAIN_FIRST), left())
         self._hint_values(first.values)
-        runs = [first, self.cpsat(name, wall * PLAIN_LNS, share(PLAIN_LNS), lns_only=True)]
+        runs = [first, self.cpsat(name, wall * PLAIN_PATIENCE, share(PLAIN_LNS), wall * PLAIN_LNS,
+                                  mode="neighbourhoods", beat=first.value)]
         best = lambda: min((f for f in runs if f.values is not None), key=lambda f: f.value)  # noqa: E731
         self._hint_values(best().values)
-        runs.append(self.cpsat(name, left(), share(1 - PLAIN_FIRST - PLAIN_LNS), left()))
+        runs.append(self.cpsat(name, left(), share(1 - PLAIN_FIRST - PLAIN_LNS), left(), mode="proof"))
         bound = max((f.bound for f in runs if f.bound is not None), default=None)  # each run's bound is valid
         found = best()
         proven = bound is not None and found.value <= bound
