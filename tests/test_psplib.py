@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from scheduler.bench.psplib import SmError, parse, run_digonce, run_pyjobshop, to_problem
 from scheduler.cli import main
 from scheduler.core.heuristic import Network, best_schedule, makespan, serial_sgs
+from scheduler.core.problem import Problem
 
 DATA = Path(__file__).resolve().parent / "psplib"
 DET_LIMIT = 10.0  # deterministic seconds per solve
@@ -181,11 +182,16 @@ def test_one_worker_runs_ordered_steps_on_a_pure_rcpsp(tmp_path: Path, ordered_s
     problem = to_problem(parse(path))
     sol = solve(problem, time_limit=WALL_BACKSTOP, workers=1, seed=0, deterministic_limit=0.5)
     assert True in ordered_steps and sol.starts
-    s, dur = sol.starts, {t.id: t.duration for t in problem.tasks}
-    assert all(s[p.after] >= s[p.before] + dur[p.before] for p in problem.precedences)
-    for day in range(max(s[t] + dur[t] for t in s)):
+    assert_keeps_precedences_and_capacities(problem, sol.starts)
+
+
+def assert_keeps_precedences_and_capacities(problem: Problem, starts: dict[str, int]) -> None:
+    """A core schedule of a PSPLIB problem: every successor after its predecessor, every capacity every day."""
+    end = {t.id: starts[t.id] + t.duration for t in problem.tasks}
+    assert all(starts[pr.after] >= end[pr.before] for pr in problem.precedences)
+    for day in range(max(end.values())):
         for res, cap in problem.capacities.items():
-            assert sum(t.demands.get(res, 0) for t in problem.tasks if s[t.id] <= day < s[t.id] + t.duration) <= cap
+            assert sum(t.demands.get(res, 0) for t in problem.tasks if starts[t.id] <= day < end[t.id]) <= cap
 
 
 def test_two_workers_improve_by_neighbourhoods_first_then_prove(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -218,11 +224,7 @@ def test_two_workers_improve_by_neighbourhoods_first_then_prove(monkeypatch: pyt
     assert calls == ["portfolio", "neighbourhoods", "proof"]
     assert settings[1][0] and not settings[2][0]  # neighbourhoods alone, then none of them…
     assert not settings[2][1] and settings[2][2] == 2  # …and both workers complete searches
-    end = {t.id: sol.starts[t.id] + t.duration for t in problem.tasks}
-    assert all(sol.starts[pr.after] >= end[pr.before] for pr in problem.precedences)
-    for r, cap in problem.capacities.items():
-        for day in range(max(end.values())):
-            assert sum(t.demands.get(r, 0) for t in problem.tasks if sol.starts[t.id] <= day < end[t.id]) <= cap
+    assert_keeps_precedences_and_capacities(problem, sol.starts)
     stage = sol.stages[0]
     assert stage.bound is not None and stage.bound + 1 <= 43 <= stage.value + 1  # PSPLIB's optimum is 43
 

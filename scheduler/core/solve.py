@@ -402,7 +402,7 @@ class _Search:
         neighbourhoods share one core; alone they get both and improve the schedule faster (PSPLIB hard
         j60/j120 set at 10 s, 2 workers). The hand-over and the complete searches bring j30's proofs at 10 s
         from 468 to 478 (docs/benchmarks.md)."""
-        ts = time.time()
+        ts, det0 = time.time(), self.budget.det_used
         share = lambda part: None if det is None else det * part  # noqa: E731
         left = lambda: wall - (time.time() - ts)  # noqa: E731
         first = self.cpsat(name, wall * PLAIN_FIRST, share(PLAIN_FIRST))
@@ -415,7 +415,8 @@ class _Search:
                                   mode="neighbourhoods", beat=first.value)]
         best = lambda: min((f for f in runs if f.values is not None), key=lambda f: f.value)  # noqa: E731
         self._hint_values(best().values)
-        runs.append(self.cpsat(name, left(), share(1 - PLAIN_FIRST - PLAIN_LNS), left(), mode="proof"))
+        det_left = None if det is None else det - (self.budget.det_used - det0)  # all the neighbourhoods left
+        runs.append(self.cpsat(name, left(), det_left, left(), mode="proof"))
         bound = max((f.bound for f in runs if f.bound is not None), default=None)  # each run's bound is valid
         found = best()
         proven = bound is not None and found.value <= bound
