@@ -155,6 +155,18 @@ def test_neighbourhood_search_never_worsens_and_repeats_itself(tmp_path):
     assert runs[0] == runs[1]
 
 
+def test_a_pair_neighbourhood_frees_two_buildings_works_together(tmp_path):
+    """Shared crews can change their order between two buildings only when both buildings' works are free."""
+    b, _, start = _disruption_model(tmp_path)
+    hoods = lns.Neighbourhoods(b, random.Random(0))
+    assert "pair" in lns.KINDS and len(hoods.terms) >= 2
+    first_day = {tid: b.cal[b.tasks[tid].calendar][start.values[v.Index()]] for tid, v in b.s.items()}
+    picks = [hoods.pick("pair", first_day) for _ in range(5)]
+    for free in picks:
+        assert any(set(one) | set(other) == free for one in hoods.terms for other in hoods.terms if one != other)
+    assert any(all(free != set(one) for one in hoods.terms) for free in picks)  # more than one building's works
+
+
 def test_per_building_bounds_stay_below_the_optimum(tmp_path):
     """Each term's relaxation bound is at most that term's value in the optimal schedule; the stage reports
     where its bound came from."""

@@ -8,6 +8,9 @@ the problem's own structure, taken in turn:
 
 - *term*: the tasks of one objective term (one building's noisy works or doors), with the units —
   openings with their underground work — they belong to;
+- *pair*: the tasks of two such terms together, so that crews the two buildings share can change their order
+  between them (what spreads a building's noisy days is that order: most *term* steps settle at once with
+  nothing better in them);
 - *units*: one unit and the units whose spans share an access row or cap with it (neighbouring zones);
 - *resource*: a run of consecutive tasks of one resource (one trade's crews);
 - *window*: every task working in a window of days.
@@ -35,7 +38,7 @@ from scheduler.core.construct import partition
 from scheduler.core.cpsat import CpBuilder, sub_solver
 from scheduler.core.problem import UnionDays
 
-KINDS = ("term", "units", "resource", "window")
+KINDS = ("term", "pair", "units", "resource", "window")
 STEP_DET = 0.5  # deterministic seconds per step at most
 ORDERED_STEP_DET = 1.0  # …for an ordered step (a larger model: nothing outside is fixed)
 ORDERED_MOST = 0.55  # of the tasks in an ordered window at most: larger steps spend seconds per det second
@@ -86,6 +89,9 @@ class Neighbourhoods:
         rng, n = self.rng, self.size
         if kind == "term" and self.terms:
             return self._cap(set(rng.choice(self.terms)), first_day)
+        if kind == "pair" and len(self.terms) > 1:
+            one, other = rng.sample(self.terms, 2)
+            return set(one) | set(other)
         if kind == "units" and self.unit:
             units = sorted(self.unit)
             todo, chosen = [rng.choice(units)], set()
