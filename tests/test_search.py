@@ -16,7 +16,7 @@ from models.schedule import SolverInfo
 from scheduler.bench.generate import write_project
 from scheduler.cli.project import _what_is_left
 from scheduler.core import lns
-from scheduler.core.bounds import term_bound
+from scheduler.core.bounds import objective_bound, term_bound
 from scheduler.core.construct import construct
 from scheduler.core.cpsat import CpBuilder
 from scheduler.core.evaluate import value
@@ -241,6 +241,24 @@ def test_a_term_bound_sees_the_access_rows_of_its_openings():
                 objectives=[Objective("disruption", [term])])
     bound, _ = term_bound(CpBuilder(p), term, 1.0, WALL_BACKSTOP)
     assert bound == 4
+
+
+def test_a_wide_term_bound_sees_the_openings_that_share_a_cap_with_its_own():
+    """A building's noise: fixed work on days 0-1 and the digging and backfill of trench A. An open cap of one
+    over A and trench C (open on days 0-3, no noise here) binds only with both in the relaxation: the small
+    one leaves C out (A opens on day 0: noise on 2 days), the wide one keeps it (A opens on day 4: 4 days).
+    The sum takes the larger bound of each term."""
+    day = lambda tid, first, days: Task(tid, days, "all", release=first, due=first + days - 1)  # noqa: E731
+    tasks = [day("y", 0, 2), Task("a1", 1, "all"), Task("a2", 1, "all"), day("c1", 0, 2), day("c2", 2, 2)]
+    term = UnionDays(1, tasks=("y", "a1", "a2"))
+    obj = Objective("disruption", [term])
+    p = Problem(20, {"all": list(range(20))}, tasks, [Precedence("a1", "a2"), Precedence("c1", "c2")],
+                spans=[Span("A", "a1", "a2"), Span("C", "c1", "c2")], open_caps=[("cap", ("A", "C"), 1)],
+                objectives=[obj])
+    b = CpBuilder(p)
+    assert term_bound(b, term, 1.0, WALL_BACKSTOP)[0] == 2
+    assert term_bound(b, term, 1.0, WALL_BACKSTOP, wide=True)[0] == 4
+    assert objective_bound(b, obj, 2.0, WALL_BACKSTOP)[:2] == (4, [4])
 
 
 def test_bounds_beside_the_search_with_two_workers_stay_valid(tmp_path, monkeypatch):

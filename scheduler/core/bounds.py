@@ -8,6 +8,12 @@ together with one of them, and the rules among those alone (crews at full capaci
 over those openings, seasons), each task inside the start
 window the whole model gives it (its finish bound included). Dropping every other task and rule only
 relaxes the problem, so the bound each relaxation proves is a valid bound on its term in the whole one.
+
+A *wide* relaxation also keeps every opening that shares an open cap or an access row with one of the
+term's, with the works between: a building's trenches then wait for the others' to close, which the small
+one does not see (sample, 3 deterministic s per term: Σ 20,148 → 22,152; a 3-building compound 4,980 →
+5,820 against an optimum of 6,732). It is larger and slower, so it runs only when time is left after the
+small ones, and each term keeps the larger of its two bounds.
 """
 
 from __future__ import annotations
@@ -23,12 +29,15 @@ from scheduler.core.cpsat import CpBuilder, Infeasible, sub_solver
 from scheduler.core.problem import Objective, Problem, Span, UnionDays
 
 
-def relaxation(b: CpBuilder, term: UnionDays) -> Problem:
-    """The term's own problem (see the module doc), with the start windows of the built model `b`."""
+def relaxation(b: CpBuilder, term: UnionDays, wide: bool = False) -> Problem:
+    """The term's own problem (see the module doc), with the start windows of the built model `b`; `wide`:
+    with the openings its own compete with (`_rivals`)."""
     p = b.p
     spans = {sp.id: sp for sp in p.spans}
     seeds = set(term.tasks) | {t for s in term.spans for t in (spans[s].first, spans[s].last) if t in b.tasks}
     keep = _between(b, seeds | _pair_mates(b, spans, _between(b, seeds)))
+    if wide:
+        keep = _between(b, keep | _rivals(b, spans, keep))
     tasks = []
     for t in p.tasks:
         if t.id in keep:
@@ -68,6 +77,14 @@ def _pair_mates(b: CpBuilder, spans: dict[str, Span], keep: set[str]) -> set[str
     return out
 
 
+def _rivals(b: CpBuilder, spans: dict[str, Span], keep: set[str]) -> set[str]:
+    """The first and last tasks of every opening in an open cap or an access row with an opening of `keep`."""
+    inside = {sid for sid, sp in spans.items() if _inside(sp, keep)}
+    rows = [row for _, row, _ in b.p.open_caps if inside.intersection(row)]
+    rows += [row for _, row in b.p.not_all_open if inside.intersection(row)]
+    return {t for row in rows for s in row for t in (spans[s].first, spans[s].last) if t in b.tasks}
+
+
 def _between(b: CpBuilder, seeds: set[str]) -> set[str]:
     """The seeds and every task on a precedence path between two of them."""
     down = _closure(seeds, lambda t: [pr.after for pr in b.succs[t]])
@@ -86,11 +103,12 @@ def _closure(start: set[str], step) -> set[str]:
 
 
 def term_bound(b: CpBuilder, term: UnionDays, det: float, wall: float, seed: int = 0,
-               started: Callable[[cp_model.CpSolver], None] | None = None) -> tuple[int, float]:
+               started: Callable[[cp_model.CpSolver], None] | None = None, wide: bool = False) -> tuple[int, float]:
     """A lower bound on the term's value in any schedule of `b`'s model (0 when nothing is proven), and the
-    deterministic time spent. `started` is told the solver before it runs (so another thread can stop it)."""
+    deterministic time spent. `started` is told the solver before it runs (so another thread can stop it);
+    `wide`: of the wide relaxation."""
     try:
-        sub = CpBuilder(relaxation(b, term))
+        sub = CpBuilder(relaxation(b, term, wide))
     except Infeasible:
         return 0, 0.0  # cannot happen for a model with a schedule; claim nothing
     sub.m.Minimize(sub.objective(sub.p.objectives[0], None))
@@ -110,17 +128,21 @@ def objective_bound(b: CpBuilder, obj: Objective, det: float, wall: float, seed:
                     stop: Event | None = None,
                     started: Callable[[cp_model.CpSolver], None] | None = None) -> tuple[int, list[int], float]:
     """Σ of the per-term bounds plus the constant, the bound of each union-of-days term (in order), and the
-    deterministic time spent; `det` and `wall` are shared out evenly over the terms. Once `stop` is set the
-    remaining terms count 0 (still a valid bound)."""
+    deterministic time spent; `det` and `wall` are shared out evenly over the terms, and what the small
+    relaxations leave of them goes to the wide ones, the largest terms first. Once `stop` is set the
+    remaining terms keep what they have (0 at first: still a valid bound)."""
     t0 = time.time()
     terms = [t for t in obj.terms if isinstance(t, UnionDays)]
-    bounds, used = [], 0.0
-    for k, term in enumerate(terms):
-        if stop is not None and stop.is_set():
-            bounds.append(0)
-            continue
-        left = len(terms) - k
-        bound, spent = term_bound(b, term, (det - used) / left, (wall - (time.time() - t0)) / left, seed, started)
-        bounds.append(bound)
-        used += spent
+    bounds, used = [0] * len(terms), 0.0
+    order = list(range(len(terms)))
+    for again in (False, True):
+        if again:  # the terms that cost most first: their trenches are the ones that wait for others
+            order.sort(key=lambda k: -bounds[k])
+        for n, k in enumerate(order):
+            left, wall_left = len(order) - n, wall - (time.time() - t0)
+            if (stop is not None and stop.is_set()) or (again and (det - used < 0.01 or wall_left < 0.05)):
+                break
+            bound, spent = term_bound(b, terms[k], (det - used) / left, wall_left / left, seed, started, again)
+            bounds[k] = max(bounds[k], bound)
+            used += spent
     return obj.constant + sum(bounds), bounds, used

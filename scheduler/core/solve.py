@@ -258,7 +258,8 @@ def _with_packing(found: _Found, packed: int | None) -> _Found:
 
 
 class _Aside:
-    """Per-term bounds computed in a thread beside the stage's search (CP-SAT releases the GIL while solving)."""
+    """Per-term bounds computed in a thread beside the stage's search (CP-SAT releases the GIL while solving):
+    the small relaxations first, then the wide ones in the time that is left (`bounds`)."""
 
     def __init__(self, b: CpBuilder, obj: Objective, det: float, wall: float, seed: int):
         self._out: tuple[int, list[int], float] | None = None
@@ -525,8 +526,8 @@ class _Search:
                 and self.budget.left() * share >= 5.0)
 
     def term_bounds(self, obj: Objective, share: float) -> tuple[int | None, list[int] | None]:
-        """Per-term relaxation bounds of a sum of union-of-days terms (`bounds`), when it has several and
-        there is time: (their sum with the constant, each term's bound)."""
+        """Per-term relaxation bounds of a sum of union-of-days terms (`bounds`, the wide ones in what the small
+        ones leave), when it has several and there is time: (their sum with the constant, each term's bound)."""
         unions = [t for t in obj.terms if isinstance(t, UnionDays)]
         left, det_left = self.budget.left(), self.budget.det_left()
         if len(unions) < 2 or self.plain or left < 5.0:
