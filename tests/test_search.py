@@ -15,7 +15,7 @@ from models import load_project
 from models.schedule import SolverInfo
 from scheduler.bench.generate import write_project
 from scheduler.cli.project import _what_is_left
-from scheduler.core import lns
+from scheduler.core import bounds, lns
 from scheduler.core.bounds import objective_bound, term_bound
 from scheduler.core.construct import construct
 from scheduler.core.cpsat import CpBuilder
@@ -243,7 +243,7 @@ def test_a_term_bound_sees_the_access_rows_of_its_openings():
     assert bound == 4
 
 
-def test_a_wide_term_bound_sees_the_openings_that_share_a_cap_with_its_own():
+def test_a_wide_term_bound_sees_the_openings_that_share_a_cap_with_its_own(monkeypatch):
     """A building's noise: fixed work on days 0-1 and the digging and backfill of trench A. An open cap of one
     over A and trench C (open on days 0-3, no noise here) binds only with both in the relaxation: the small
     one leaves C out (A opens on day 0: noise on 2 days), the wide one keeps it (A opens on day 4: 4 days).
@@ -259,6 +259,8 @@ def test_a_wide_term_bound_sees_the_openings_that_share_a_cap_with_its_own():
     assert term_bound(b, term, 1.0, WALL_BACKSTOP)[0] == 2
     assert term_bound(b, term, 1.0, WALL_BACKSTOP, wide=True)[0] == 4
     assert objective_bound(b, obj, 2.0, WALL_BACKSTOP)[:2] == (4, [4])
+    monkeypatch.setattr(bounds, "WIDE_MAX_TASKS", 4)  # the wide relaxation has 5 tasks: not tried
+    assert objective_bound(b, obj, 2.0, WALL_BACKSTOP)[:2] == (2, [2])
 
 
 def test_bounds_beside_the_search_with_two_workers_stay_valid(tmp_path, monkeypatch):

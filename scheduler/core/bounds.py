@@ -28,6 +28,10 @@ from ortools.sat.python import cp_model
 from scheduler.core.cpsat import CpBuilder, Infeasible, sub_solver
 from scheduler.core.problem import Objective, Problem, Span, UnionDays
 
+WIDE_MAX_TASKS = 400  # larger wide relaxations are not tried: 40 buildings' (~615 of 840 tasks) take ~1 s to build
+# and prove nothing in the seconds a term gets; the sample's and 10 buildings' have 185-254
+WIDE_WALL = 1.0  # seconds a wide relaxation gets at least (with less left, the largest terms' get it, the rest none)
+
 
 def relaxation(b: CpBuilder, term: UnionDays, wide: bool = False) -> Problem:
     """The term's own problem (see the module doc), with the start windows of the built model `b`; `wide`:
@@ -107,8 +111,11 @@ def term_bound(b: CpBuilder, term: UnionDays, det: float, wall: float, seed: int
     """A lower bound on the term's value in any schedule of `b`'s model (0 when nothing is proven), and the
     deterministic time spent. `started` is told the solver before it runs (so another thread can stop it);
     `wide`: of the wide relaxation."""
+    relaxed = relaxation(b, term, wide)
+    if wide and len(relaxed.tasks) > WIDE_MAX_TASKS:
+        return 0, 0.0
     try:
-        sub = CpBuilder(relaxation(b, term, wide))
+        sub = CpBuilder(relaxed)
     except Infeasible:
         return 0, 0.0  # cannot happen for a model with a schedule; claim nothing
     sub.m.Minimize(sub.objective(sub.p.objectives[0], None))
@@ -129,7 +136,8 @@ def objective_bound(b: CpBuilder, obj: Objective, det: float, wall: float, seed:
                     started: Callable[[cp_model.CpSolver], None] | None = None) -> tuple[int, list[int], float]:
     """Σ of the per-term bounds plus the constant, the bound of each union-of-days term (in order), and the
     deterministic time spent; `det` and `wall` are shared out evenly over the terms, and what the small
-    relaxations leave of them goes to the wide ones, the largest terms first. Once `stop` is set the
+    relaxations leave of them goes to the wide ones, the largest terms first, each `WIDE_WALL` s at least (up
+    to `WIDE_MAX_TASKS` tasks). Once `stop` is set the
     remaining terms keep what they have (0 at first: still a valid bound)."""
     t0 = time.time()
     terms = [t for t in obj.terms if isinstance(t, UnionDays)]
@@ -139,8 +147,9 @@ def objective_bound(b: CpBuilder, obj: Objective, det: float, wall: float, seed:
         if again:  # the terms that cost most first: their trenches are the ones that wait for others
             order.sort(key=lambda k: -bounds[k])
         for n, k in enumerate(order):
-            left, wall_left = len(order) - n, wall - (time.time() - t0)
-            if (stop is not None and stop.is_set()) or (again and (det - used < 0.01 or wall_left < 0.05)):
+            wall_left = wall - (time.time() - t0)
+            left = min(len(order) - n, int(wall_left // WIDE_WALL)) if again else len(order) - n
+            if (stop is not None and stop.is_set()) or (again and (det - used < 0.01 or wall_left < WIDE_WALL)):
                 break
             bound, spent = term_bound(b, terms[k], (det - used) / left, wall_left / left, seed, started, again)
             bounds[k] = max(bounds[k], bound)
