@@ -35,13 +35,15 @@ WIDE_WALL = 1.0  # seconds a wide relaxation gets at least (with less left, the 
 
 def relaxation(b: CpBuilder, term: UnionDays, wide: bool = False) -> Problem:
     """The term's own problem (see the module doc), with the start windows of the built model `b`; `wide`:
-    with the openings its own compete with (`_rivals`)."""
+    with every opening in an access row or open cap with its own (`_row_mates`)."""
     p = b.p
     spans = {sp.id: sp for sp in p.spans}
     seeds = set(term.tasks) | {t for s in term.spans for t in (spans[s].first, spans[s].last) if t in b.tasks}
-    keep = _between(b, seeds | _pair_mates(b, spans, _between(b, seeds)))
+    pairs = [row for _, row in p.not_all_open if len(row) == 2]
+    keep = _between(b, seeds | _row_mates(b, spans, _between(b, seeds), pairs))
     if wide:
-        keep = _between(b, keep | _rivals(b, spans, keep))
+        rows = [row for _, row, _ in p.open_caps] + [row for _, row in p.not_all_open]
+        keep = _between(b, keep | _row_mates(b, spans, keep, rows))
     tasks = []
     for t in p.tasks:
         if t.id in keep:
@@ -68,25 +70,15 @@ def _inside(sp: Span, keep: set[str]) -> bool:
     return sp.last in keep and (sp.first in keep or sp.since is not None)
 
 
-def _pair_mates(b: CpBuilder, spans: dict[str, Span], keep: set[str]) -> set[str]:
-    """The first and last tasks of each opening that must never be open together with an opening of `keep` (an
-    access row of two). A row binds in the relaxation only when all its openings are in it, and the pairs
-    around a building name zones beyond its own (sample, 2 deterministic s per term: Σ 19,008 → 19,872; with
-    every row's openings 20,988, but 40 buildings fell 55,932 → 51,924 at 1 s: relaxations 3-5× larger)."""
+def _row_mates(b: CpBuilder, spans: dict[str, Span], keep: set[str], rows: list[tuple[str, ...]]) -> set[str]:
+    """The first and last tasks of every opening in one of `rows` with an opening of `keep`. A row binds in a
+    relaxation only when all its openings are in it. The small relaxation takes the access rows of two (the
+    pairs around a building name zones beyond its own; sample, 2 deterministic s per term: Σ 19,008 → 19,872;
+    with every row's openings 20,988, but 40 buildings fell 55,932 → 51,924 at 1 s: relaxations 3-5× larger),
+    the wide one every access row and open cap."""
     inside = {sid for sid, sp in spans.items() if _inside(sp, keep)}
-    out: set[str] = set()
-    for _, row in b.p.not_all_open:
-        if len(row) == 2 and inside.intersection(row):
-            out |= {t for s in row for t in (spans[s].first, spans[s].last) if t in b.tasks}
-    return out
-
-
-def _rivals(b: CpBuilder, spans: dict[str, Span], keep: set[str]) -> set[str]:
-    """The first and last tasks of every opening in an open cap or an access row with an opening of `keep`."""
-    inside = {sid for sid, sp in spans.items() if _inside(sp, keep)}
-    rows = [row for _, row, _ in b.p.open_caps if inside.intersection(row)]
-    rows += [row for _, row in b.p.not_all_open if inside.intersection(row)]
-    return {t for row in rows for s in row for t in (spans[s].first, spans[s].last) if t in b.tasks}
+    return {t for row in rows if inside.intersection(row) for s in row
+            for t in (spans[s].first, spans[s].last) if t in b.tasks}
 
 
 def _between(b: CpBuilder, seeds: set[str]) -> set[str]:
@@ -137,8 +129,8 @@ def objective_bound(b: CpBuilder, obj: Objective, det: float, wall: float, seed:
     """Σ of the per-term bounds plus the constant, the bound of each union-of-days term (in order), and the
     deterministic time spent; `det` and `wall` are shared out evenly over the terms, and what the small
     relaxations leave of them goes to the wide ones, the largest terms first, each `WIDE_WALL` s at least (up
-    to `WIDE_MAX_TASKS` tasks). Once `stop` is set the
-    remaining terms keep what they have (0 at first: still a valid bound)."""
+    to `WIDE_MAX_TASKS` tasks). Once `stop` is set the remaining terms keep what they have (0 at first: still
+    a valid bound)."""
     t0 = time.time()
     terms = [t for t in obj.terms if isinstance(t, UnionDays)]
     bounds, used = [0] * len(terms), 0.0
