@@ -10,6 +10,7 @@ import random
 from pathlib import Path
 
 import pytest
+from ortools.sat.python import cp_model
 
 from models import load_project
 from models.schedule import SolverInfo
@@ -87,6 +88,29 @@ def test_a_missed_deadline_makes_the_constructive_schedule_a_hint_only():
                 objectives=[Objective("finish", [Makespan()])])
     built = construct(p)
     assert built is not None and not built.valid and built.finish == 5
+
+
+def test_a_zone_that_an_urgent_one_waits_for_goes_first():
+    """An open cap of one over three trenches. A's digging starts a 10-day lift (urgent), but A's pipe is laid
+    after R's, so A waits for R, which on its own is the least urgent of the three. Taken in its own turn, R
+    goes after trench Z and A follows both (the lift ends on day 19); lifted to A's urgency, R goes first, then
+    A (day 13, the optimum: A cannot open before R has closed)."""
+    from scheduler.core import construct as cons
+
+    tasks = [Task(t, d, "all") for t, d in
+             [("r_dig", 1), ("r_lay", 1), ("r_fill", 1), ("a_dig", 1), ("a_lay", 1), ("a_fill", 1), ("lift", 10),
+              ("z_dig", 1), ("z_fill", 5)]]
+    chain = [("r_dig", "r_lay"), ("r_lay", "r_fill"), ("a_dig", "a_lay"), ("a_lay", "a_fill"), ("a_dig", "lift"),
+             ("r_lay", "a_lay"), ("z_dig", "z_fill")]
+    p = Problem(40, {"all": list(range(40))}, tasks, [Precedence(a, b) for a, b in chain],
+                spans=[Span("R", "r_dig", "r_fill"), Span("A", "a_dig", "a_fill"), Span("Z", "z_dig", "z_fill")],
+                open_caps=[("cap", ("R", "A", "Z"), 1)], objectives=[Objective("finish", [Makespan()])])
+    net = cons._Net(p)
+    lst = net.latest_starts()
+    plain, inherited = cons.one_pass(net, lst), cons.one_pass(net, lst, inherit=True)
+    assert (plain.finish, inherited.finish) == (19, 13)
+    assert inherited.days["r_fill"][1] < inherited.days["a_dig"][0] and inherited.valid
+    assert construct(p).finish == 13
 
 
 def _two_trenches(lazy: bool) -> tuple[Problem, CoreSolution]:
@@ -394,6 +418,34 @@ def test_ordered_steps_shorten_a_finish_and_keep_every_rule():
         assert all(starts[pr.after] >= starts[pr.before] + 3 for pr in b.p.precedences)
         runs.append(starts)
     assert runs[0] == runs[1]
+
+
+def test_the_day_just_below_the_best_finish_is_probed_with_all_the_time_left(monkeypatch):
+    """Probes upward from the bound take a small part of the time each, so that a target that can neither be
+    refuted nor met leaves time to bisect. One day below the best there is nothing left to bisect: that probe
+    gets all the time, also when its day timed out once before a schedule came down to just above it (a
+    generated 10-building compound on one busy core: 113 refuted, 114 timed out in its part, 115 met; 114
+    then needs ~5 s more to be refuted)."""
+    import time
+    from types import SimpleNamespace
+
+    from scheduler.core import solve as core_solve
+
+    answers = {113: [cp_model.INFEASIBLE], 114: [cp_model.UNKNOWN, cp_model.INFEASIBLE], 115: [cp_model.FEASIBLE]}
+    asked = []
+
+    def probe(self, var, target, wall, det):
+        asked.append((target, round(det, 6)))
+        status = answers[target].pop(0)
+        return status, [target] if status == cp_model.FEASIBLE else None, 1.0
+
+    monkeypatch.setattr(core_solve._Search, "_probe", probe)
+    search = core_solve._Search(None, core_solve._Budget(time.time(), WALL_BACKSTOP, None), 1, 0, False, None, None)
+    found = core_solve._Found("FEASIBLE", values=[116], value=116, bound=113.0)
+    out = search.probes("finish", SimpleNamespace(Index=lambda: 0), found, time.time() + WALL_BACKSTOP, 21.0)
+    part = core_solve.PROBE_PART
+    assert asked == [(113, 21.0 * part), (114, round(20.0 * part, 6)), (115, 19.0), (114, 18.0)]
+    assert (out.status, out.value, out.bound) == ("OPTIMAL", 115, 115.0)
 
 
 def test_ordered_steps_stop_at_the_bound():

@@ -471,18 +471,26 @@ class _Search:
         """Probe the finish upward from the bound: is there a schedule that ends by day `target`? With the
         end fixed, propagation is strong: on the sample, targets below the optimum were refuted in presolve
         and one on it was met in half the deterministic time the optimising search needed to reach it. Once
-        a target times out, the rest is bisected between it and the best schedule."""
+        a target times out, the rest is bisected between it and the best schedule. The day just below the
+        best gets all the time left (again, if it timed out in a small part before the best came down)."""
         if found.values is None or found.bound is None:
             return found
         low, high = math.ceil(found.bound - 1e-9), found.value  # the finish lies in [low, high]
         floor = low  # targets below this were refuted or timed out
-        while floor < high and (det is None or det > 0.01):
+        retry = True  # once every day below the best was probed, the day just below it once more
+        while low < high and (det is None or det > 0.01):
             wall = until - time.time()
             if wall < 1.0:
                 break
+            if floor >= high:  # a target timed out before a schedule came down to just above it
+                if not retry:
+                    break
+                retry, floor = False, high - 1
             upward = floor == low
             target = floor if upward else (floor + high - 1) // 2
-            part = PROBE_PART if upward else 1 / max(1, math.ceil(math.log2(high - floor + 1)))
+            # one day below the best, nothing is left to bisect after the probe: it gets all there is
+            last = high - floor == 1
+            part = PROBE_PART if upward and not last else 1 / max(1, math.ceil(math.log2(high - floor + 1)))
             status, values, used = self._probe(var, target, wall * part, None if det is None else det * part)
             det = None if det is None else det - used
             if values is not None:
@@ -490,9 +498,8 @@ class _Search:
                 found = replace(found, values=values, value=high)
                 if self.progress:
                     self.progress(name, high, low, time.time() - self.budget.t0)
-            elif status == cp_model.INFEASIBLE:
-                low = max(low, target + 1) if upward else low
-                floor = target + 1
+            elif status == cp_model.INFEASIBLE:  # no schedule ends by the target, so none by an earlier day
+                low = floor = max(low, target + 1)
             else:
                 floor = target + 1
         return replace(found, bound=float(low), status="OPTIMAL" if low >= high else "FEASIBLE")
