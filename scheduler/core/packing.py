@@ -80,20 +80,43 @@ def pack(p: Problem, tasks: list[Task], r: Group, allowed: dict[str, list[int]],
     _, bins = _decide(runs, machines, Counter(t.duration for t in tasks), seed, budget)
     if bins is None:
         return None
-    pool: dict[int, list[Task]] = {}
-    for t in sorted(tasks, key=lambda t: t.id):
-        pool.setdefault(t.duration, []).append(t)
-    ok = {t.id: set(allowed[t.id]) for t in tasks}
-    starts: dict[str, int] = {}
+    slots: list[tuple[int, int]] = []  # (start index, length) of each place in the bins
     for b, durations in enumerate(bins):
         k = runs[b // machines][0]
-        for d in durations:  # a task of that length that may start there (some have quiet days of their own)
-            t = next((t for t in pool[d] if k in ok[t.id]), None)
-            if t is None:
-                return None  # the packing is a bound but no schedule: leave the schedule as it is
-            pool[d].remove(t)
-            starts[t.id], k = k, k + d
-    return starts
+        for d in durations:
+            slots.append((k, d))
+            k += d
+    return _assign(slots, tasks, allowed)
+
+
+def _assign(slots: list[tuple[int, int]], tasks: list[Task], allowed: dict[str, list[int]]) -> dict[str, int] | None:
+    """A task of each slot's length in every slot, each at a start it may take (some have quiet days of their
+    own), or None when there is none: the packing is then a bound but no schedule. A bipartite matching by
+    augmenting paths: the first task that fits a slot can be the only one that fits a later slot."""
+    ok = {t.id: set(allowed[t.id]) for t in tasks}
+    fits = {t.id: [i for i, (k, d) in enumerate(slots) if d == t.duration and k in ok[t.id]] for t in tasks}
+    owner: dict[int, str] = {}  # slot -> task
+    for t in sorted(tasks, key=lambda t: t.id):
+        came: dict[int, str] = {}  # slot -> the task whose move reaches it
+        todo, free = [t.id], None
+        while todo and free is None:
+            tid = todo.pop(0)
+            for i in fits[tid]:
+                if i not in came:
+                    came[i] = tid
+                    if i not in owner:
+                        free = i
+                        break
+                    todo.append(owner[i])
+        if free is None:
+            return None
+        slot_of = {tid: i for i, tid in owner.items()}
+        while True:  # shift every task on the path to the slot that reached it
+            tid = came[free]
+            owner[free], free = tid, slot_of.get(tid, -1)
+            if tid == t.id:
+                break
+    return {tid: slots[i][0] for i, tid in owner.items()}
 
 
 def _resource_bound(p: Problem, r: Group, tasks: list[Task], earliest: dict[str, int], low: int, high: int,
