@@ -450,10 +450,9 @@ def _inherit(net: _Net, unit_key: dict[str, tuple[float, str]]) -> None:
     zones before it. Without this those zones go in their own (late) turn, the open cap fills meanwhile,
     and the apron, which must stay open from its early dig to the run's arrival, finds no room before
     the flood season (the sample's plain pass: 155 days, with this 144; the optimum is 140)."""
-    from scheduler.core.heuristic import by_priority
+    from graphlib import TopologicalSorter
 
-    order = list(by_priority({u: sorted(ps) for u, ps in net.unit_preds.items()}, lambda u: u))
-    for u in reversed(order):
+    for u in reversed(list(TopologicalSorter(net.unit_preds).static_order())):  # a unit's waiters before it
         for b in net.unit_preds[u]:
             if unit_key[u] < unit_key[b]:
                 unit_key[b] = (unit_key[u][0], unit_key[b][1])

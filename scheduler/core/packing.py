@@ -18,7 +18,7 @@ resources are left out: dropping them only relaxes, so the least T found feasibl
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable
 
 from ortools.sat.python import cp_model
@@ -98,9 +98,9 @@ def _assign(slots: list[tuple[int, int]], tasks: list[Task], allowed: dict[str, 
     owner: dict[int, str] = {}  # slot -> task
     for t in sorted(tasks, key=lambda t: t.id):
         came: dict[int, str] = {}  # slot -> the task whose move reaches it
-        todo, free = [t.id], None
+        todo, free = deque([t.id]), None
         while todo and free is None:
-            tid = todo.pop(0)
+            tid = todo.popleft()
             for i in fits[tid]:
                 if i not in came:
                     came[i] = tid
@@ -113,9 +113,10 @@ def _assign(slots: list[tuple[int, int]], tasks: list[Task], allowed: dict[str, 
         slot_of = {tid: i for i, tid in owner.items()}
         while True:  # shift every task on the path to the slot that reached it
             tid = came[free]
-            owner[free], free = tid, slot_of.get(tid, -1)
+            owner[free] = tid
             if tid == t.id:
                 break
+            free = slot_of[tid]
     return {tid: slots[i][0] for i, tid in owner.items()}
 
 

@@ -488,9 +488,10 @@ class _Search:
                 retry, floor = False, high - 1
             upward = floor == low
             target = floor if upward else (floor + high - 1) // 2
-            # one day below the best, nothing is left to bisect after the probe: it gets all there is
-            last = high - floor == 1
-            part = PROBE_PART if upward and not last else 1 / max(1, math.ceil(math.log2(high - floor + 1)))
+            if high - floor == 1:  # one day below the best, nothing is left to bisect after it: all there is
+                part = 1.0
+            else:
+                part = PROBE_PART if upward else 1 / math.ceil(math.log2(high - floor + 1))
             status, values, used = self._probe(var, target, wall * part, None if det is None else det * part)
             det = None if det is None else det - used
             if values is not None:
