@@ -289,22 +289,35 @@ def test_a_wide_term_bound_sees_the_openings_that_share_a_cap_with_its_own(monke
 
 def test_bounds_beside_the_search_with_two_workers_stay_valid(tmp_path, monkeypatch):
     """With two workers and seconds (no deterministic budget) the per-term bounds run in a thread beside the
-    neighbourhood search; the disruption bound they report is at most the value of every valid schedule
-    found (this run's and a deterministic 1-worker run's), and is not below the plain crew-load cut."""
+    neighbourhood search, and on through the open-days stage, whose CP-SAT search leaves them a core; the
+    disruption bound they report is at most the value of every valid schedule found (this run's and a
+    deterministic 1-worker run's), and is not below the plain crew-load cut."""
     from scheduler.core import solve as core_solve
 
-    started = []
+    started, events = [], []
 
     class Spy(core_solve._Aside):
         def __init__(self, *args):
             started.append(args)
             super().__init__(*args)
 
+        def result(self, stop):
+            events.append("bounds collected")
+            return super().result(stop)
+
+    cpsat = core_solve._Search.cpsat
+
+    def spy_cpsat(self, name, *args, **kw):
+        events.append((name, self.free_workers()))
+        return cpsat(self, name, *args, **kw)
+
     monkeypatch.setattr(core_solve, "_Aside", Spy)
+    monkeypatch.setattr(core_solve._Search, "cpsat", spy_cpsat)
     project, _ = load_project(write_project(tmp_path / "gen", 4, 0))
     tasks = expand(project)
     loose = plan(project, tasks, 16.0, 2, 0)
     assert started, "the bounds did not run beside the search"
+    assert ("open_days", 1) in events and events.index(("open_days", 1)) < events.index("bounds collected")
     assert check_schedule(project, tasks, loose.schedule) == []
     stage = next(s for s in loose.solution.stages if s.name == "disruption")
     other = plan(project, tasks, WALL_BACKSTOP, 1, 1, deterministic_limit=3.0)
