@@ -114,6 +114,7 @@ def term_bound(b: CpBuilder, term: UnionDays, det: float, wall: float, seed: int
     solver = sub_solver(wall, det, seed)
     solver.parameters.optimize_with_core = True  # proves a building's least noise days where the default search
     # stalls at the LP bound (the sample: Σ 16,752 → 18,684 household-days at 2 deterministic s per term)
+    _fast_core(solver)
     if started:
         started(solver)
     status = solver.Solve(sub.m)
@@ -121,6 +122,17 @@ def term_bound(b: CpBuilder, term: UnionDays, det: float, wall: float, seed: int
     if status == cp_model.INFEASIBLE:
         return 0, used
     return max(0, int(-(-solver.BestObjectiveBound() // 1))), used
+
+
+def _fast_core(solver: cp_model.CpSolver) -> None:
+    """No LP and no energetic cumulative checks: the core search proves a relaxation's least value in far less
+    wall time without them (the sample, finish fixed, 3 s of wall per term: small Σ 20,100 → 20,508 household-
+    days in 31 s instead of 37, wide 16,776 → 21,072; 10 buildings' small ones proven in 4.3 s instead of 6.9),
+    and the relaxations run on wall time beside the search."""
+    p = solver.parameters
+    p.linearization_level = 0
+    p.use_overload_checker_in_cumulative = False
+    p.use_timetable_edge_finding_in_cumulative = False
 
 
 def objective_bound(b: CpBuilder, obj: Objective, det: float, wall: float, seed: int = 0,
