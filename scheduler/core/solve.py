@@ -274,6 +274,9 @@ class _Aside:
     def _started(self, solver: cp_model.CpSolver) -> None:
         self._solver = solver
 
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
     def result(self, stop: bool) -> tuple[int | None, list[int], float]:
         """The bound (the sum of the terms' bounds with the constant; what is proven so far when `stop`: the
         stage's search proved its optimum), each term's bound, and the deterministic time spent."""
@@ -337,7 +340,7 @@ class _Search:
 
     def free_workers(self) -> int:
         """CP-SAT's workers: one fewer while an earlier stage's bounds still run on a core of their own."""
-        return max(1, self.workers - 1) if self.carried else self.workers
+        return max(1, self.workers - 1) if self.carried and self.carried[0].running() else self.workers
 
     def stage(self, obj: Objective, share: float, first: bool, last: bool = True) -> bool:
         """Minimise one objective and fix it; False when the solve must stop (no schedule at all).
@@ -422,8 +425,8 @@ class _Search:
         (aside, k), self.carried = self.carried, None
         floor, _, used = aside.result(stop=True)
         self.budget.det_used += used
-        st = self.out.stages[k] if k < len(self.out.stages) else None
-        if st is None or st.value is None or floor is None or (st.bound is not None and floor <= st.bound):
+        st = self.out.stages[k]  # `_settle` records every stage
+        if st.value is None or floor is None or (st.bound is not None and floor <= st.bound):
             return
         st.bound, st.bound_from = float(floor), "terms"
         if floor >= st.value:
