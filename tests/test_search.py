@@ -21,7 +21,7 @@ from scheduler.core.bounds import objective_bound, term_bound
 from scheduler.core.construct import construct
 from scheduler.core.cpsat import CpBuilder
 from scheduler.core.evaluate import value
-from scheduler.core.problem import Makespan, Objective, Precedence, Problem, Span, Task, UnionDays
+from scheduler.core.problem import Makespan, Moved, Objective, Precedence, Problem, Span, Task, UnionDays
 from scheduler.core.solve import CoreSolution, solve
 from scheduler.planning.compile import compile_project
 from scheduler.planning.expand import expand
@@ -347,6 +347,53 @@ def test_term_floors_found_beside_the_search_join_the_model():
         assert solver.Solve(b.m) == cp_model.OPTIMAL
         values.append(int(solver.ObjectiveValue()))
     assert values == [2, 3]
+
+
+def _settled_badly(first_a: int, first_b: int):
+    """Two stages: the union of a's and b's days (2 when they overlap; b starts on day 3 at the earliest), then a
+    starting on day 0. The first stage is settled on the given start days without a search (as when its time
+    ran out), the second one is solved under it."""
+    import time
+
+    from scheduler.core import solve as core_solve
+
+    p = Problem(10, {"c": list(range(10))}, [Task("a", 2, "c"), Task("b", 2, "c", release=3)],
+                objectives=[Objective("x", [UnionDays(1, tasks=("a", "b"))]),
+                            Objective("early", [Moved({"a": 1}, {"a": 0})])])
+    b = CpBuilder(p)
+    search = core_solve._Search(b, core_solve._Budget(time.time(), WALL_BACKSTOP, 5.0), 1, 0, False, None, None)
+    search.out.starts = {"a": first_a, "b": first_b}
+    core_solve._rehint(b, None, search.out.starts)
+    search._settle(p.objectives[0], b.objective(p.objectives[0], None), core_solve._Found("UNKNOWN"), 0.0)
+    assert search.out.stages[0].status == "FEASIBLE"
+    assert search.stage(p.objectives[1], 1.0, first=False)
+    return p, search
+
+
+def test_time_the_stages_leave_proves_an_earlier_stage():
+    """The deterministic seconds the stages left go to a second look at the first stage not proven: its value
+    is proven, the schedule and the later stage stay as they were."""
+    p, search = _settled_badly(3, 3)
+    before = dict(search.out.starts)
+    assert search.revisit(p.objectives) is None
+    x, early = search.out.stages
+    assert (x.status, x.value, x.bound) == ("OPTIMAL", 2, 2) and search.out.status == "OPTIMAL"
+    assert search.out.starts == before and early.value == 1
+
+
+def test_a_better_schedule_found_on_a_second_look_solves_the_later_stages_again():
+    """When the second look finds a better value for the earlier stage, it is kept and the later stages are
+    solved again under it: the union of days goes 4 → 2 (a moves onto b's days), and a's move is counted again."""
+    from scheduler.core import solve as core_solve
+
+    p, search = _settled_badly(0, 3)
+    assert [s.value for s in search.out.stages] == [4, 0] and search.out.starts["a"] == 0
+    assert search.revisit(p.objectives) == 0
+    assert core_solve._stages(search, p.objectives, 1)
+    x, early = search.out.stages
+    assert (x.name, x.value, early.name, early.value) == ("x", 2, "early", 1)
+    assert search.out.starts["a"] == search.out.starts["b"] >= 3
+    assert value(p, p.objectives[0], search.out.starts) == 2 and search.out.status == "OPTIMAL"
 
 
 def test_a_stage_without_time_for_a_bound_reports_the_chain_and_crew_cut(tmp_path):
