@@ -267,11 +267,11 @@ def test_a_term_bound_sees_the_access_rows_of_its_openings():
     assert bound == 4
 
 
-def test_a_wide_term_bound_sees_the_openings_that_share_a_cap_with_its_own(monkeypatch):
+def test_a_term_in_the_whole_problem_sees_the_openings_that_share_a_cap_with_its_own(monkeypatch):
     """A building's noise: fixed work on days 0-1 and the digging and backfill of trench A. An open cap of one
-    over A and trench C (open on days 0-3, no noise here) binds only with both in the relaxation: the small
-    one leaves C out (A opens on day 0: noise on 2 days), the wide one keeps it (A opens on day 4: 4 days).
-    The sum takes the larger bound of each term."""
+    over A and trench C (open on days 0-3, no noise here) binds only with both in the problem: the small
+    relaxation leaves C out (A opens on day 0: noise on 2 days), the whole problem keeps it (A opens on day 4:
+    4 days). The sum takes the larger bound of each term."""
     day = lambda tid, first, days: Task(tid, days, "all", release=first, due=first + days - 1)  # noqa: E731
     tasks = [day("y", 0, 2), Task("a1", 1, "all"), Task("a2", 1, "all"), day("c1", 0, 2), day("c2", 2, 2)]
     term = UnionDays(1, tasks=("y", "a1", "a2"))
@@ -281,9 +281,9 @@ def test_a_wide_term_bound_sees_the_openings_that_share_a_cap_with_its_own(monke
                 objectives=[obj])
     b = CpBuilder(p)
     assert term_bound(b, term, 1.0, WALL_BACKSTOP)[0] == 2
-    assert term_bound(b, term, 1.0, WALL_BACKSTOP, wide=True)[0] == 4
-    assert objective_bound(b, obj, 2.0, WALL_BACKSTOP)[:2] == (4, [4])
-    monkeypatch.setattr(bounds, "WIDE_MAX_TASKS", 4)  # the wide relaxation has 5 tasks: not tried
+    assert bounds._Whole(b, [term]).bound(0, 1.0, WALL_BACKSTOP, 0, None)[0] == 4
+    assert objective_bound(b, obj, 2.0, WALL_BACKSTOP, small_share=0.5)[:2] == (4, [4])
+    monkeypatch.setattr(bounds, "WHOLE_MAX_TASKS", 4)  # the whole problem has 5 tasks: not tried
     assert objective_bound(b, obj, 2.0, WALL_BACKSTOP)[:2] == (2, [2])
 
 

@@ -1,4 +1,4 @@
-"""Lower bounds on a sum of union-of-days terms (the residents' disruption), one small relaxation per term.
+"""Lower bounds on a sum of union-of-days terms (the residents' disruption), one term at a time.
 
 CP-SAT's own bound on Σ households × disrupted days stays near the union-of-days LP relaxation, far
 below what any schedule reaches. But the least value of the sum is at least the sum of each term's least
@@ -9,11 +9,12 @@ over those openings, seasons), each task inside the start
 window the whole model gives it (its finish bound included). Dropping every other task and rule only
 relaxes the problem, so the bound each relaxation proves is a valid bound on its term in the whole one.
 
-A *wide* relaxation also keeps every opening that shares an open cap or an access row with one of the
-term's, with the works between: a building's trenches then wait for the others' to close, which the small
-one does not see (sample, 3 deterministic s per term: Σ 20,148 → 22,152; a 3-building compound 4,980 →
-5,820 against an optimum of 6,732). It is larger and slower, so it runs only when time is left after the
-small ones, and each term keeps the larger of its two bounds.
+When time is left after the small relaxations, each term is also minimised in the *whole* problem, inside
+the same windows: every other building's works then compete for its crews, openings and caps, which the small
+relaxation drops. It is larger but its windows are tight once the finish is fixed (sample, finish fixed, 1
+core, 5 s per term: Σ 22,572 household-days in 66 s, where relaxations that kept the openings sharing a cap or
+access row with the term's own gave 21,072 in 50 s; a 3-building compound 6,456 in 0.9 s against 5,820, its
+optimum being 6,732). Each term keeps the larger of its two bounds.
 """
 
 from __future__ import annotations
@@ -26,30 +27,22 @@ from typing import Callable
 from ortools.sat.python import cp_model
 
 from scheduler.core.cpsat import CpBuilder, Infeasible, sub_solver
-from scheduler.core.problem import Objective, Problem, Span, UnionDays
+from scheduler.core.problem import Objective, Problem, Span, Task, UnionDays
 
-WIDE_MAX_TASKS = 400  # larger wide relaxations are not tried: 40 buildings' (~615 of 840 tasks) take ~1 s to build
-# and prove nothing in the seconds a term gets; the sample's and 10 buildings' have 185-254
-WIDE_WALL = 1.0  # seconds a wide relaxation gets at least (with less left, the largest terms' get it, the rest none)
+WHOLE_MAX_TASKS = 400  # larger problems are not minimised whole: 40 buildings' (840 tasks) prove nothing in the
+# seconds a term gets, and the relaxations get all the time instead; the sample has 338 tasks
+WHOLE_WALL = 5.0  # seconds a term gets at least in the whole problem: the sample's take 2-5 s to prove, and one
+# stopped at 3 s had proven 1,440 of its 2,208 (with less time left, the largest terms get it)
 
 
-def relaxation(b: CpBuilder, term: UnionDays, wide: bool = False) -> Problem:
-    """The term's own problem (see the module doc), with the start windows of the built model `b`; `wide`:
-    with every opening in an access row or open cap with its own (`_row_mates`)."""
+def relaxation(b: CpBuilder, term: UnionDays) -> Problem:
+    """The term's own problem (see the module doc), with the start windows of the built model `b`."""
     p = b.p
     spans = {sp.id: sp for sp in p.spans}
     seeds = set(term.tasks) | {t for s in term.spans for t in (spans[s].first, spans[s].last) if t in b.tasks}
     pairs = [row for _, row in p.not_all_open if len(row) == 2]
     keep = _between(b, seeds | _row_mates(b, spans, _between(b, seeds), pairs))
-    if wide:
-        rows = [row for _, row, _ in p.open_caps] + [row for _, row in p.not_all_open]
-        keep = _between(b, keep | _row_mates(b, spans, keep, rows))
-    tasks = []
-    for t in p.tasks:
-        if t.id in keep:
-            w, win = b.cal[t.calendar], b.win[t.id]
-            tasks.append(replace(t, release=max(t.release, w[win.est]), due=w[win.lst + t.duration - 1],
-                                 pinned=False))
+    tasks = [_windowed(b, t) for t in p.tasks if t.id in keep]
     kept: list[Span] = [sp for sp in p.spans if _inside(sp, keep)]
     ids = {sp.id for sp in kept}
     return Problem(p.horizon, p.calendars, tasks,
@@ -65,6 +58,13 @@ def relaxation(b: CpBuilder, term: UnionDays, wide: bool = False) -> Problem:
                    [Objective("term", [term])], deadline_group=p.deadline_group)
 
 
+def _windowed(b: CpBuilder, t: Task) -> Task:
+    """The task with the start window the built model `b` gives it (its finish bound included) as its release
+    and due day: a relaxation knows the rest of the problem only through them."""
+    w, win = b.cal[t.calendar], b.win[t.id]
+    return replace(t, release=max(t.release, w[win.est]), due=w[win.lst + t.duration - 1], pinned=False)
+
+
 def _inside(sp: Span, keep: set[str]) -> bool:
     """Whether opening `sp` is formed by tasks of `keep` (one opened in the past needs only its last task)."""
     return sp.last in keep and (sp.first in keep or sp.since is not None)
@@ -72,10 +72,9 @@ def _inside(sp: Span, keep: set[str]) -> bool:
 
 def _row_mates(b: CpBuilder, spans: dict[str, Span], keep: set[str], rows: list[tuple[str, ...]]) -> set[str]:
     """The first and last tasks of every opening in one of `rows` with an opening of `keep`. A row binds in a
-    relaxation only when all its openings are in it. The small relaxation takes the access rows of two (the
-    pairs around a building name zones beyond its own; sample, 2 deterministic s per term: Σ 19,008 → 19,872;
-    with every row's openings 20,988, but 40 buildings fell 55,932 → 51,924 at 1 s: relaxations 3-5× larger),
-    the wide one every access row and open cap."""
+    relaxation only when all its openings are in it. The relaxation takes the access rows of two (the pairs
+    around a building name zones beyond its own; sample, 2 deterministic s per term: Σ 19,008 → 19,872; with
+    every row's openings 20,988, but 40 buildings fell 55,932 → 51,924 at 1 s: relaxations 3-5× larger)."""
     inside = {sid for sid, sp in spans.items() if _inside(sp, keep)}
     return {t for row in rows if inside.intersection(row) for s in row
             for t in (spans[s].first, spans[s].last) if t in b.tasks}
@@ -99,25 +98,47 @@ def _closure(start: set[str], step) -> set[str]:
 
 
 def term_bound(b: CpBuilder, term: UnionDays, det: float, wall: float, seed: int = 0,
-               started: Callable[[cp_model.CpSolver], None] | None = None, wide: bool = False) -> tuple[int, float]:
+               started: Callable[[cp_model.CpSolver], None] | None = None) -> tuple[int, float]:
     """A lower bound on the term's value in any schedule of `b`'s model (0 when nothing is proven), and the
-    deterministic time spent. `started` is told the solver before it runs (so another thread can stop it);
-    `wide`: of the wide relaxation."""
-    relaxed = relaxation(b, term, wide)
-    if wide and len(relaxed.tasks) > WIDE_MAX_TASKS:
-        return 0, 0.0
+    deterministic time spent. `started` is told the solver before it runs (so another thread can stop it)."""
     try:
-        sub = CpBuilder(relaxed)
+        sub = CpBuilder(relaxation(b, term))
     except Infeasible:
         return 0, 0.0  # cannot happen for a model with a schedule; claim nothing
     sub.m.Minimize(sub.objective(sub.p.objectives[0], None))
+    return _least(sub.m, det, wall, seed, started)
+
+
+class _Whole:
+    """The whole problem inside `b`'s start windows, built once, with every union term's expression; each
+    term is minimised in turn (`bound`)."""
+
+    def __init__(self, b: CpBuilder, terms: list[UnionDays]):
+        p = b.p
+        tasks = [_windowed(b, t) for t in p.tasks]
+        last = max(t.due for t in tasks)  # the finish bound: the union days' encoding ends there
+        self.sub = CpBuilder(replace(p, tasks=tasks, hint={}, objectives=[Objective("terms", list(terms))],
+                                     not_all_open=list(p.not_all_open)).within(last + 1))  # the search adds rows
+        self.sub.objective(self.sub.p.objectives[0], last)
+        self.exprs = self.sub.union_exprs["terms"]
+
+    def bound(self, k: int, det: float, wall: float, seed: int,
+              started: Callable[[cp_model.CpSolver], None] | None) -> tuple[int, float]:
+        self.sub.m.clear_objective()
+        self.sub.m.Minimize(self.exprs[k])
+        return _least(self.sub.m, det, wall, seed, started)
+
+
+def _least(m: cp_model.CpModel, det: float, wall: float, seed: int,
+           started: Callable[[cp_model.CpSolver], None] | None) -> tuple[int, float]:
+    """The bound a core-based search proves on the model's objective, and the deterministic time spent."""
     solver = sub_solver(wall, det, seed)
     solver.parameters.optimize_with_core = True  # proves a building's least noise days where the default search
     # stalls at the LP bound (the sample: Σ 16,752 → 18,684 household-days at 2 deterministic s per term)
     _fast_core(solver)
     if started:
         started(solver)
-    status = solver.Solve(sub.m)
+    status = solver.Solve(m)
     used = solver.ResponseProto().deterministic_time
     if status == cp_model.INFEASIBLE:
         return 0, used
@@ -127,8 +148,9 @@ def term_bound(b: CpBuilder, term: UnionDays, det: float, wall: float, seed: int
 def _fast_core(solver: cp_model.CpSolver) -> None:
     """No LP and no energetic cumulative checks: the core search proves a relaxation's least value in far less
     wall time without them (the sample, finish fixed, 3 s of wall per term: small Σ 20,100 → 20,508 household-
-    days in 31 s instead of 37, wide 16,776 → 21,072; 10 buildings' small ones proven in 4.3 s instead of 6.9),
-    and the relaxations run on wall time beside the search."""
+    days in 31 s instead of 37, and relaxations that kept the openings sharing a cap or row with the term's own
+    16,776 → 21,072; 10 buildings' small ones proven in 4.3 s instead of 6.9), and the bounds run on wall time
+    beside the search."""
     p = solver.parameters
     p.linearization_level = 0
     p.use_overload_checker_in_cumulative = False
@@ -136,26 +158,37 @@ def _fast_core(solver: cp_model.CpSolver) -> None:
 
 
 def objective_bound(b: CpBuilder, obj: Objective, det: float, wall: float, seed: int = 0,
-                    stop: Event | None = None,
-                    started: Callable[[cp_model.CpSolver], None] | None = None) -> tuple[int, list[int], float]:
+                    stop: Event | None = None, started: Callable[[cp_model.CpSolver], None] | None = None,
+                    small_share: float = 1.0) -> tuple[int, list[int], float]:
     """Σ of the per-term bounds plus the constant, the bound of each union-of-days term (in order), and the
-    deterministic time spent; `det` and `wall` are shared out evenly over the terms, and what the small
-    relaxations leave of them goes to the wide ones, the largest terms first, each `WIDE_WALL` s at least (up
-    to `WIDE_MAX_TASKS` tasks). Once `stop` is set the remaining terms keep what they have (0 at first: still
-    a valid bound)."""
+    deterministic time spent. `small_share` of `det` and `wall` is shared out evenly over the terms' relaxations
+    (all of it when the problem is too large to minimise whole), and what they leave goes to the terms in the
+    whole problem, the largest first, each `WHOLE_WALL` s at least. Once `stop` is set the remaining terms keep
+    what they have (0 at first: still a valid bound)."""
     t0 = time.time()
     terms = [t for t in obj.terms if isinstance(t, UnionDays)]
     bounds, used = [0] * len(terms), 0.0
     order = list(range(len(terms)))
-    for again in (False, True):
-        if again:  # the terms that cost most first: their trenches are the ones that wait for others
+    rounds = (False, True) if len(b.p.tasks) <= WHOLE_MAX_TASKS else (False,)
+    share = small_share if len(rounds) == 2 else 1.0
+    whole: _Whole | None = None
+    for again in rounds:
+        if again:  # the terms that cost most first: their works are the ones that wait for others
             order.sort(key=lambda k: -bounds[k])
         for n, k in enumerate(order):
             wall_left = wall - (time.time() - t0)
-            left = min(len(order) - n, int(wall_left // WIDE_WALL)) if again else len(order) - n
-            if (stop is not None and stop.is_set()) or (again and (det - used < 0.01 or wall_left < WIDE_WALL)):
+            left = min(len(order) - n, int(wall_left // WHOLE_WALL)) if again else len(order) - n
+            if (stop is not None and stop.is_set()) or (again and (det - used < 0.01 or wall_left < WHOLE_WALL)):
                 break
-            bound, spent = term_bound(b, terms[k], (det - used) / left, wall_left / left, seed, started, again)
+            if not again:
+                bound, spent = term_bound(b, terms[k], (det * share - used) / left,
+                                          (wall * share - (time.time() - t0)) / left, seed, started)
+            else:
+                try:
+                    whole = whole or _Whole(b, terms)
+                except Infeasible:
+                    break  # cannot happen for a model with a schedule; claim nothing more
+                bound, spent = whole.bound(k, (det - used) / left, wall_left / left, seed, started)
             bounds[k] = max(bounds[k], bound)
             used += spent
     return obj.constant + sum(bounds), bounds, used
