@@ -282,7 +282,7 @@ def test_a_term_in_the_whole_problem_sees_the_openings_that_share_a_cap_with_its
     b = CpBuilder(p)
     assert term_bound(b, term, 1.0, WALL_BACKSTOP)[0] == 2
     assert bounds._Whole(b, [term]).bound(0, 1.0, WALL_BACKSTOP, 0, None)[0] == 4
-    assert objective_bound(b, obj, 2.0, WALL_BACKSTOP, small_share=0.5)[:2] == (4, [4])
+    assert objective_bound(b, obj, 2.0, WALL_BACKSTOP, small_wall=1.0)[:2] == (4, [4])
     monkeypatch.setattr(bounds, "WHOLE_MAX_TASKS", 4)  # the whole problem has 5 tasks: not tried
     assert objective_bound(b, obj, 2.0, WALL_BACKSTOP)[:2] == (2, [2])
 

@@ -19,6 +19,7 @@ optimum being 6,732). Each term keeps the larger of its two bounds.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import replace
 from threading import Event
@@ -159,18 +160,18 @@ def _fast_core(solver: cp_model.CpSolver) -> None:
 
 def objective_bound(b: CpBuilder, obj: Objective, det: float, wall: float, seed: int = 0,
                     stop: Event | None = None, started: Callable[[cp_model.CpSolver], None] | None = None,
-                    small_share: float = 1.0) -> tuple[int, list[int], float]:
+                    small_wall: float = math.inf) -> tuple[int, list[int], float]:
     """Σ of the per-term bounds plus the constant, the bound of each union-of-days term (in order), and the
-    deterministic time spent. `small_share` of `det` and `wall` is shared out evenly over the terms' relaxations
-    (all of it when the problem is too large to minimise whole), and what they leave goes to the terms in the
-    whole problem, the largest first, each `WHOLE_WALL` s at least. Once `stop` is set the remaining terms keep
+    deterministic time spent. `det` and `wall` are shared out evenly over the terms' relaxations, each
+    `small_wall` s at most (no limit when the problem is too large to minimise whole), and what they leave goes
+    to the terms in the whole problem, the largest first, each `WHOLE_WALL` s at least. Once `stop` is set the remaining terms keep
     what they have (0 at first: still a valid bound)."""
     t0 = time.time()
     terms = [t for t in obj.terms if isinstance(t, UnionDays)]
     bounds, used = [0] * len(terms), 0.0
     order = list(range(len(terms)))
     rounds = (False, True) if len(b.p.tasks) <= WHOLE_MAX_TASKS else (False,)
-    share = small_share if len(rounds) == 2 else 1.0
+    cap = small_wall if len(rounds) == 2 else math.inf
     whole: _Whole | None = None
     for again in rounds:
         if again:  # the terms that cost most first: their works are the ones that wait for others
@@ -181,8 +182,7 @@ def objective_bound(b: CpBuilder, obj: Objective, det: float, wall: float, seed:
             if (stop is not None and stop.is_set()) or (again and (det - used < 0.01 or wall_left < WHOLE_WALL)):
                 break
             if not again:
-                bound, spent = term_bound(b, terms[k], (det * share - used) / left,
-                                          (wall * share - (time.time() - t0)) / left, seed, started)
+                bound, spent = term_bound(b, terms[k], (det - used) / left, min(wall_left / left, cap), seed, started)
             else:
                 try:
                     whole = whole or _Whole(b, terms)

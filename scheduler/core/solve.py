@@ -46,8 +46,8 @@ BOUND_DET = 1.0  # deterministic seconds per term for the per-term bounds of a d
 BOUND_SHARE = 0.25  # …and at most this share of the stage's time for all of them
 PACKING_DET = 5.0  # deterministic seconds for the packing bound on the finish at most (it takes ~0.01-0.3)
 ASIDE_DET = 20.0  # deterministic seconds per term when the bounds run beside the search (the stage's time caps it)
-ASIDE_SMALL = 0.3  # of their time for the small relaxations: each term minimised in the whole problem proves more
-# per second (the sample, finish fixed, 73 s on one core: Σ 20,856 → 22,248 household-days)
+ASIDE_SMALL = 1.0  # seconds a small relaxation gets at most beside the search: each term minimised in the whole
+# problem proves more per second (the sample, finish fixed, 73 s on one core: Σ 20,856 → 22,248 household-days)
 REVISIT_MIN = 2.0  # seconds (or deterministic seconds) the stages must leave unused for a second look at one
 # How CP-SAT's workers search: its own portfolio (at two workers one complete search, the other core's time
 # shared by its twelve neighbourhood workers); the neighbourhood workers alone (no bound); or every worker a
