@@ -164,8 +164,8 @@ def objective_bound(b: CpBuilder, obj: Objective, det: float, wall: float, seed:
     """Σ of the per-term bounds plus the constant, the bound of each union-of-days term (in order), and the
     deterministic time spent. `det` and `wall` are shared out evenly over the terms' relaxations, each
     `small_wall` s at most (no limit when the problem is too large to minimise whole), and what they leave goes
-    to the terms in the whole problem, the largest first, each `WHOLE_WALL` s at least. Once `stop` is set the remaining terms keep
-    what they have (0 at first: still a valid bound)."""
+    to the terms in the whole problem, the largest first, each `WHOLE_WALL` s at least. Once `stop` is set the
+    remaining terms keep what they have (0 at first: still a valid bound)."""
     t0 = time.time()
     terms = [t for t in obj.terms if isinstance(t, UnionDays)]
     bounds, used = [0] * len(terms), 0.0

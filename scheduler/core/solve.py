@@ -456,7 +456,7 @@ class _Search:
                 det_left is not None and det_left < REVISIT_MIN):
             return None
         st, obj, ts = self.out.stages[k], objectives[k], time.time()
-        for i in self.fixed[k:]:  # its own value is searched below, the later ones are free
+        for i in self.fixed[k + 1:]:  # the later stages' values are free
             if i is not None:
                 self.b.m.Proto().constraints[i].clear_linear()
         expr = self.b.objective_exprs[obj.name]
@@ -467,11 +467,10 @@ class _Search:
         if found.values is None or found.value >= st.value:
             if bound is not None and (st.bound is None or bound > st.bound):
                 st.bound, st.bound_from = bound, "search"
-            self.b.m.Add(expr <= st.value)
             self._proven(st)
             return None
         del self.out.stages[k:], self.fixed[k:]
-        self.out.status = "OPTIMAL" if all(s.status == "OPTIMAL" for s in self.out.stages) else "FEASIBLE"
+        self.out.status = "OPTIMAL"  # the stages before k are proven; `_settle` lowers it for any that is not
         self._settle(obj, expr, replace(found, bound=bound), st.wall_s + time.time() - ts)
         return k
 
