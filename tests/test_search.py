@@ -396,6 +396,51 @@ def test_a_better_schedule_found_on_a_second_look_solves_the_later_stages_again(
     assert value(p, p.objectives[0], search.out.starts) == 2 and search.out.status == "OPTIMAL"
 
 
+def _held_search(c_due: int | None):
+    """Two union terms: 2 × the days of a or b (b starts on day 3 at the earliest) and the days of a or c, from a
+    schedule with a, c on days 0-1 and b on 3-4 (value 2 × 4 + 2 = 10). `c_due`: the last day c may end."""
+    import time
+
+    from scheduler.core import solve as core_solve
+
+    terms = [UnionDays(2, tasks=("a", "b")), UnionDays(1, tasks=("a", "c"))]
+    tasks = [Task("a", 2, "k"), Task("b", 2, "k", release=3), Task("c", 2, "k", due=c_due)]
+    p = Problem(10, {"k": list(range(10))}, tasks, objectives=[Objective("x", terms)])
+    b = CpBuilder(p)
+    obj = p.objectives[0]
+    expr = b.objective(obj, None)
+    b.m.Minimize(expr)
+    search = core_solve._Search(b, core_solve._Budget(time.time(), WALL_BACKSTOP, 5.0), 1, 0, False, None, None)
+    fixed = b.m.clone()
+    for tid, k in {"a": 0, "b": 3, "c": 0}.items():
+        fixed.Add(fixed.GetIntVarFromProtoIndex(b.s[tid].Index()) == k)
+    solver = cp_model.CpSolver()
+    assert solver.Solve(fixed) == cp_model.OPTIMAL
+    start = core_solve._Found("FEASIBLE", list(solver.ResponseProto().solution), 10, 0.0)
+    return p, b, search, obj, start
+
+
+def test_rounds_with_every_term_held_find_a_better_schedule_that_worsens_none():
+    """With each term held at most its value the search still moves a and c onto b's days (10 → 6); when c
+    must stay on days 0-1, the only better schedule (a onto b's days: 2 × 2 + 4 = 8) makes the second term worse,
+    and the rounds keep what they had. The held rows are cleared afterwards: the plain search then finds 8."""
+    import time
+
+    p, b, search, obj, start = _held_search(None)
+    found = search.no_worse(obj, start, time.time() + WALL_BACKSTOP)
+    starts = {tid: found.values[v.Index()] for tid, v in b.s.items()}
+    assert found.value == value(p, obj, starts) == 6 and starts["a"] == starts["b"] == starts["c"] >= 3
+    assert found.bound == 0.0  # the held search's bound is not a bound of the stage
+
+    p, b, search, obj, start = _held_search(1)
+    rows = len(b.m.Proto().constraints)
+    found = search.no_worse(obj, start, time.time() + WALL_BACKSTOP)
+    assert found.value == 10 and found.values == start.values
+    held = b.m.Proto().constraints
+    assert len(held) > rows and all(str(held[i]) == "" for i in range(rows, len(held)))
+    assert search.cpsat("x", WALL_BACKSTOP, 5.0).value == 8
+
+
 def test_a_stage_without_time_for_a_bound_reports_the_chain_and_crew_cut(tmp_path):
     """With almost no budget the disruption stage keeps the first schedule and CP-SAT proves nothing; the bound
     reported is then the cut the model states (each term's chain and crew load), not 0."""
