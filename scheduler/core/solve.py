@@ -49,7 +49,7 @@ ASIDE_DET = 20.0  # deterministic seconds per term when the bounds run beside th
 ASIDE_SMALL = 1.0  # seconds a small relaxation gets at most beside the search: each term minimised in the whole
 # problem proves more per second (the sample, finish fixed, 73 s on one core: Σ 20,856 → 22,248 household-days)
 NO_WORSE_PART = 0.5  # of CP-SAT's own search in a stage of several union terms (two workers) with every term held
-# (`no_worse`): the sample at 120 s, 4 seeds paired, disruption 27,840-28,980 → 27,276-27,708 household-days
+# (`no_worse`): the sample at 120 s, 5 seeds paired, disruption median 28,056 → 27,684 household-days, 5 of 5 better
 NO_WORSE_PATIENCE = 10.0  # seconds without a better schedule end a round of it…
 NO_WORSE_MIN = 3.0  # …and with less than this left no round begins (the sample: CP-SAT takes 2-4 s to restart)
 REVISIT_MIN = 2.0  # seconds (or deterministic seconds) the stages must leave unused for a second look at one
