@@ -134,6 +134,44 @@ def test_lazy_rows_join_the_model_when_a_schedule_breaks_them():
     assert ("apart", ("X", "Y")) in p.not_all_open
 
 
+def test_a_restart_that_finds_nothing_keeps_the_schedule_found_before_it(monkeypatch):
+    """Hinted apart (x on days 0-2, y on 3-5: finish 5), CP-SAT reports the hint (presolve off, so that it
+    does not jump to the optimum), then them sharing days (2), which breaks the lazy row; the restart with the
+    row is cut short before it finds anything (no time, as when a row comes just before a stage's share ends).
+    The search returns the hinted schedule it found first, not nothing."""
+    import time
+
+    from scheduler.core import solve as core_solve
+
+    tasks = [Task("x", 3, "c"), Task("y", 3, "c")]
+    p = Problem(12, {"c": list(range(12))}, tasks, spans=[Span("X", "x", "x"), Span("Y", "y", "y")],
+                objectives=[Objective("finish", [Makespan()])])
+
+    def rows(starts: dict[str, int]) -> list:
+        return [("apart", ("X", "Y"))] if abs(starts["x"] - starts["y"]) < 3 else []
+
+    b = CpBuilder(p)
+    b.m.Minimize(b.objective(p.objectives[0], None))
+    b.m.AddHint(b.s["x"], 0)
+    b.m.AddHint(b.s["y"], 3)
+    runs = []
+    real = core_solve._run
+
+    def short(solver, model, cb, soft, done_when):
+        runs.append(soft)
+        solver.parameters.cp_model_presolve = False
+        if len(runs) > 1:
+            solver.parameters.max_time_in_seconds = 0.0
+        return real(solver, model, cb, soft, done_when)
+
+    monkeypatch.setattr(core_solve, "_run", short)
+    search = core_solve._Search(b, core_solve._Budget(time.time(), WALL_BACKSTOP, 5.0), 1, 0, False, None, rows)
+    found = search.cpsat("finish", WALL_BACKSTOP, 5.0)
+    assert len(runs) >= 2 and ("apart", ("X", "Y")) in p.not_all_open
+    starts = {tid: found.values[v.Index()] for tid, v in b.s.items()}
+    assert found.value == 5 and rows(starts) == [] and found.status == "FEASIBLE"
+
+
 def _incumbent(b: CpBuilder, starts: dict[str, int]) -> lns.Incumbent:
     """The model's solution (every variable) for these start indices, with its objective."""
     from ortools.sat.python import cp_model

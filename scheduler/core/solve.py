@@ -257,6 +257,20 @@ class _Found:
             return math.inf
         return max(0.0, (self.value - self.bound) / max(1, abs(self.value)))
 
+    def then(self, later: _Found) -> _Found:
+        """This run followed by `later`, a run of the same stage after lazy rows joined the model: the better
+        schedule of the two (a restart cut short may find none) and the higher bound (both are valid: rows only
+        join, so this run solved a relaxation of `later`'s model)."""
+        if self.values is None or (later.values is not None and later.value <= self.value):
+            best = later
+        else:
+            best = self
+        bounds = [f.bound for f in (self, later) if f.bound is not None and f.status != "INFEASIBLE"]
+        bound = max(bounds, default=None)
+        if best.values is None or bound is None:
+            return replace(best, bound=bound)
+        return replace(best, bound=bound, status="OPTIMAL" if best.value <= bound else "FEASIBLE")
+
 
 def _with_packing(found: _Found, packed: int | None) -> _Found:
     """The packing bound as the stage's bound where it is not below CP-SAT's: stated in the model, CP-SAT's
@@ -327,6 +341,7 @@ class _Search:
         that passed. `mode`: how the workers search (`Mode`)."""
         ts, det0 = time.time(), self.budget.det_used
         have = bool(self.out.starts) or self.last is not None
+        kept = _Found("UNKNOWN")  # what the runs before a restart found
         while True:
             solver = cp_model.CpSolver()
             _params(solver, self.budget.left(), self.free_workers(), self.seed, self.plain,
@@ -342,7 +357,7 @@ class _Search:
                 done_when = lambda: (cb.found or have) and (cb.gap() <= KEEP_GAP or time.time() - ts >= keep)  # noqa: E731
             status = _run(solver, self.b.m, cb, max(0.0, soft - (time.time() - ts)), done_when)
             self.budget.det_used += solver.ResponseProto().deterministic_time
-            found = _Found.of(solver, status, cb)
+            found = kept = kept.then(_Found.of(solver, status, cb))
             if not cb.rows:
                 return found
             self.b.add_rows(cb.rows)
