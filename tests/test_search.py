@@ -479,6 +479,26 @@ def test_rounds_with_every_term_held_find_a_better_schedule_that_worsens_none():
     assert search.cpsat("x", WALL_BACKSTOP, 5.0).value == 8
 
 
+def test_a_later_stage_whose_search_finds_nothing_improves_the_schedule_so_far(monkeypatch):
+    """A later stage whose CP-SAT search ends before it finds a schedule (no time here; 100 buildings at 120 s:
+    in presolve) still hands the schedule so far (value 10) to the neighbourhood steps, which find 6 around it."""
+    from scheduler.core import solve as core_solve
+
+    p, b, search, obj, start = _held_search(None)
+    search.last = start.values
+    search.out.starts = {tid: start.values[v.Index()] for tid, v in b.s.items()}
+    real = core_solve._run
+
+    def no_time(solver, model, cb, soft, done_when):
+        solver.parameters.max_time_in_seconds = 0.0
+        return real(solver, model, cb, soft, done_when)
+
+    monkeypatch.setattr(core_solve, "_run", no_time)
+    assert search.stage(obj, 1.0, first=False)
+    st = search.out.stages[-1]
+    assert st.value == value(p, obj, search.out.starts) == 6
+
+
 def test_a_stage_without_time_for_a_bound_reports_the_chain_and_crew_cut(tmp_path):
     """With almost no budget the disruption stage keeps the first schedule and CP-SAT proves nothing; the bound
     reported is then the cut the model states (each term's chain and crew load), not 0."""

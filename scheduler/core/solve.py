@@ -412,6 +412,7 @@ class _Search:
             found = self.cpsat(obj.name, left * share * main, main_det, left * most * main)
         else:
             found = self.cpsat(obj.name, left * share * main * (1 - NO_WORSE_PART if beside else 1), main_det)
+            found = self._or_so_far(obj, found)
             found = self.no_worse(obj, found, ts + left * share * main) if beside else found
         if found.status == "UNKNOWN" and det is not None and not self.out.starts and self.last is None:
             found = self.cpsat(obj.name, self.budget.left(), self.budget.det_left())
@@ -422,8 +423,7 @@ class _Search:
             if beside:  # neighbourhood steps run on one worker: the bounds get the other
                 aside = self._start_aside(obj, ts + left * most if last else self.budget.t0 + self.budget.wall)
             found = self.neighbourhoods(obj.name, found, ts + left * most, None if det is None else det - spent)
-        if aside:
-            floor = self._end_aside(aside, obj, found.status == "OPTIMAL", last)
+        floor = self._end_aside(aside, obj, found.status == "OPTIMAL", last) if aside else floor
         if floor is not None and (found.bound is None or floor > found.bound):
             found = replace(found, bound=float(floor), bound_from="terms")
         found = self._at_least_the_cut(obj, found)
@@ -431,6 +431,16 @@ class _Search:
         for i in held:  # the later stages may move them again
             b.m.Proto().constraints[i].clear_linear()
         return self._settle(obj, expr, found, time.time() - ts)
+
+    def _or_so_far(self, obj: Objective, found: _Found) -> _Found:
+        """When CP-SAT found nothing in a later stage's share, the schedule so far (the previous stage's, which
+        keeps this stage's model: that only adds the previous value's fixing) for the neighbourhood steps to start
+        from (100 buildings at 120 s: the disruption stage's CP-SAT search ends in presolve)."""
+        if found.values is not None or self.last is None or found.status == "INFEASIBLE":
+            return found
+        best = value(self.b.p, obj, self.out.starts)
+        proven = found.bound is not None and found.bound >= best
+        return replace(found, status="OPTIMAL" if proven else "FEASIBLE", values=self.last, value=best)
 
     def _start_aside(self, obj: Objective, until: float) -> _Aside:
         return _Aside(self.b, obj, ASIDE_DET * len(obj.terms), until - time.time() - MIN_RUN, self.seed)
