@@ -458,11 +458,14 @@ def _held_search(c_due: int | None):
     return p, b, search, obj, start
 
 
-def test_rounds_with_every_term_held_find_a_better_schedule_that_worsens_none():
+def test_rounds_with_every_term_held_find_a_better_schedule_that_worsens_none(monkeypatch):
     """With each term held at most its value the search still moves a and c onto b's days (10 → 6); when c
     must stay on days 0-1, the only better schedule (a onto b's days: 2 × 2 + 4 = 8) makes the second term worse,
-    and the rounds keep what they had. The held rows are cleared afterwards: the plain search then finds 8."""
+    and the rounds (the first, then two more with other seeds) keep what they had. The held rows are cleared
+    afterwards: the plain search then finds 8."""
     import time
+
+    from scheduler.core import solve as core_solve
 
     p, b, search, obj, start = _held_search(None)
     found = search.no_worse(obj, start, time.time() + WALL_BACKSTOP)
@@ -472,7 +475,17 @@ def test_rounds_with_every_term_held_find_a_better_schedule_that_worsens_none():
 
     p, b, search, obj, start = _held_search(1)
     rows = len(b.m.Proto().constraints)
+    seeds = []
+    real = core_solve._params
+
+    def spy(solver, limit, n, seed, *a, **k):
+        seeds.append(seed)
+        return real(solver, limit, n, seed, *a, **k)
+
+    monkeypatch.setattr(core_solve, "_params", spy)
     found = search.no_worse(obj, start, time.time() + WALL_BACKSTOP)
+    assert seeds == [0, 1, 2]  # a round that found nothing is tried again with another seed, twice
+    monkeypatch.setattr(core_solve, "_params", real)
     assert found.value == 10 and found.values == start.values
     held = b.m.Proto().constraints
     assert len(held) > rows and all(str(held[i]) == "" for i in range(rows, len(held)))

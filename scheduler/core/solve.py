@@ -52,6 +52,8 @@ NO_WORSE_PART = 0.5  # of CP-SAT's own search in a stage of several union terms 
 # (`no_worse`): the sample at 120 s, 5 seeds paired, disruption median 28,056 → 27,684 household-days, 5 of 5 better
 NO_WORSE_PATIENCE = 10.0  # seconds without a better schedule end a round of it…
 NO_WORSE_MIN = 3.0  # …and with less than this left no round begins (the sample: CP-SAT takes 2-4 s to restart)
+NO_WORSE_RETRIES = 2  # rounds with another seed after one finds nothing better: luck decides a round (4 buildings at
+# 120 s, 4 seeds paired: median 5,706 → 5,490 household-days, 3 of 4 better; the sample's rounds never came up empty)
 REVISIT_MIN = 2.0  # seconds (or deterministic seconds) the stages must leave unused for a second look at one
 # How CP-SAT's workers search: its own portfolio (at two workers one complete search, the other core's time
 # shared by its twelve neighbourhood workers); the neighbourhood workers alone (no bound); or every worker a
@@ -333,18 +335,19 @@ class _Search:
         return self.lazy({tid: values[v.Index()] for tid, v in self.b.s.items()}) if self.lazy else []
 
     def cpsat(self, name: str, soft: float, det: float | None, keep: float | None = None,
-              mode: Mode = "portfolio", beat: float | None = None, patience: float | None = None) -> _Found:
+              mode: Mode = "portfolio", beat: float | None = None, patience: float | None = None,
+              seed: int | None = None) -> _Found:
         """CP-SAT's own search, stopped at `soft` seconds once there is a schedule. `keep`: search on until
         `keep` seconds while the gap is larger than KEEP_GAP, or with `beat`, while some schedule is better
         than `beat`, or with `patience`, while its last schedule came less than `patience` seconds ago. When a
         schedule breaks a lazy rule, its rows join the model and the search starts again from the last schedule
-        that passed. `mode`: how the workers search (`Mode`)."""
+        that passed. `mode`: how the workers search (`Mode`); `seed`: another than the solve's."""
         ts, det0 = time.time(), self.budget.det_used
         have = bool(self.out.starts) or self.last is not None
         kept = _Found("UNKNOWN")  # what the runs before a restart found
         while True:
             solver = cp_model.CpSolver()
-            _params(solver, self.budget.left(), self.free_workers(), self.seed, self.plain,
+            _params(solver, self.budget.left(), self.free_workers(), self.seed if seed is None else seed, self.plain,
                     None if det is None else det - (self.budget.det_used - det0), mode)
             cb = _Callback(name, self.progress, self.budget.t0, self.check if self.lazy else None)
             if patience is not None and keep is not None:
@@ -485,21 +488,26 @@ class _Search:
         building's noisy days are capped, which cuts the start windows of the works near it, and CP-SAT's
         neighbourhood workers find moves its plain search no longer finds (the sample from a 120 s schedule of
         28,392 household-days, 60 s on two workers: 27,132 held, 28,272 plain). Only the schedule is kept: the
-        held model's bound is not one of the stage."""
+        held model's bound is not one of the stage. A round that finds nothing better is tried again with another
+        seed, NO_WORSE_RETRIES times at most."""
         b = self.b
         terms = [t for t in obj.terms if isinstance(t, UnionDays)]
         exprs = b.union_exprs.get(obj.name, [])
+        empty = 0  # rounds that found nothing better
         while found.values is not None and found.status != "OPTIMAL" and until - time.time() >= NO_WORSE_MIN:
             starts = {tid: found.values[v.Index()] for tid, v in b.s.items()}
             held = [b.m.Add(e <= value(b.p, Objective("term", [t]), starts)).Index() for t, e in zip(terms, exprs)]
             self._hint_values(found.values)
             wall = until - time.time()
             got = self.cpsat(obj.name, min(NO_WORSE_PATIENCE, wall), self.budget.det_left(), wall,
-                             patience=NO_WORSE_PATIENCE)
+                             patience=NO_WORSE_PATIENCE, seed=self.seed + empty)
             for i in held:
                 b.m.Proto().constraints[i].clear_linear()
             if got.values is None or got.value >= found.value:
-                break
+                empty += 1
+                if empty > NO_WORSE_RETRIES:
+                    break
+                continue
             proven = found.bound is not None and got.value <= found.bound
             found = replace(found, values=got.values, value=got.value, status="OPTIMAL" if proven else "FEASIBLE")
         return found
