@@ -259,6 +259,11 @@ class _Found:
             return math.inf
         return max(0.0, (self.value - self.bound) / max(1, abs(self.value)))
 
+    def holding(self, values: list[int], value: int) -> _Found:
+        """This result with another schedule of the same model: proven when its value meets the bound."""
+        proven = self.bound is not None and value <= self.bound
+        return replace(self, values=values, value=value, status="OPTIMAL" if proven else "FEASIBLE")
+
     def then(self, later: _Found) -> _Found:
         """This run followed by `later`, a run of the same stage after lazy rows joined the model: the better
         schedule of the two (a restart cut short may find none) and the higher bound (both are valid: rows only
@@ -268,10 +273,8 @@ class _Found:
         else:
             best = self
         bounds = [f.bound for f in (self, later) if f.bound is not None and f.status != "INFEASIBLE"]
-        bound = max(bounds, default=None)
-        if best.values is None or bound is None:
-            return replace(best, bound=bound)
-        return replace(best, bound=bound, status="OPTIMAL" if best.value <= bound else "FEASIBLE")
+        merged = replace(best, bound=max(bounds, default=None))
+        return merged if best.values is None else merged.holding(best.values, best.value)
 
 
 def _with_packing(found: _Found, packed: int | None) -> _Found:
@@ -441,9 +444,7 @@ class _Search:
         from (100 buildings at 120 s: the disruption stage's CP-SAT search ends in presolve)."""
         if found.values is not None or self.last is None or found.status == "INFEASIBLE":
             return found
-        best = value(self.b.p, obj, self.out.starts)
-        proven = found.bound is not None and found.bound >= best
-        return replace(found, status="OPTIMAL" if proven else "FEASIBLE", values=self.last, value=best)
+        return found.holding(self.last, value(self.b.p, obj, self.out.starts))
 
     def _start_aside(self, obj: Objective, until: float) -> _Aside:
         return _Aside(self.b, obj, ASIDE_DET * len(obj.terms), until - time.time() - MIN_RUN, self.seed)
@@ -508,8 +509,7 @@ class _Search:
                 if empty > NO_WORSE_RETRIES:
                     break
                 continue
-            proven = found.bound is not None and got.value <= found.bound
-            found = replace(found, values=got.values, value=got.value, status="OPTIMAL" if proven else "FEASIBLE")
+            found = found.holding(got.values, got.value)
         return found
 
     def revisit(self, objectives: list[Objective]) -> int | None:
@@ -710,8 +710,7 @@ class _Search:
         inc, used = lns.improve(self.b, lns.Incumbent(found.values, found.value), self.rng, det_budget, wall_left,
                                 self.seed, better, self.check if self.lazy else None, ordered, found.bound)
         self.budget.det_used += used
-        return replace(found, values=inc.values, value=inc.objective,
-                       status="OPTIMAL" if found.bound is not None and inc.objective <= found.bound else "FEASIBLE")
+        return found.holding(inc.values, inc.objective)
 
     def _settle(self, obj: Objective, expr, found: _Found, wall: float) -> bool:
         """Record the stage; keep the schedule found, else the one so far (if any)."""
